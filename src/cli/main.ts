@@ -1,0 +1,264 @@
+/**
+ * The command line: yargs commands that wire files, config, engine and formatters together.
+ * No domain logic lives here. Exit codes (DESIGN.md): 0 no error-level finding, 1 at least one,
+ * 2 the tool could not do its job.
+ */
+import { writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { engineRules, rules as builtinRules } from '../../rules/index.js';
+import { activeRulesFor, ConfigError, findConfigFile, loadConfigFile, setBuiltinRuleIds, type LoadedConfig, type RuleEntry } from '../engine/config.js';
+import { lintBytes, type FileLintResult } from '../engine/lint.js';
+import type { Rule, RuleMeta, SeverityName } from '../engine/types.js';
+import { FORMATS, loadFormatter, type FormatName } from '../formatters/index.js';
+import { expandPaths, MAX_FILE_BYTES, readInput, readStdin, UsageError, writeAtomic } from './files.js';
+
+interface CommonArgs {
+  paths: string[];
+  format: FormatName;
+  quiet: boolean;
+  'max-warnings': number | undefined;
+  'output-file': string | undefined;
+  'stdin-filename': string | undefined;
+  rule: string[];
+  config: boolean;
+  color: boolean | undefined;
+}
+
+function useColor(stream: NodeJS.WriteStream, flag: boolean | undefined): boolean {
+  if (flag !== undefined) return flag && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '');
+  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
+  return Boolean(stream.isTTY);
+}
+
+function parseRuleFlags(flags: string[], known: Map<string, Rule>): Record<string, RuleEntry> {
+  const out: Record<string, RuleEntry> = {};
+  for (const f of flags) {
+    const m = /^([\w-]+):(off|warn|error)$/.exec(f.trim());
+    if (!m) throw new UsageError(`--rule expects RULE:off|warn|error, got '${f}'`);
+    const id = m[1] as string;
+    if (!known.has(id) && !engineRules.some((r) => r.id === id)) throw new UsageError(`--rule: unknown rule '${id}'`);
+    out[id] = m[2] as SeverityName;
+  }
+  return out;
+}
+
+class ConfigResolver {
+  private fileCache = new Map<string, string | null>();
+  private loaded = new Map<string, LoadedConfig>();
+  constructor(private readonly enabled: boolean, private readonly known: Map<string, Rule>) {}
+  async for(filePath: string): Promise<LoadedConfig | null> {
+    if (!this.enabled) return null;
+    const path = findConfigFile(dirname(resolve(filePath)), this.fileCache);
+    if (!path) return null;
+    let cfg = this.loaded.get(path);
+    if (!cfg) {
+      cfg = await loadConfigFile(path, this.known);
+      this.loaded.set(path, cfg);
+    }
+    return cfg;
+  }
+}
+
+async function runLint(argv: CommonArgs, mode: 'lint' | 'fix', dryRun: boolean): Promise<number> {
+  const known = new Map(builtinRules.map((r) => [r.meta.id, r] as const));
+  setBuiltinRuleIds(known.keys());
+  const cli = parseRuleFlags(argv.rule, known);
+  const configs = new ConfigResolver(argv.config, known);
+  const results: FileLintResult[] = [];
+  const stdinMode = argv.paths.length === 1 && argv.paths[0] === '-';
+  if (argv.paths.length === 0) throw new UsageError(`no files given (try: kvmxml ${mode} vm.xml, a directory, or - for standard input)`);
+  const files = stdinMode ? [] : expandPaths(argv.paths.filter((p) => p !== '-'));
+  const originals = new Map<string, Uint8Array>();
+  const lintOne = async (filePath: string, bytes: Uint8Array | null, size: number) => {
+    if (bytes && mode === 'fix') originals.set(filePath, bytes);
+    const cfg = await configs.for(filePath);
+    const active = activeRulesFor(filePath, builtinRules, cfg, { cli });
+    if (!bytes) {
+      return lintTooLarge(filePath, size);
+    }
+    return lintBytes(bytes, { filePath, rules: active, fix: mode === 'fix' });
+  };
+  if (stdinMode) {
+    const name = argv['stdin-filename'] ? resolve(argv['stdin-filename']) : '<stdin>';
+    const bytes = readStdin();
+    const r = await lintOne(name === '<stdin>' ? resolve('stdin.xml') : name, bytes, bytes.length);
+    if (mode === 'fix') originals.set(name, bytes);
+    r.filePath = name;
+    results.push(r);
+    if (mode === 'fix' && !dryRun) {
+      // Filter mode: the (fixed) document goes to stdout, findings to stderr.
+      process.stdout.write(r.output ?? Buffer.from(bytes).toString('utf8'));
+      const text = await formatResults(results, argv, process.stderr);
+      if (text) process.stderr.write(text);
+      return exitCode(results, argv);
+    }
+  } else {
+    for (const f of files) {
+      const read = readInput(f);
+      const r = await lintOne(resolve(f), read.ok ? read.bytes : null, read.ok ? read.bytes.length : read.tooLarge);
+      results.push(r);
+    }
+  }
+  if (mode === 'fix') {
+    const changed = results.filter((r) => r.output !== undefined && r.filePath !== '<stdin>');
+    if (dryRun) {
+      const { createTwoFilesPatch } = await import('diff');
+      let patch = '';
+      for (const r of results) {
+        if (r.output === undefined) continue;
+        const before = Buffer.from(originals.get(r.filePath) ?? new Uint8Array()).toString('utf8');
+        const name = r.filePath === '<stdin>' ? 'stdin' : relativeName(r.filePath);
+        patch += createTwoFilesPatch(`a/${name}`, `b/${name}`, before, r.output);
+      }
+      process.stdout.write(patch);
+    } else {
+      for (const r of changed) writeAtomic(r.filePath, r.output as string);
+    }
+  }
+  const text = await formatResults(results, argv, process.stdout);
+  if (argv['output-file']) {
+    try {
+      writeFileSync(argv['output-file'], text);
+    } catch (e) {
+      throw new UsageError(`cannot write '${argv['output-file']}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  } else if (text) process.stdout.write(text.endsWith('\n') || argv.format !== 'json' ? text : text + '\n');
+  return exitCode(results, argv);
+}
+
+function relativeName(p: string): string {
+  const rel = p.startsWith(process.cwd() + '/') ? p.slice(process.cwd().length + 1) : p;
+  return rel;
+}
+
+function lintTooLarge(filePath: string, size: number): FileLintResult {
+  return {
+    filePath,
+    messages: [
+      {
+        ruleId: 'xml-well-formed',
+        severity: 2,
+        message: `file is ${size} bytes; virsh reads at most ${MAX_FILE_BYTES} bytes of XML, so libvirt never sees this definition`,
+        line: 1,
+        column: 1,
+        stage: 'parse',
+        fatal: true,
+      },
+    ],
+    errorCount: 1,
+    warningCount: 0,
+    fixableErrorCount: 0,
+    fixableWarningCount: 0,
+  };
+}
+
+async function formatResults(results: FileLintResult[], argv: CommonArgs, stream: NodeJS.WriteStream): Promise<string> {
+  const shown = argv.quiet
+    ? results.map((r) => ({ ...r, messages: r.messages.filter((m) => m.severity === 2), warningCount: 0, fixableWarningCount: 0 }))
+    : results;
+  const formatter = await loadFormatter(argv.format);
+  const metas = new Map<string, RuleMeta>([...builtinRules.map((r) => [r.meta.id, r.meta] as const), ...engineRules.map((m) => [m.id, m] as const)]);
+  return formatter(shown, { color: !argv['output-file'] && useColor(stream, argv.color), cwd: process.cwd(), rules: metas });
+}
+
+function exitCode(results: FileLintResult[], argv: CommonArgs): number {
+  const errors = results.reduce((n, r) => n + r.errorCount, 0);
+  const warnings = results.reduce((n, r) => n + r.warningCount, 0);
+  if (errors > 0) return 1;
+  const max = argv['max-warnings'];
+  if (max !== undefined && max >= 0 && warnings > max) {
+    process.stderr.write(`kvmxml: too many warnings (${warnings}); maximum allowed is ${max}.\n`);
+    return 1;
+  }
+  return 0;
+}
+
+async function listRules(format: string): Promise<number> {
+  const metas = [...engineRules, ...builtinRules.map((r) => r.meta)];
+  if (format === 'json') {
+    process.stdout.write(JSON.stringify(metas, null, 2) + '\n');
+    return 0;
+  }
+  const w = Math.max(...metas.map((m) => m.id.length));
+  for (const m of metas) {
+    process.stdout.write(`${m.id.padEnd(w)}  ${m.severity.padEnd(5)}  ${m.stage.padEnd(7)}  ${m.fixable ? 'fixable' : '       '}  ${m.description}\n`);
+  }
+  return 0;
+}
+
+function commonOptions<T>(y: import('yargs').Argv<T>) {
+  return y
+    .positional('paths', { type: 'string', array: true, default: [] as string[], describe: 'files, directories (searched for *.xml) or - for standard input' })
+    .option('format', { alias: 'f', choices: FORMATS, default: 'stylish' as FormatName, describe: 'output format' })
+    .option('quiet', { type: 'boolean', default: false, describe: 'report errors only' })
+    .option('max-warnings', { type: 'number', describe: 'exit 1 when there are more warnings than this' })
+    .option('output-file', { alias: 'o', type: 'string', describe: 'write the report to a file' })
+    .option('stdin-filename', { type: 'string', describe: 'name to report (and to find the config by) when reading -' })
+    .option('rule', { type: 'string', array: true, default: [] as string[], describe: 'set a rule severity, e.g. --rule memtune-order:off' })
+    .option('config', { type: 'boolean', default: true, describe: 'use kvmxml.config.json files (--no-config ignores them)' })
+    .option('color', { type: 'boolean', describe: 'force colour on or off (NO_COLOR is honoured)' });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const parser = yargs(argv)
+    .scriptName('kvmxml')
+    .usage('$0 <command> [options]')
+    .command(
+      'lint [paths..]',
+      'check domain XML files against what libvirt and QEMU accept',
+      (y) => commonOptions(y),
+      async (a) => {
+        code = await runLint(a as unknown as CommonArgs, 'lint', false);
+      },
+    )
+    .command(
+      'fix [paths..]',
+      'rewrite what can be fixed safely, changing only the bytes that must change',
+      (y) => commonOptions(y).option('dry-run', { type: 'boolean', default: false, describe: 'print a unified diff instead of writing' }),
+      async (a) => {
+        code = await runLint(a as unknown as CommonArgs, 'fix', Boolean((a as { 'dry-run'?: boolean })['dry-run']));
+      },
+    )
+    .command(
+      'rules',
+      'list the rules with their default severity, stage and whether they are fixable',
+      (y) => y.option('format', { choices: ['text', 'json'], default: 'text' }),
+      async (a) => {
+        code = await listRules(String(a.format));
+      },
+    )
+    .demandCommand(1, 'say what to do: kvmxml lint|fix|rules (see --help)')
+    .strict()
+    .version()
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new UsageError(msg);
+    });
+  await parser.parseAsync(hideBin(['node', 'kvmxml', ...argv]));
+  return code;
+}
+
+export async function run(): Promise<void> {
+  let code: number;
+  try {
+    code = await main(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ConfigError) {
+      process.stderr.write(`kvmxml: ${e.message}\n`);
+    } else {
+      // Never a stack trace for users; KVMXML_DEBUG=1 shows it.
+      const msg = e instanceof Error ? e.message : String(e);
+      process.stderr.write(`kvmxml: internal error: ${msg.split('\n')[0]}\n`);
+      if (process.env.KVMXML_DEBUG) process.stderr.write(`${(e as Error).stack ?? ''}\n`);
+    }
+    code = 2;
+  }
+  process.exitCode = code;
+}

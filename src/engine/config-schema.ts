@@ -1,0 +1,45 @@
+/** The JSON schema of kvmxml.config.json, built from the rules' metadata. */
+import type { RuleMeta } from './types.js';
+
+const severity = { enum: ['off', 'warn', 'error'], description: 'off, warn (exit 0) or error (exit 1)' };
+
+function ruleEntrySchema(meta: RuleMeta | null): Record<string, unknown> {
+  const options = meta?.schema ?? { type: 'object' };
+  return {
+    ...(meta ? { description: `${meta.description} (stage: ${meta.stage}${meta.fixable ? ', fixable' : ''}; default: ${meta.severity})` } : {}),
+    oneOf: [severity, { type: 'array', items: [severity, options], minItems: 1, maxItems: meta && !meta.schema ? 1 : 2, additionalItems: false }],
+  };
+}
+
+export function buildConfigSchema(metas: RuleMeta[]): Record<string, unknown> {
+  const rules = {
+    type: 'object',
+    description: 'Rule severities and options, by rule id',
+    properties: Object.fromEntries(metas.map((m) => [m.id, ruleEntrySchema(m)])),
+    // Rules from plugins are checked once the plugins are loaded.
+    additionalProperties: ruleEntrySchema(null),
+  };
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: 'https://kvmxml.dev/schemas/kvmxml.config.schema.json',
+    title: 'kvmxml configuration',
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      $schema: { type: 'string' },
+      root: { type: 'boolean', description: 'Stop looking for configuration in parent directories (the nearest file always wins)' },
+      rules,
+      plugins: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Rule packages or paths; each exports `rules`: [{ meta, check }]' },
+      overrides: {
+        type: 'array',
+        description: 'Rule settings for files matching globs, relative to this config file',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['files', 'rules'],
+          properties: { files: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 }, rules },
+        },
+      },
+    },
+  };
+}

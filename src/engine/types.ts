@@ -1,0 +1,88 @@
+/**
+ * The rule API. A rule is a module exporting `meta` and `check`; `check` reads the domain model
+ * (and the host snapshot, when one is given) and reports findings through the context. Rules
+ * never read files, parse text or print.
+ */
+import type { DomainModel } from '../domain/model.js';
+import type { HostSnapshot } from '../host/snapshot.js';
+import type { XmlDocument } from '../xml/document.js';
+import type { Fixer, TextEdit } from '../xml/edit.js';
+import type { Range, XAttr, XElement, XText } from '../xml/tree.js';
+
+/** Where libvirt or QEMU would react (DESIGN.md, spec §0.1). */
+export type Stage = 'parse' | 'schema' | 'define' | 'start' | 'runtime' | 'style';
+export const STAGES: readonly Stage[] = ['parse', 'schema', 'define', 'start', 'runtime', 'style'];
+
+export type SeverityName = 'off' | 'warn' | 'error';
+
+export interface RuleMeta {
+  /** kebab-case, unique. */
+  id: string;
+  /** One line: what the rule finds. */
+  description: string;
+  severity: 'warn' | 'error';
+  stage: Stage;
+  fixable: boolean;
+  /** Rules that need a host snapshot run only with --host. */
+  needsHost?: boolean;
+  /** JSON schema of the rule's options object, if it takes any. */
+  schema?: Record<string, unknown>;
+  /** Default options. */
+  defaultOptions?: Record<string, unknown>;
+  /** Path of the doc page relative to the package root, or a URL. */
+  docs?: string;
+}
+
+export type FixFunction = (fixer: Fixer) => TextEdit | TextEdit[] | null | undefined;
+
+export interface Report {
+  /** What the finding points at. */
+  node: XElement | XAttr | XText | Range;
+  message: string;
+  /** Overrides the rule's stage for this finding (a rule may span stages). */
+  stage?: Stage;
+  fix?: FixFunction;
+  suggestions?: { desc: string; fix: FixFunction }[];
+}
+
+export interface RuleContext {
+  readonly doc: XmlDocument;
+  readonly domain: DomainModel;
+  readonly host: HostSnapshot | null;
+  readonly options: Record<string, unknown>;
+  readonly filePath: string;
+  report(r: Report): void;
+  /** XPath over the document (xmldom DOM), for rules that prefer queries. Loaded on first use. */
+  select(expression: string): XElement[];
+}
+
+export interface Rule {
+  meta: RuleMeta;
+  check(ctx: RuleContext): void;
+}
+
+/** One finding, in ESLint's JSON message shape plus `stage`. */
+export interface LintMessage {
+  ruleId: string | null;
+  severity: 1 | 2;
+  message: string;
+  line: number;
+  column: number;
+  endLine?: number;
+  endColumn?: number;
+  fix?: { range: [number, number]; text: string };
+  suggestions?: { desc: string; fix: { range: [number, number]; text: string } }[];
+  stage: Stage;
+  fatal?: boolean;
+}
+
+export interface LintResult {
+  filePath: string;
+  messages: LintMessage[];
+  errorCount: number;
+  warningCount: number;
+  fixableErrorCount: number;
+  fixableWarningCount: number;
+  /** The fixed text, when fixing changed anything. */
+  output?: string;
+}

@@ -1,0 +1,174 @@
+/**
+ * Parse: text → XmlDocument (source tree with exact positions + the xmldom DOM), or one
+ * well-formedness problem with line and column. Never throws for bad input.
+ */
+import { DOMParser } from '@xmldom/xmldom';
+import { scanXml } from './scan.js';
+import type { Range, XElement, XNode } from './tree.js';
+
+export interface Position {
+  /** 1-based. */
+  line: number;
+  /** 1-based, in UTF-16 code units, not counting a byte-order mark. */
+  column: number;
+}
+
+export interface XmlProblem {
+  offset: number;
+  line: number;
+  column: number;
+  message: string;
+  hint?: string;
+}
+
+export class XmlDocument {
+  readonly lineStarts: number[];
+  readonly bom: boolean;
+  /** The file's dominant line ending; inserted lines use it. */
+  readonly eol: '\n' | '\r\n';
+  constructor(
+    readonly text: string,
+    readonly root: XElement,
+    readonly prolog: XNode[],
+  ) {
+    this.bom = text.charCodeAt(0) === 0xfeff;
+    this.lineStarts = [0];
+    let crlf = 0;
+    let lf = 0;
+    for (let i = 0; i < text.length; i++) {
+      if (text.charCodeAt(i) === 10) {
+        this.lineStarts.push(i + 1);
+        if (i > 0 && text.charCodeAt(i - 1) === 13) crlf++;
+        else lf++;
+      }
+    }
+    this.eol = crlf > lf ? '\r\n' : '\n';
+  }
+
+  positionAt(offset: number): Position {
+    return positionIn(this.lineStarts, this.bom, offset);
+  }
+
+  /** Offset of the start of the line containing `offset`. */
+  lineStartOf(offset: number): number {
+    return this.lineStarts[lineIndex(this.lineStarts, offset)] ?? 0;
+  }
+
+  /** The whitespace that starts the line containing `offset`. */
+  indentOf(offset: number): string {
+    const start = this.lineStartOf(offset);
+    let i = start;
+    while (i < this.text.length && (this.text[i] === ' ' || this.text[i] === '\t')) i++;
+    return this.text.slice(start, i);
+  }
+
+  /** True when only whitespace stands between the line start and `offset`. */
+  startsLine(offset: number): boolean {
+    return /^[ \t]*$/.test(this.text.slice(this.lineStartOf(offset), offset).replace(/^\uFEFF/, ''));
+  }
+
+  slice(range: Range): string {
+    return this.text.slice(range.start, range.end);
+  }
+}
+
+function lineIndex(lineStarts: number[], offset: number): number {
+  let lo = 0;
+  let hi = lineStarts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((lineStarts[mid] ?? 0) <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+function positionIn(lineStarts: number[], bom: boolean, offset: number): Position {
+  const idx = lineIndex(lineStarts, offset);
+  const col = offset - (lineStarts[idx] ?? 0) + 1 - (idx === 0 && bom && offset > 0 ? 1 : 0);
+  return { line: idx + 1, column: col };
+}
+
+export function lineStartsOf(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  return starts;
+}
+
+export type ParseResult = { ok: true; doc: XmlDocument } | { ok: false; problem: XmlProblem };
+
+function problemAt(text: string, offset: number, message: string, hint?: string): XmlProblem {
+  const pos = positionIn(lineStartsOf(text), text.charCodeAt(0) === 0xfeff, offset);
+  return hint === undefined ? { offset, ...pos, message } : { offset, ...pos, message, hint };
+}
+
+/** Decode file bytes as UTF-8 (keeping a BOM); null with the offending offset when not UTF-8. */
+export function decodeUtf8(bytes: Uint8Array): { ok: true; text: string } | { ok: false; byteOffset: number } {
+  try {
+    return { ok: true, text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes) };
+  } catch {
+    // Find the first invalid sequence to report a position.
+    let i = 0;
+    while (i < bytes.length) {
+      const b = bytes[i] ?? 0;
+      const len = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
+      if (len === 0) return { ok: false, byteOffset: i };
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(i, i + len));
+      } catch {
+        return { ok: false, byteOffset: i };
+      }
+      i += len;
+    }
+    return { ok: false, byteOffset: 0 };
+  }
+}
+
+export function parseXml(text: string): ParseResult {
+  const scan = scanXml(text);
+  if (scan.error) return { ok: false, problem: problemAt(text, scan.error.offset, scan.error.message, scan.error.hint) };
+  if (scan.encoding && !/^utf-?8$/i.test(scan.encoding)) {
+    const at = text.indexOf(scan.encoding);
+    return {
+      ok: false,
+      problem: problemAt(text, at, `unsupported encoding '${scan.encoding}'`, 'libvirt domain XML is UTF-8; convert the file and drop the encoding declaration'),
+    };
+  }
+  const root = scan.root as XElement;
+  // Second opinion from xmldom; anything it objects to that the scanner let through is reported.
+  let domProblem: XmlProblem | null = null;
+  let dom: Document | undefined;
+  try {
+    dom = new DOMParser({
+      onError: (level, msg, ctx) => {
+        if (domProblem) return;
+        const loc = (ctx as { locator?: { lineNumber?: number; columnNumber?: number } } | undefined)?.locator;
+        domProblem = { offset: 0, line: loc?.lineNumber ?? 1, column: loc?.columnNumber ?? 1, message: cleanXmldomMessage(String(msg)) };
+        void level;
+      },
+    }).parseFromString(text.replace(/^\uFEFF/, ''), 'text/xml') as unknown as Document;
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    domProblem ??= { offset: 0, line: 1, column: 1, message: cleanXmldomMessage(msg) };
+  }
+  if (domProblem) return { ok: false, problem: domProblem };
+  if (dom) attachDom(root, dom.documentElement as unknown as Element);
+  return { ok: true, doc: new XmlDocument(text, root, scan.prolog) };
+}
+
+function cleanXmldomMessage(msg: string): string {
+  return msg.replace(/^\[xmldom \w+\]\s*/, '').split('\n')[0]?.replace(/\s*@#\[line:.*$/, '').trim() ?? msg;
+}
+
+/** Pair source elements with DOM elements; both are in document order. */
+function attachDom(root: XElement, domRoot: Element | null): void {
+  if (!domRoot) return;
+  const walk = (x: XElement, d: Element): void => {
+    x.dom = d;
+    const xs = x.children.filter((c): c is XElement => c.kind === 'element');
+    const ds: Element[] = [];
+    for (let n = d.firstChild; n; n = n.nextSibling) if (n.nodeType === 1) ds.push(n as Element);
+    for (let i = 0; i < xs.length && i < ds.length; i++) walk(xs[i] as XElement, ds[i] as Element);
+  };
+  walk(root, domRoot);
+}

@@ -1,0 +1,62 @@
+/** Loading rule fixtures and running the engine on them, shared by the fixture tests. */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { rules } from '../../rules/index.js';
+import { lintBytes, lintText, type ActiveRule, type FileLintResult } from '../../src/engine/lint.js';
+import type { Rule } from '../../src/engine/types.js';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+export const RULE_FIXTURES = join(ROOT, 'fixtures', 'rules');
+
+export interface Expectation {
+  line: number;
+  ruleId: string;
+  text: string;
+}
+
+/** `<!-- expect RULE: piece of the message -->` on the line the finding points at. */
+export function expectationsOf(text: string): Expectation[] {
+  const out: Expectation[] = [];
+  text.split('\n').forEach((line, i) => {
+    for (const m of line.matchAll(/<!--\s*expect\s+([\w-]+):\s*(.*?)\s*-->/g)) out.push({ line: i + 1, ruleId: m[1] as string, text: m[2] as string });
+  });
+  return out;
+}
+
+export function allActive(list: Rule[] = rules): ActiveRule[] {
+  return list.map((rule) => ({ rule, severity: rule.meta.severity === 'error' ? 2 : 1, options: {} }));
+}
+
+export function ruleById(id: string): Rule | undefined {
+  return rules.find((r) => r.meta.id === id);
+}
+
+export function lintFile(path: string, active: ActiveRule[], fix = false): FileLintResult {
+  return lintBytes(readFileSync(path), { filePath: path, rules: active, fix });
+}
+
+export function lintString(text: string, active: ActiveRule[] = allActive(), fix = false): FileLintResult {
+  return lintText(text, { filePath: 'test.xml', rules: active, fix });
+}
+
+export interface RuleFixtures {
+  ruleId: string;
+  dir: string;
+  failing: string[];
+  passing: string[];
+}
+
+export function ruleFixtureDirs(): RuleFixtures[] {
+  return readdirSync(RULE_FIXTURES, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => {
+      const dir = join(RULE_FIXTURES, d.name);
+      const files = readdirSync(dir).sort();
+      return {
+        ruleId: d.name,
+        dir,
+        failing: files.filter((f) => f.endsWith('.fail.xml')).map((f) => join(dir, f)),
+        passing: files.filter((f) => f.endsWith('.pass.xml')).map((f) => join(dir, f)),
+      };
+    });
+}
