@@ -14,6 +14,8 @@ import type { Rule, RuleMeta, SeverityName } from '../engine/types.js';
 import { FORMATS, loadFormatter, type FormatName } from '../formatters/index.js';
 import { expandPaths, MAX_FILE_BYTES, readInput, readStdin, UsageError, writeAtomic } from './files.js';
 
+const STDIN_TOKEN = '\u0000stdin';
+
 interface CommonArgs {
   paths: string[];
   format: FormatName;
@@ -21,7 +23,7 @@ interface CommonArgs {
   'max-warnings': number | undefined;
   'output-file': string | undefined;
   'stdin-filename': string | undefined;
-  rule: string[];
+  rule: string | string[] | undefined;
   config: boolean;
   color: boolean | undefined;
 }
@@ -64,9 +66,11 @@ class ConfigResolver {
 async function runLint(argv: CommonArgs, mode: 'lint' | 'fix', dryRun: boolean): Promise<number> {
   const known = new Map(builtinRules.map((r) => [r.meta.id, r] as const));
   setBuiltinRuleIds(known.keys());
-  const cli = parseRuleFlags(argv.rule, known);
+  const ruleFlags = argv.rule === undefined ? [] : ([] as string[]).concat(argv.rule);
+  const cli = parseRuleFlags(ruleFlags, known);
   const configs = new ConfigResolver(argv.config, known);
   const results: FileLintResult[] = [];
+  argv.paths = argv.paths.map((p) => (p === STDIN_TOKEN ? '-' : p));
   const stdinMode = argv.paths.length === 1 && argv.paths[0] === '-';
   if (argv.paths.length === 0) throw new UsageError(`no files given (try: kvmxml ${mode} vm.xml, a directory, or - for standard input)`);
   const files = stdinMode ? [] : expandPaths(argv.paths.filter((p) => p !== '-'));
@@ -117,6 +121,7 @@ async function runLint(argv: CommonArgs, mode: 'lint' | 'fix', dryRun: boolean):
       for (const r of changed) writeAtomic(r.filePath, r.output as string);
     }
   }
+  for (const r of results) if (r.skipped) process.stderr.write(`kvmxml: skipped ${relativeName(r.filePath)}: ${r.skipped}\n`);
   const text = await formatResults(results, argv, process.stdout);
   if (argv['output-file']) {
     try {
@@ -196,7 +201,7 @@ function commonOptions<T>(y: import('yargs').Argv<T>) {
     .option('max-warnings', { type: 'number', describe: 'exit 1 when there are more warnings than this' })
     .option('output-file', { alias: 'o', type: 'string', describe: 'write the report to a file' })
     .option('stdin-filename', { type: 'string', describe: 'name to report (and to find the config by) when reading -' })
-    .option('rule', { type: 'string', array: true, default: [] as string[], describe: 'set a rule severity, e.g. --rule memtune-order:off' })
+    .option('rule', { type: 'string', describe: 'set a rule severity, e.g. --rule memtune-order:off' })
     .option('config', { type: 'boolean', default: true, describe: 'use kvmxml.config.json files (--no-config ignores them)' })
     .option('color', { type: 'boolean', describe: 'force colour on or off (NO_COLOR is honoured)' });
 }
@@ -241,7 +246,8 @@ export async function main(argv: string[]): Promise<number> {
       if (err) throw err;
       throw new UsageError(msg);
     });
-  await parser.parseAsync(hideBin(['node', 'kvmxml', ...argv]));
+  // yargs drops a lone `-`; carry it through as a token of our own.
+  await parser.parseAsync(hideBin(['node', 'kvmxml', ...argv.map((a) => (a === '-' ? STDIN_TOKEN : a))]));
   return code;
 }
 
