@@ -11,6 +11,7 @@ import { engineRules, rules as builtinRules } from '../../rules/index.js';
 import { activeRulesFor, ConfigError, findConfigFile, loadConfigFile, setBuiltinRuleIds, type LoadedConfig, type RuleEntry } from '../engine/config.js';
 import { lintBytes, type FileLintResult } from '../engine/lint.js';
 import type { Rule, RuleMeta, SeverityName } from '../engine/types.js';
+import type { HostSnapshot } from '../host/snapshot.js';
 import { FORMATS, loadFormatter, type FormatName } from '../formatters/index.js';
 import { expandPaths, MAX_FILE_BYTES, readInput, readStdin, UsageError, writeAtomic } from './files.js';
 
@@ -26,6 +27,7 @@ interface CommonArgs {
   rule: string | string[] | undefined;
   config: boolean;
   color: boolean | undefined;
+  host: string | string[] | undefined;
 }
 
 function useColor(stream: NodeJS.WriteStream, flag: boolean | undefined): boolean {
@@ -69,6 +71,7 @@ async function runLint(argv: CommonArgs, mode: 'lint' | 'fix', dryRun: boolean):
   const ruleFlags = argv.rule === undefined ? [] : ([] as string[]).concat(argv.rule);
   const cli = parseRuleFlags(ruleFlags, known);
   const configs = new ConfigResolver(argv.config, known);
+  const host = await loadHost(argv.host);
   const results: FileLintResult[] = [];
   argv.paths = argv.paths.map((p) => (p === STDIN_TOKEN ? '-' : p));
   const stdinMode = argv.paths.length === 1 && argv.paths[0] === '-';
@@ -82,7 +85,7 @@ async function runLint(argv: CommonArgs, mode: 'lint' | 'fix', dryRun: boolean):
     if (!bytes) {
       return lintTooLarge(filePath, size);
     }
-    return lintBytes(bytes, { filePath, rules: active, fix: mode === 'fix' });
+    return lintBytes(bytes, { filePath, rules: active, fix: mode === 'fix', host });
   };
   if (stdinMode) {
     const name = argv['stdin-filename'] ? resolve(argv['stdin-filename']) : '<stdin>';
@@ -203,7 +206,36 @@ function commonOptions<T>(y: import('yargs').Argv<T>) {
     .option('stdin-filename', { type: 'string', describe: 'name to report (and to find the config by) when reading -' })
     .option('rule', { type: 'string', describe: 'set a rule severity, e.g. --rule memtune-order:off' })
     .option('config', { type: 'boolean', default: true, describe: 'use kvmxml.config.json files (--no-config ignores them)' })
-    .option('color', { type: 'boolean', describe: 'force colour on or off (NO_COLOR is honoured)' });
+    .option('color', { type: 'boolean', describe: 'force colour on or off (NO_COLOR is honoured)' })
+    .option('host', { type: 'string', describe: 'host description (kvmxml snapshot JSON, `virsh capabilities` XML or `virsh freepages --all` text; repeat to merge): enables the host rules' });
+}
+
+/** Load the --host inputs (merged in order); the host module is only loaded when asked for. */
+async function loadHost(spec: string | string[] | undefined): Promise<HostSnapshot | null> {
+  const paths = spec === undefined ? [] : ([] as string[]).concat(spec);
+  if (paths.length === 0) return null;
+  const { loadHostInputs } = await import('../host/load.js');
+  try {
+    return await loadHostInputs(paths);
+  } catch (e) {
+    if (e instanceof Error && e.name === 'HostInputError') throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+async function runSnapshot(argv: { root: string; output: string | undefined }): Promise<number> {
+  const { takeSnapshot } = await import('../host/take.js');
+  const { snapshot, problems } = await takeSnapshot({ root: argv.root });
+  for (const p of problems) process.stderr.write(`kvmxml: snapshot: ${p}\n`);
+  const json = JSON.stringify(snapshot, null, 2) + '\n';
+  if (argv.output) {
+    try {
+      writeFileSync(argv.output, json);
+    } catch (e) {
+      throw new UsageError(`cannot write '${argv.output}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  } else process.stdout.write(json);
+  return 0;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -225,6 +257,17 @@ export async function main(argv: string[]): Promise<number> {
       (y) => commonOptions(y).option('dry-run', { type: 'boolean', default: false, describe: 'print a unified diff instead of writing' }),
       async (a) => {
         code = await runLint(a as unknown as CommonArgs, 'fix', Boolean((a as { 'dry-run'?: boolean })['dry-run']));
+      },
+    )
+    .command(
+      'snapshot',
+      "write a JSON snapshot of this host's huge page pools, mounts, NUMA nodes, THP, KSM and KVM (reads sysfs/procfs only)",
+      (y) =>
+        y
+          .option('root', { type: 'string', default: '/', describe: 'read a copy of a host laid out under this directory (its sys/ and proc/)' })
+          .option('output', { alias: 'o', type: 'string', describe: 'write the snapshot to a file instead of standard output' }),
+      async (a) => {
+        code = await runSnapshot({ root: String(a.root), output: a.output as string | undefined });
       },
     )
     .command(
