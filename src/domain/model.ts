@@ -6,7 +6,7 @@
  */
 import { attr, childElements, firstChild, textOf, type XAttr, type XElement } from '../xml/tree.js';
 import { parseNodeset } from './nodeset.js';
-import { parseScaled, type ScaledResult } from './units.js';
+import { parseScaled, type ParseScaledOptions, type ScaledResult } from './units.js';
 
 /** A scaled integer as written: element text + `unit` attribute, or two attributes. */
 export interface SizeValue {
@@ -74,8 +74,16 @@ export type MemtuneLimitName = (typeof MEMTUNE_CHILDREN)[number];
 export interface MemtuneModel {
   el: XElement;
   all: XElement[];
-  /** The first of each limit, as libvirt reads it. */
+  /**
+   * Each limit as libvirt reads it (`./memtune/NAME[1]` over every `<memtune>`): the value of the
+   * first such element in document order, the unit of the first of them that has a `unit`
+   * attribute (observed: with two `<memtune>`, a unit-less `<soft_limit>` in the first takes
+   * the `unit` of the `<soft_limit>` in the second). `hard_limit`, `soft_limit` and
+   * `swap_hard_limit` are parsed as limits (`virDomainParseMemoryLimit`).
+   */
   limits: Partial<Record<MemtuneLimitName, SizeValue>>;
+  /** Every child of every `<memtune>` with a known limit name, in document order (duplicates included). */
+  children: Partial<Record<MemtuneLimitName, XElement[]>>;
 }
 
 export interface NumatuneMemory {
@@ -131,11 +139,10 @@ export interface DomainModel {
   memoryDevices: MemoryDevice[];
 }
 
-function elementSize(el: XElement, xpath: string): SizeValue {
+function elementSize(el: XElement, xpath: string, unitAttr: XAttr | null = attr(el, 'unit') ?? null, options: ParseScaledOptions = {}): SizeValue {
   const raw = textOf(el);
-  const unitAttr = attr(el, 'unit') ?? null;
   const text = raw === '' ? null : raw;
-  return { el, valueAttr: null, unitAttr, text, unit: unitAttr?.value ?? null, xpath, result: parseScaled(text, unitAttr?.value ?? null, xpath) };
+  return { el, valueAttr: null, unitAttr, text, unit: unitAttr?.value ?? null, xpath, result: parseScaled(text, unitAttr?.value ?? null, xpath, options) };
 }
 
 function attrSize(el: XElement, name: string, xpath: string): SizeValue {
@@ -185,11 +192,18 @@ function buildMemtune(root: XElement): MemtuneModel | null {
   const el = all[0];
   if (!el) return null;
   const limits: Partial<Record<MemtuneLimitName, SizeValue>> = {};
+  const children: Partial<Record<MemtuneLimitName, XElement[]>> = {};
   for (const name of MEMTUNE_CHILDREN) {
-    const c = firstChild(el, name);
-    if (c) limits[name] = elementSize(c, `./memtune/${name}[1]`);
+    const found = all.flatMap((m) => childElements(m, name));
+    if (found.length) children[name] = found;
+    // `./memtune/NAME[1]`: the first NAME of each <memtune>; string() takes the first in document order.
+    const firsts = all.map((m) => firstChild(m, name)).filter((c): c is XElement => c !== undefined);
+    const c = firsts[0];
+    if (!c) continue;
+    const unitAttr = firsts.map((f) => attr(f, 'unit')).find((a) => a !== undefined) ?? null;
+    limits[name] = elementSize(c, `./memtune/${name}[1]`, unitAttr, { limit: name !== 'min_guarantee' });
   }
-  return { el, all, limits };
+  return { el, all, limits, children };
 }
 
 function buildNumatune(root: XElement): NumatuneModel | null {
