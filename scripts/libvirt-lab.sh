@@ -1,0 +1,393 @@
+#!/usr/bin/env bash
+# Real libvirt 9.0 + QEMU 7.2 lab for the conformance corpus (see /work/shared/libvirt-lab.md).
+#
+#   scripts/libvirt-lab.sh setup            install packages, user/groups, folders, qemu.conf (idempotent)
+#   scripts/libvirt-lab.sh start            start virtlogd + libvirtd if needed, wait until virsh answers
+#   scripts/libvirt-lab.sh restart          restart libvirtd only (it scans hugetlbfs mounts at start)
+#   scripts/libvirt-lab.sh apply-host SPEC  set huge page pools and lab hugetlbfs mounts; SPEC is JSON
+#                                           text or a file: {"hugepages":{"2048":64},"mounts":[{"path":
+#                                           "/run/kvmxml-lab/hp2M","pagesize":"2M"}]}; sizes not named
+#                                           get 0 pages; lab mounts not named are unmounted
+#   scripts/libvirt-lab.sh reset            destroy/undefine lab domains, restore the pools found before
+#                                           the lab touched them, unmount lab mounts
+#   scripts/libvirt-lab.sh stop             reset, then stop the daemons this lab started
+#   scripts/libvirt-lab.sh status           print daemons, pools, mounts, lab domains
+#   scripts/libvirt-lab.sh available        exit 0 when virsh answers (no side effects)
+#
+# Only one process at a time may drive libvirtd and the pools: every subcommand that changes
+# something takes an exclusive flock on $KVMXML_LAB_LOCK. A caller that already holds that lock
+# for a longer session (the labeller, the test suite) exports KVMXML_LAB_LOCK_HELD=1.
+#
+# Environment: KVMXML_LAB_PREFIX (domain name prefix, default "kvmxml-"),
+#              KVMXML_LAB_ROOT (mount root, default /run/kvmxml-lab),
+#              KVMXML_LAB_TIMEOUT (seconds to wait for virsh, default 60).
+set -euo pipefail
+
+PREFIX="${KVMXML_LAB_PREFIX:-kvmxml-}"
+LAB_ROOT="${KVMXML_LAB_ROOT:-/run/kvmxml-lab}"
+STATE_DIR="/run/kvmxml-lab-state"
+LOCK="${KVMXML_LAB_LOCK:-/run/kvmxml-lab.lock}"
+TIMEOUT="${KVMXML_LAB_TIMEOUT:-60}"
+URI="qemu:///system"
+HP_SYS=/sys/kernel/mm/hugepages
+PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils libxml2-utils)
+QEMU_CONF=/etc/libvirt/qemu.conf
+
+log() { printf 'libvirt-lab: %s\n' "$*" >&2; }
+die() { printf 'libvirt-lab: error: %s\n' "$*" >&2; exit 1; }
+
+need_root() {
+  [ "$(id -u)" = 0 ] || die "must run as root (libvirtd, huge page pools and mounts need it)"
+}
+
+take_lock() {
+  if [ "${KVMXML_LAB_LOCK_HELD:-}" = 1 ]; then return 0; fi
+  exec 9>"$LOCK"
+  if ! flock -w 900 9; then die "another process holds $LOCK (it drives libvirtd and the pools)"; fi
+}
+
+virsh_q() { virsh -q -c "$URI" "$@"; }
+
+answers() { timeout 10 virsh -c "$URI" version >/dev/null 2>&1; }
+
+pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+
+pid_of() { # pidfile -> pid when that process is alive
+  local f="$1" p
+  [ -r "$f" ] || return 1
+  p="$(tr -dc 0-9 <"$f")"
+  pid_alive "$p" && printf '%s' "$p"
+}
+
+# ---------------------------------------------------------------------------------------------
+# setup
+
+cmd_setup() {
+  need_root
+  take_lock
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    log "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update
+    apt-get install -y --no-install-recommends "${PACKAGES[@]}"
+  else
+    log "packages already installed"
+  fi
+  getent group kvm >/dev/null || groupadd -f kvm
+  getent group libvirt-qemu >/dev/null || groupadd -f libvirt-qemu
+  getent passwd libvirt-qemu >/dev/null || useradd -r -g libvirt-qemu -G kvm libvirt-qemu
+  mkdir -p /var/log/libvirt /var/lib/libvirt /var/cache/libvirt /run/libvirt /etc/libvirt
+  write_qemu_conf
+  log "setup done"
+}
+
+# The sandbox settings live in one marked block; any other line of qemu.conf is kept.
+write_qemu_conf() {
+  local begin='# BEGIN kvmxml-lab (scripts/libvirt-lab.sh)' end='# END kvmxml-lab' tmp
+  tmp="$(mktemp)"
+  if [ -f "$QEMU_CONF" ]; then
+    awk -v b="$begin" -v e="$end" '
+      $0 == b { skip = 1; next }
+      $0 == e { skip = 0; next }
+      skip { next }
+      /^[[:space:]]*(user|group|dynamic_ownership|remember_owner|security_driver)[[:space:]]*=/ { next }
+      { print }' "$QEMU_CONF" >"$tmp"
+  fi
+  cat >>"$tmp" <<EOF
+$begin
+user = "root"
+group = "root"
+dynamic_ownership = 0
+remember_owner = 0
+security_driver = "none"
+$end
+EOF
+  if [ -f "$QEMU_CONF" ] && cmp -s "$tmp" "$QEMU_CONF"; then rm -f "$tmp"; return 0; fi
+  install -m 0644 "$tmp" "$QEMU_CONF"
+  rm -f "$tmp"
+  log "wrote sandbox settings to $QEMU_CONF"
+}
+
+# ---------------------------------------------------------------------------------------------
+# daemons
+
+start_virtlogd() {
+  if pid_of /run/virtlogd.pid >/dev/null; then return 0; fi
+  /usr/sbin/virtlogd -d 9>&-
+  touch "$STATE_DIR/started-virtlogd"
+}
+
+start_libvirtd() {
+  if pid_of /run/libvirtd.pid >/dev/null; then return 0; fi
+  /usr/sbin/libvirtd -d 9>&-
+  touch "$STATE_DIR/started-libvirtd"
+  record_daemon_mounts
+}
+
+wait_answer() {
+  local deadline=$((SECONDS + TIMEOUT))
+  until answers; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      die "libvirtd did not answer 'virsh -c $URI version' within ${TIMEOUT}s (see /var/log/libvirt/ and run '/usr/sbin/libvirtd -v' by hand)"
+    fi
+    sleep 0.3
+  done
+}
+
+stop_pid() { # pidfile name
+  local p
+  p="$(pid_of "$1")" || return 0
+  kill -TERM "$p"
+  for _ in $(seq 1 100); do pid_alive "$p" || return 0; sleep 0.1; done
+  die "$2 (pid $p) did not exit after SIGTERM"
+}
+
+# hugetlbfs mounts as libvirtd saw them when it started (it never rescans).
+current_hugetlbfs() { awk '$3 == "hugetlbfs" { print $2 }' /proc/mounts | sort; }
+record_daemon_mounts() { current_hugetlbfs >"$STATE_DIR/daemon-mounts"; }
+
+cmd_start() {
+  need_root
+  take_lock
+  mkdir -p "$STATE_DIR"
+  command -v virsh >/dev/null && [ -x /usr/sbin/libvirtd ] || die "libvirt is not installed: run 'scripts/libvirt-lab.sh setup'"
+  mkdir -p /var/log/libvirt /var/lib/libvirt /var/cache/libvirt /run/libvirt
+  start_virtlogd
+  start_libvirtd
+  wait_answer
+  [ -f "$STATE_DIR/daemon-mounts" ] || record_daemon_mounts
+  log "libvirtd answers ($(virsh -c "$URI" version 2>/dev/null | awk '/Running hypervisor/ {print $NF}' | head -1))"
+}
+
+do_restart() {
+  stop_pid /run/libvirtd.pid libvirtd
+  /usr/sbin/libvirtd -d 9>&-
+  record_daemon_mounts
+  wait_answer
+}
+
+cmd_restart() {
+  need_root
+  take_lock
+  mkdir -p "$STATE_DIR"
+  do_restart
+  log "libvirtd restarted"
+}
+
+cmd_stop() {
+  need_root
+  take_lock
+  mkdir -p "$STATE_DIR"
+  do_reset norestart
+  if [ -f "$STATE_DIR/started-libvirtd" ]; then
+    stop_pid /run/libvirtd.pid libvirtd
+    rm -f "$STATE_DIR/started-libvirtd" "$STATE_DIR/daemon-mounts"
+    log "libvirtd stopped"
+  else
+    log "libvirtd was not started by this lab; left running"
+  fi
+  if [ -f "$STATE_DIR/started-virtlogd" ]; then
+    stop_pid /run/virtlogd.pid virtlogd
+    rm -f "$STATE_DIR/started-virtlogd"
+    log "virtlogd stopped"
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# huge page pools and mounts
+
+pool_sizes() { for d in "$HP_SYS"/hugepages-*kB; do [ -d "$d" ] && basename "$d" | tr -dc 0-9 && echo; done; }
+pool_file() { printf '%s/hugepages-%skB/%s' "$HP_SYS" "$1" "$2"; }
+pool_get() { cat "$(pool_file "$1" "$2")"; }
+
+remember_pools() { # the values found before the lab first changed anything
+  [ -f "$STATE_DIR/orig-pools" ] && return 0
+  local s
+  for s in $(pool_sizes); do printf '%s %s\n' "$s" "$(pool_get "$s" nr_hugepages)"; done >"$STATE_DIR/orig-pools.tmp"
+  mv "$STATE_DIR/orig-pools.tmp" "$STATE_DIR/orig-pools"
+}
+
+set_pool() { # size_kib pages ; exact or fail
+  local size="$1" want="$2" f got
+  f="$(pool_file "$size" nr_hugepages)"
+  [ -w "$f" ] || die "this kernel has no ${size} KiB huge pages ($f missing)"
+  [ "$(cat "$f")" = "$want" ] && return 0
+  echo "$want" >"$f" || true
+  got="$(cat "$f")"
+  if [ "$got" != "$want" ] && [ "$size" -gt 2048 ] && [ "$want" -gt "$got" ]; then
+    # Gigantic pages need contiguous memory. Memory reaches this machine gradually: make the
+    # kernel take some by reserving 2 MiB pages, give them back, and try again.
+    local small small_orig extra
+    small="$(pool_file 2048 nr_hugepages)"
+    small_orig="$(cat "$small")"
+    for extra in 512 1024 2048; do
+      echo $((small_orig + extra)) >"$small" || true
+      echo "$small_orig" >"$small" || true
+      echo "$want" >"$f" || true
+      got="$(cat "$f")"
+      [ "$got" = "$want" ] && break
+    done
+  fi
+  if [ "$got" != "$want" ]; then
+    die "kernel gave $got of $want requested ${size} KiB huge pages (HOST_SHORT)"
+  fi
+}
+
+mount_pagesize_kib() { # 2M / 1G / 2048K / 1024M -> KiB
+  local v="$1" n u
+  n="${v%%[!0-9]*}"; u="${v#"$n"}"
+  case "$u" in
+    ''|K|k|KB|kB) echo "$n" ;;
+    M|m|MB) echo $((n * 1024)) ;;
+    G|g|GB) echo $((n * 1024 * 1024)) ;;
+    *) die "unknown page size '$v'" ;;
+  esac
+}
+
+lab_mounts() { awk -v r="$LAB_ROOT/" '$3 == "hugetlbfs" && index($2, r) == 1 { print $2 }' /proc/mounts; }
+
+unmount_lab() { # path
+  local p="$1"
+  umount "$p" 2>/dev/null || { sleep 0.5; umount "$p"; }
+  rmdir "$p" 2>/dev/null || true
+}
+
+# SPEC -> lines "pool SIZE N" and "mount PATH KIB", checked and normalised by node.
+parse_spec() {
+  local spec="$1"
+  if [ -f "$spec" ]; then spec="$(cat "$spec")"; fi
+  SPEC="$spec" LAB_ROOT="$LAB_ROOT" node -e '
+    const spec = JSON.parse(process.env.SPEC || "{}") ?? {};
+    const root = process.env.LAB_ROOT + "/";
+    for (const [size, n] of Object.entries(spec.hugepages ?? {})) {
+      if (!/^[0-9]+$/.test(size) || !Number.isInteger(n) || n < 0) throw new Error(`bad pool ${size}: ${n}`);
+      console.log(`pool ${size} ${n}`);
+    }
+    for (const m of spec.mounts ?? []) {
+      if (typeof m.path !== "string" || !m.path.startsWith(root) || /\s|\.\./.test(m.path))
+        throw new Error(`mount path must be under ${root}: ${m.path}`);
+      if (m.pagesize !== undefined && !/^[0-9]+[KMG]?$/.test(m.pagesize)) throw new Error(`bad pagesize ${m.pagesize}`);
+      console.log(`mount ${m.path} ${m.pagesize ?? "-"}`);
+    }'
+}
+
+apply_pools() { # file of lines "SIZE N"; every other size goes to 0
+  local want_file="$1" s n
+  while read -r s n; do
+    [ -d "$HP_SYS/hugepages-${s}kB" ] || die "this kernel has no ${s} KiB huge pages (HOST_SHORT)"
+  done <"$want_file"
+  # shrink first, then grow, so memory freed by one size can serve the other
+  for s in $(pool_sizes); do
+    n="$(awk -v s="$s" '$1 == s { print $2 }' "$want_file")"; n="${n:-0}"
+    [ "$n" -lt "$(pool_get "$s" nr_hugepages)" ] && set_pool "$s" "$n"
+  done
+  for s in $(pool_sizes); do
+    n="$(awk -v s="$s" '$1 == s { print $2 }' "$want_file")"; n="${n:-0}"
+    set_pool "$s" "$n"
+  done
+}
+
+cmd_apply_host() {
+  need_root
+  take_lock
+  mkdir -p "$STATE_DIR"
+  local spec="${1:-}" lines pools mounts changed=0 p k opt
+  [ -n "$spec" ] || spec='{}'
+  lines="$(parse_spec "$spec")" || die "bad host spec: $spec"
+  pools="$(mktemp)"; mounts="$(mktemp)"
+  printf '%s\n' "$lines" | awk '$1 == "pool" { print $2, $3 }' >"$pools"
+  printf '%s\n' "$lines" | awk '$1 == "mount" { print $2, $3 }' >"$mounts"
+  remember_pools
+  # mounts: drop lab mounts not wanted (or with another page size), add missing ones
+  while read -r p; do
+    [ -n "$p" ] || continue
+    opt="$(awk -v p="$p" '$1 == p { print $2 }' "$mounts")"
+    if [ -z "$opt" ]; then unmount_lab "$p"; continue; fi
+    if [ "$opt" != - ]; then
+      k="$(mount_pagesize_kib "$opt")"
+      if [ "$(stat -f -c %S "$p")" != $((k * 1024)) ]; then unmount_lab "$p"; fi
+    fi
+  done < <(lab_mounts)
+  while read -r p opt; do
+    [ -n "$p" ] || continue
+    if ! lab_mounts | grep -qxF "$p"; then
+      mkdir -p "$p"
+      if [ "$opt" = - ]; then mount -t hugetlbfs hugetlbfs "$p"
+      else mount -t hugetlbfs -o "pagesize=$opt" hugetlbfs "$p"; fi
+    fi
+  done <"$mounts"
+  apply_pools "$pools"
+  rm -f "$pools" "$mounts"
+  # libvirtd knows only the mounts present when it started
+  if pid_of /run/libvirtd.pid >/dev/null && ! current_hugetlbfs | cmp -s - "$STATE_DIR/daemon-mounts"; then
+    do_restart
+    changed=1
+  fi
+  if [ "$changed" = 1 ]; then log "host applied: $(host_summary) (libvirtd restarted)"
+  else log "host applied: $(host_summary)"; fi
+}
+
+host_summary() {
+  local s out=""
+  for s in $(pool_sizes); do out+="${s}kB=$(pool_get "$s" nr_hugepages)/$(pool_get "$s" free_hugepages)free "; done
+  out+="mounts=[$(current_hugetlbfs | tr '\n' ' ' | sed 's/ $//')]"
+  printf '%s' "$out"
+}
+
+lab_domains() { virsh_q list --all --name 2>/dev/null | awk -v p="$PREFIX" 'index($0, p) == 1'; }
+
+do_reset() { # [norestart]
+  local d p s n restart=0
+  if answers; then
+    for d in $(lab_domains); do
+      virsh_q destroy "$d" >/dev/null 2>&1 || true
+      virsh_q undefine "$d" >/dev/null 2>&1 || true
+    done
+  fi
+  for p in $(lab_mounts); do unmount_lab "$p"; done
+  rmdir "$LAB_ROOT" 2>/dev/null || true
+  if [ -f "$STATE_DIR/orig-pools" ]; then
+    # shrink first, then grow back to what was there before
+    while read -r s n; do [ "$n" -lt "$(pool_get "$s" nr_hugepages)" ] && set_pool "$s" "$n"; done <"$STATE_DIR/orig-pools"
+    while read -r s n; do set_pool "$s" "$n"; done <"$STATE_DIR/orig-pools"
+    rm -f "$STATE_DIR/orig-pools"
+  fi
+  if pid_of /run/libvirtd.pid >/dev/null && [ -f "$STATE_DIR/daemon-mounts" ] &&
+     ! current_hugetlbfs | cmp -s - "$STATE_DIR/daemon-mounts"; then
+    restart=1
+  fi
+  if [ "$restart" = 1 ] && [ "${1:-}" != norestart ]; then do_restart; fi
+}
+
+cmd_reset() {
+  need_root
+  take_lock
+  mkdir -p "$STATE_DIR"
+  do_reset
+  log "reset: $(host_summary)"
+}
+
+cmd_status() {
+  local p
+  if p="$(pid_of /run/libvirtd.pid)"; then echo "libvirtd: running (pid $p)"; else echo "libvirtd: not running"; fi
+  if p="$(pid_of /run/virtlogd.pid)"; then echo "virtlogd: running (pid $p)"; else echo "virtlogd: not running"; fi
+  echo "host: $(host_summary)"
+  if [ -f "$STATE_DIR/daemon-mounts" ]; then echo "libvirtd saw mounts: [$(tr '\n' ' ' <"$STATE_DIR/daemon-mounts" | sed 's/ $//')]"; fi
+  if answers; then echo "lab domains: $(lab_domains | tr '\n' ' ')"; fi
+}
+
+case "${1:-}" in
+  setup) cmd_setup ;;
+  start) cmd_start ;;
+  restart) cmd_restart ;;
+  apply-host) shift; cmd_apply_host "${1:-}" ;;
+  reset) cmd_reset ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  available) answers ;;
+  *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+esac
