@@ -14,6 +14,7 @@ import type { Rule, RuleMeta, SeverityName } from '../engine/types.js';
 import type { HostSnapshot } from '../host/snapshot.js';
 import { FORMATS, loadFormatter, type FormatName } from '../formatters/index.js';
 import { expandPaths, MAX_FILE_BYTES, readInput, readStdin, UsageError, writeAtomic } from './files.js';
+import { startProgress } from './progress.js';
 
 const STDIN_TOKEN = '\u0000stdin';
 
@@ -102,10 +103,21 @@ async function runLint(argv: CommonArgs, mode: 'lint' | 'fix', dryRun: boolean):
       return exitCode(results, argv);
     }
   } else {
-    for (const f of files) {
-      const read = readInput(f);
-      const r = await lintOne(resolve(f), read.ok ? read.bytes : null, read.ok ? read.bytes.length : read.tooLarge);
-      results.push(r);
+    const progress = startProgress(process.stderr, files.length, argv.format);
+    const counts = { errors: 0, warnings: 0 };
+    try {
+      for (const f of files) {
+        const read = readInput(f);
+        const r = await lintOne(resolve(f), read.ok ? read.bytes : null, read.ok ? read.bytes.length : read.tooLarge);
+        results.push(r);
+        if (progress) {
+          counts.errors += r.errorCount;
+          counts.warnings += r.warningCount;
+          progress.update(results.length, counts, f);
+        }
+      }
+    } finally {
+      progress?.clear();
     }
   }
   if (mode === 'fix') {
@@ -168,7 +180,7 @@ async function formatResults(results: FileLintResult[], argv: CommonArgs, stream
     : results;
   const formatter = await loadFormatter(argv.format);
   const metas = new Map<string, RuleMeta>([...builtinRules.map((r) => [r.meta.id, r.meta] as const), ...engineRules.map((m) => [m.id, m] as const)]);
-  return formatter(shown, { color: !argv['output-file'] && useColor(stream, argv.color), cwd: process.cwd(), rules: metas });
+  return formatter(shown, { color: !argv['output-file'] && useColor(stream, argv.color), cwd: process.cwd(), rules: metas, tty: !argv['output-file'] && Boolean(stream.isTTY) });
 }
 
 function exitCode(results: FileLintResult[], argv: CommonArgs): number {
@@ -268,6 +280,24 @@ export async function main(argv: string[]): Promise<number> {
           .option('output', { alias: 'o', type: 'string', describe: 'write the snapshot to a file instead of standard output' }),
       async (a) => {
         code = await runSnapshot({ root: String(a.root), output: a.output as string | undefined });
+      },
+    )
+    .command(
+      'init',
+      'write a starter kvmxml.config.json here: every rule at its default severity (never overwrites)',
+      (y) => y,
+      async () => {
+        const { runInit } = await import('./init.js');
+        code = runInit(builtinRules);
+      },
+    )
+    .command(
+      'explain <rule>',
+      "print a rule's documentation: what it checks, libvirt's message, a failing and a fixed example",
+      (y) => y.positional('rule', { type: 'string', demandOption: true, describe: 'rule id (see kvmxml rules)' }),
+      async (a) => {
+        const { explainRule } = await import('./explain.js');
+        code = explainRule(String(a.rule), [...engineRules, ...builtinRules.map((r) => r.meta)]);
       },
     )
     .command(

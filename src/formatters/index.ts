@@ -6,17 +6,28 @@ export interface FormatContext {
   color: boolean;
   cwd: string;
   rules: Map<string, RuleMeta>;
+  /** The report goes to a terminal (not a pipe or a file): stylish then also sums up clean runs. */
+  tty?: boolean;
 }
 
 export type Formatter = (results: FileLintResult[], ctx: FormatContext) => string;
 
-export const FORMATS = ['stylish', 'json'] as const;
+export const FORMATS = ['stylish', 'json', 'sarif', 'github', 'junit'] as const;
 export type FormatName = (typeof FORMATS)[number];
+
+/** Formats read by programs: no progress line, no colour, nothing but the report. */
+export const MACHINE_FORMATS: readonly FormatName[] = ['json', 'sarif', 'github', 'junit'];
 
 export async function loadFormatter(name: FormatName): Promise<Formatter> {
   switch (name) {
     case 'json':
       return (await import('./json.js')).format;
+    case 'sarif':
+      return (await import('./sarif.js')).format;
+    case 'github':
+      return (await import('./github.js')).format;
+    case 'junit':
+      return (await import('./junit.js')).format;
     case 'stylish':
     default:
       return (await import('./stylish.js')).format;

@@ -1,11 +1,25 @@
-/** ESLint's JSON shape (DESIGN.md): one object per file. */
+/**
+ * ESLint's JSON shape (DESIGN.md): one object per file. Each message also carries `stage` and,
+ * when its rule has a doc page, `docs`: the page's URL.
+ */
+import type { RuleMeta } from '../engine/types.js';
 import type { Formatter } from './index.js';
+import { docsUrl } from './package-info.js';
 
-export const format: Formatter = (results) =>
-  JSON.stringify(
+export const format: Formatter = (results, ctx) => {
+  const urls = new Map<string, string | null>();
+  const urlOf = (id: string | null): string | null => {
+    if (id === null) return null;
+    if (!urls.has(id)) urls.set(id, docsUrl(ctx.rules.get(id) as RuleMeta | undefined));
+    return urls.get(id) ?? null;
+  };
+  return JSON.stringify(
     results.map((r) => ({
       filePath: r.filePath,
-      messages: r.messages,
+      messages: r.messages.map((m) => {
+        const docs = urlOf(m.ruleId);
+        return docs ? { ...m, docs } : m;
+      }),
       errorCount: r.errorCount,
       warningCount: r.warningCount,
       fixableErrorCount: r.fixableErrorCount,
@@ -13,3 +27,4 @@ export const format: Formatter = (results) =>
       ...(r.output !== undefined ? { output: r.output } : {}),
     })),
   );
+};

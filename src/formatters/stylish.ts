@@ -38,12 +38,20 @@ export const format: Formatter = (results, ctx) => {
       out += `  ${row[0]}${' '.repeat(w0 - pos.length)}  ${row[1]}${' '.repeat(w1 - sev.length)}  ${row[2]}  ${row[3]}\n`;
     });
   }
+  const checked = results.filter((r) => !r.skipped).length;
+  const withProblems = results.filter((r) => r.messages.length > 0).length;
   const total = errors + warnings;
-  if (total === 0) return '';
-  const summary = `✖ ${total} problem${total === 1 ? '' : 's'} (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'})`;
+  if (total === 0) {
+    // Silent on success, as linters are; a terminal still gets a line saying what was checked.
+    return ctx.tty && checked > 0 ? `${paint(ctx.color, '32')('✔')} ${checked} file${checked === 1 ? '' : 's'} checked, no problems\n` : '';
+  }
+  let summary = `✖ ${total} problem${total === 1 ? '' : 's'} (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'})`;
+  if (checked > 1) summary += ` in ${withProblems} of ${checked} files checked`;
   out += `\n${bold(errors ? red(summary) : yellow(summary))}\n`;
   if (fixErr + fixWarn > 0) {
     out += `  ${fixErr} error${fixErr === 1 ? '' : 's'} and ${fixWarn} warning${fixWarn === 1 ? '' : 's'} potentially fixable with \`kvmxml fix\`.\n`;
   }
+  const firstRule = results.flatMap((r) => r.messages).find((m) => m.ruleId)?.ruleId;
+  if (firstRule) out += `  ${dim(`Run \`kvmxml explain ${firstRule}\` (or any rule id) for what a rule checks and how to fix it.`)}\n`;
   return out;
 };

@@ -1,0 +1,46 @@
+/**
+ * GitHub Actions workflow commands: one `::error` or `::warning` line per finding, which GitHub
+ * shows as an annotation on the file and line:
+ *   ::error file={name},line={line},col={col},endLine={endLine},endColumn={endColumn},title={ruleId}::{message}
+ * Escaping as @actions/core does it: `%`, CR and LF in the message; also `:` and `,` in properties.
+ */
+import { isAbsolute, relative, sep } from 'node:path';
+import type { Formatter } from './index.js';
+
+export function escapeData(s: string): string {
+  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+export function escapeProperty(s: string): string {
+  return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+function fileName(filePath: string, cwd: string): string {
+  if (filePath === '<stdin>') return filePath;
+  const rel = relative(cwd, filePath);
+  const name = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : filePath;
+  return name.split(sep).join('/');
+}
+
+export const format: Formatter = (results, ctx) => {
+  let out = '';
+  for (const r of results) {
+    const file = fileName(r.filePath, ctx.cwd);
+    for (const m of r.messages) {
+      const props: [string, string | number | undefined][] = [
+        ['file', file],
+        ['line', m.line],
+        ['col', m.column],
+        ['endLine', m.endLine],
+        ['endColumn', m.endColumn],
+        ['title', m.ruleId ?? 'kvmxml'],
+      ];
+      const list = props
+        .filter((p): p is [string, string | number] => p[1] !== undefined)
+        .map(([k, v]) => `${k}=${escapeProperty(String(v))}`)
+        .join(',');
+      out += `::${m.severity === 2 ? 'error' : 'warning'} ${list}::${escapeData(m.message)}\n`;
+    }
+  }
+  return out;
+};

@@ -1,0 +1,89 @@
+/**
+ * Where kvmxml is installed, its version, and the doc page of each rule. Used by the formatters
+ * that link findings to their documentation (json, sarif) and by `kvmxml explain`. Loaded only
+ * with them: a plain lint never reads package.json or a doc page.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { RuleMeta } from '../engine/types.js';
+
+let root: string | null | undefined;
+
+/** The package root: the nearest directory above this module with kvmxml's package.json. */
+export function packageRoot(): string | null {
+  if (root !== undefined) return root;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pj = join(dir, 'package.json');
+    if (existsSync(pj)) {
+      try {
+        if ((JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === 'kvmxml') return (root = dir);
+      } catch {
+        /* not ours; keep looking */
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return (root = null);
+    dir = parent;
+  }
+}
+
+let pkg: { version?: string; homepage?: string } | undefined;
+function packageJson(): { version?: string; homepage?: string } {
+  if (pkg) return pkg;
+  const r = packageRoot();
+  try {
+    pkg = r ? (JSON.parse(readFileSync(join(r, 'package.json'), 'utf8')) as typeof pkg & object) : {};
+  } catch {
+    pkg = {};
+  }
+  return pkg;
+}
+
+export function packageVersion(): string {
+  return packageJson().version ?? '0.0.0';
+}
+
+const URL_RE = /^[a-z][a-z0-9+.-]*:/i;
+
+/** The file of a rule's doc page, when it is a path inside this package and exists. */
+export function docPath(meta: RuleMeta): string | null {
+  if (!meta.docs || URL_RE.test(meta.docs)) return null;
+  const r = packageRoot();
+  if (!r) return null;
+  const p = resolve(r, meta.docs);
+  return existsSync(p) ? p : null;
+}
+
+/**
+ * A URL for a rule's doc page: the rule's own URL when `docs` is one, else the page shipped in
+ * the installed package (a file: URL), or null when there is none.
+ */
+export function docsUrl(meta: RuleMeta | undefined): string | null {
+  if (!meta?.docs) return null;
+  if (URL_RE.test(meta.docs)) return meta.docs;
+  const p = docPath(meta);
+  return p ? pathToFileURL(p).href : null;
+}
+
+/** The Markdown text of a rule's doc page, or null. */
+export function docText(meta: RuleMeta): string | null {
+  const p = docPath(meta);
+  if (!p) return null;
+  try {
+    return readFileSync(p, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** The first prose paragraph of a doc page (after the title and the stage/default line). */
+export function docSummary(markdown: string): string | null {
+  const paragraphs = markdown.split(/\r?\n\s*\r?\n/).map((p) => p.trim());
+  for (const p of paragraphs) {
+    if (!p || p.startsWith('#') || p.startsWith('```') || p.startsWith('**Stage:**')) continue;
+    return p.replace(/\s*\r?\n\s*/g, ' ');
+  }
+  return null;
+}

@@ -1,0 +1,101 @@
+/**
+ * SARIF 2.1.0, as GitHub code scanning reads it: one run; `tool.driver.rules` describes every
+ * rule (with its doc page as help text and `helpUri`), each finding is a result pointing at a
+ * region of a file whose URI is relative to the working directory (`%SRCROOT%`). A file that is
+ * not well-formed is a result too (rule `xml-well-formed`).
+ */
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { LintMessage, RuleMeta } from '../engine/types.js';
+import type { Formatter } from './index.js';
+import { docsUrl, docSummary, docText, packageVersion } from './package-info.js';
+
+const SRCROOT = '%SRCROOT%';
+
+type Level = 'error' | 'warning' | 'note';
+
+const levelOf = (severity: 1 | 2): Level => (severity === 2 ? 'error' : 'warning');
+
+function describeRule(id: string, meta: RuleMeta | undefined): Record<string, unknown> {
+  if (!meta) return { id, shortDescription: { text: id } };
+  const doc = docText(meta);
+  const url = docsUrl(meta);
+  return {
+    id,
+    name: id,
+    shortDescription: { text: meta.description },
+    fullDescription: { text: (doc && docSummary(doc)) ?? meta.description },
+    ...(doc ? { help: { text: doc, markdown: doc } } : { help: { text: `${meta.description}\n\nSee: kvmxml explain ${id}` } }),
+    ...(url ? { helpUri: url } : {}),
+    defaultConfiguration: { level: meta.severity === 'error' ? 'error' : 'warning' },
+    properties: { tags: ['libvirt', meta.stage], stage: meta.stage, fixable: meta.fixable },
+  };
+}
+
+/** A relative URI reference under %SRCROOT% for files below `cwd`, else an absolute file: URI. */
+function artifactLocation(filePath: string, cwd: string): Record<string, string> {
+  if (filePath === '<stdin>') return { uri: 'stdin' };
+  const abs = isAbsolute(filePath) ? filePath : resolve(cwd, filePath);
+  const rel = relative(cwd, abs);
+  if (rel && !rel.startsWith('..') && !isAbsolute(rel)) {
+    return { uri: rel.split(sep).map(encodeURIComponent).join('/'), uriBaseId: SRCROOT };
+  }
+  return { uri: pathToFileURL(abs).href };
+}
+
+function region(m: LintMessage): Record<string, number> {
+  const startLine = Math.max(1, m.line || 1);
+  const startColumn = Math.max(1, m.column || 1);
+  let endLine = m.endLine ?? startLine;
+  let endColumn = m.endColumn ?? startColumn + 1;
+  if (endLine < startLine || (endLine === startLine && endColumn < startColumn)) {
+    endLine = startLine;
+    endColumn = startColumn + 1;
+  }
+  return { startLine, startColumn, endLine, endColumn };
+}
+
+export const format: Formatter = (results, ctx) => {
+  const ruleIndex = new Map<string, number>();
+  const rules: Record<string, unknown>[] = [];
+  const addRule = (id: string) => {
+    let i = ruleIndex.get(id);
+    if (i === undefined) {
+      i = rules.length;
+      ruleIndex.set(id, i);
+      rules.push(describeRule(id, ctx.rules.get(id)));
+    }
+    return i;
+  };
+  for (const id of ctx.rules.keys()) addRule(id);
+
+  const sarifResults: Record<string, unknown>[] = [];
+  for (const r of results) {
+    const location = artifactLocation(r.filePath, ctx.cwd);
+    for (const m of r.messages) {
+      const id = m.ruleId ?? 'xml-well-formed';
+      sarifResults.push({
+        ruleId: id,
+        ruleIndex: addRule(id),
+        level: levelOf(m.severity),
+        message: { text: m.message },
+        locations: [{ physicalLocation: { artifactLocation: location, region: region(m) } }],
+        properties: { stage: m.stage, ...(m.fix ? { fixable: true } : {}) },
+      });
+    }
+  }
+
+  const log = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: { driver: { name: 'kvmxml', version: packageVersion(), semanticVersion: packageVersion(), rules } },
+        originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(ctx.cwd.endsWith(sep) ? ctx.cwd : ctx.cwd + sep).href } },
+        columnKind: 'utf16CodeUnits',
+        results: sarifResults,
+      },
+    ],
+  };
+  return JSON.stringify(log, null, 2) + '\n';
+};
