@@ -31,9 +31,12 @@ export class Progress {
     this.last = now;
     const pct = Math.floor((done * 100) / this.total);
     const secs = ((now - this.start) / 1000).toFixed(1);
-    let text = `kvmxml: ${done}/${this.total} files (${pct}%), ${counts.errors} error${counts.errors === 1 ? '' : 's'}, ${counts.warnings} warning${counts.warnings === 1 ? '' : 's'}, ${secs}s  ${current}`;
-    // Never wrap: a wrapped line cannot be rewritten with a carriage return.
+    const head = `kvmxml: ${done}/${this.total} files (${pct}%), ${counts.errors} error${counts.errors === 1 ? '' : 's'}, ${counts.warnings} warning${counts.warnings === 1 ? '' : 's'}, ${secs}s`;
+    // Never wrap: a wrapped line cannot be rewritten with a carriage return. The file name gives
+    // way first (its end is the informative part), then the counts.
     const width = Math.max(20, (this.stream.columns || 80) - 1);
+    const room = width - head.length - 2;
+    let text = room >= 8 ? `${head}  ${current.length > room ? '…' + current.slice(current.length - room + 1) : current}` : head;
     if (text.length > width) text = text.slice(0, width - 1) + '…';
     this.stream.write('\r' + text.padEnd(this.shown, ' '));
     this.shown = text.length;
