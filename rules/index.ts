@@ -4,9 +4,43 @@
  */
 import type { Rule, RuleMeta } from '../src/engine/types.js';
 import { rule as memtuneOrder } from './memtune-order.js';
+import { rule as numaCellsMissing } from './numa-cells-missing.js';
+import { rule as numaCellId } from './numa-cell-id.js';
+import { rule as numaCellIdMixed } from './numa-cell-id-mixed.js';
+import { rule as numaCellCpusSyntax } from './numa-cell-cpus-syntax.js';
+import { rule as numaCellCpusOverlap } from './numa-cell-cpus-overlap.js';
+import { rule as numaCellCpusExceedVcpus } from './numa-cell-cpus-exceed-vcpus.js';
+import { rule as numaCellCpusIncomplete } from './numa-cell-cpus-incomplete.js';
+import { rule as numaMemorySum } from './numa-memory-sum.js';
+import { rule as numatuneDuplicate } from './numatune-duplicate.js';
+import { rule as numatuneMode } from './numatune-mode.js';
+import { rule as numatuneNodeset } from './numatune-nodeset.js';
+import { rule as numatuneAutoNodeset } from './numatune-auto-nodeset.js';
+import { rule as numatuneAutoPlacement } from './numatune-auto-placement.js';
+import { rule as numatuneMemnode } from './numatune-memnode.js';
+import { rule as numatuneSchema } from './numatune-schema.js';
+import { rule as numatuneHostNodes } from './numatune-host-nodes.js';
 import { meta as xmlWellFormed } from './xml-well-formed.js';
 
 /** Rules reported by the engine itself rather than by a check function. */
 export const engineRules: RuleMeta[] = [xmlWellFormed];
 
-export const rules: Rule[] = [memtuneOrder];
+export const rules: Rule[] = [
+  memtuneOrder,
+  numaCellsMissing,
+  numaCellId,
+  numaCellIdMixed,
+  numaCellCpusSyntax,
+  numaCellCpusOverlap,
+  numaCellCpusExceedVcpus,
+  numaCellCpusIncomplete,
+  numaMemorySum,
+  numatuneDuplicate,
+  numatuneMode,
+  numatuneNodeset,
+  numatuneAutoNodeset,
+  numatuneAutoPlacement,
+  numatuneMemnode,
+  numatuneSchema,
+  numatuneHostNodes,
+];

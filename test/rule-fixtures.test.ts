@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { engineRules, rules } from '../rules/index.js';
-import { allActive, expectationsOf, lintFile, lintString, ruleById, ruleFixtureDirs } from './helpers/fixtures.js';
+import { allActive, expectationsOf, fixtureHost, lintFile, lintString, ruleById, ruleFixtureDirs } from './helpers/fixtures.js';
 
 const dirs = ruleFixtureDirs();
 
@@ -30,11 +30,11 @@ for (const fx of dirs) {
     // Engine-reported rules (xml-well-formed) run with every rule on.
     const only = rule ? allActive([rule]) : allActive();
     for (const file of fx.failing) {
-      it(`${basename(file)} reports what its comments expect`, () => {
+      it(`${basename(file)} reports what its comments expect`, async () => {
         const text = readFileSync(file, 'utf8');
         const expected = expectationsOf(text).filter((e) => e.ruleId === fx.ruleId);
         expect(expected.length, 'fixture has expect comments').toBeGreaterThan(0);
-        const found = lintFile(file, only).messages.filter((m) => m.ruleId === fx.ruleId);
+        const found = lintFile(file, only, false, await fixtureHost(text, file)).messages.filter((m) => m.ruleId === fx.ruleId);
         expect(found.map((m) => m.line).sort((a, b) => a - b)).toEqual(expected.map((e) => e.line).sort((a, b) => a - b));
         for (const e of expected) {
           const m = found.find((f) => f.line === e.line && f.message.includes(e.text));
@@ -44,22 +44,24 @@ for (const fx of dirs) {
       });
       const fixedPath = file.replace(/\.xml$/, '.fixed.xml');
       if (existsSync(fixedPath)) {
-        it(`${basename(file)} is fixed byte-exactly into ${basename(fixedPath)}, and fixing again changes nothing`, () => {
-          const fixed = lintFile(file, only, true);
+        it(`${basename(file)} is fixed byte-exactly into ${basename(fixedPath)}, and fixing again changes nothing`, async () => {
+          const host = await fixtureHost(readFileSync(file, 'utf8'), file);
+          const fixed = lintFile(file, only, true, host);
           const want = readFileSync(fixedPath, 'utf8');
           expect(fixed.output).toBeDefined();
           expect(fixed.output).toBe(want);
-          const again = lintString(want, only, true);
+          const again = lintString(want, only, true, host);
           expect(again.output).toBeUndefined();
           expect(again.messages.filter((m) => m.ruleId === fx.ruleId && m.fix)).toEqual([]);
         });
       }
     }
     for (const file of fx.passing) {
-      it(`${basename(file)} passes and fix leaves it byte-identical`, () => {
-        const r = lintFile(file, only);
+      it(`${basename(file)} passes and fix leaves it byte-identical`, async () => {
+        const host = await fixtureHost(readFileSync(file, 'utf8'), file);
+        const r = lintFile(file, only, false, host);
         expect(r.messages.filter((m) => m.ruleId === fx.ruleId)).toEqual([]);
-        expect(lintFile(file, allActive(), true).output).toBeUndefined();
+        expect(lintFile(file, allActive(), true, host).output).toBeUndefined();
       });
     }
   });

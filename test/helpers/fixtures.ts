@@ -1,9 +1,11 @@
 /** Loading rule fixtures and running the engine on them, shared by the fixture tests. */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { rules } from '../../rules/index.js';
 import { lintBytes, lintText, type ActiveRule, type FileLintResult } from '../../src/engine/lint.js';
 import type { Rule } from '../../src/engine/types.js';
+import { loadSnapshot, takeSnapshot } from '../../src/host/index.js';
+import type { HostSnapshot } from '../../src/host/snapshot.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const RULE_FIXTURES = join(ROOT, 'fixtures', 'rules');
@@ -31,12 +33,35 @@ export function ruleById(id: string): Rule | undefined {
   return rules.find((r) => r.meta.id === id);
 }
 
-export function lintFile(path: string, active: ActiveRule[], fix = false): FileLintResult {
-  return lintBytes(readFileSync(path), { filePath: path, rules: active, fix });
+export function lintFile(path: string, active: ActiveRule[], fix = false, host: HostSnapshot | null = null): FileLintResult {
+  return lintBytes(readFileSync(path), { filePath: path, rules: active, fix, host });
 }
 
-export function lintString(text: string, active: ActiveRule[] = allActive(), fix = false): FileLintResult {
-  return lintText(text, { filePath: 'test.xml', rules: active, fix });
+export function lintString(text: string, active: ActiveRule[] = allActive(), fix = false, host: HostSnapshot | null = null): FileLintResult {
+  return lintText(text, { filePath: 'test.xml', rules: active, fix, host });
+}
+
+/**
+ * `<!-- kvmxml-host: NAME -->` in a fixture lints it with a host snapshot, as `--host` would:
+ * NAME ending in `.json` is a snapshot file beside the fixture; any other NAME is a copy of a
+ * host's /sys and /proc under fixtures/hosts/NAME. Without the comment there is no host.
+ */
+export function fixtureHostName(text: string): string | null {
+  return /<!--\s*kvmxml-host:\s*([\w.-]+)\s*-->/.exec(text)?.[1] ?? null;
+}
+
+const hostCache = new Map<string, Promise<HostSnapshot>>();
+
+export async function fixtureHost(text: string, file: string): Promise<HostSnapshot | null> {
+  const name = fixtureHostName(text);
+  if (!name) return null;
+  const where = name.endsWith('.json') ? join(dirname(file), name) : join(ROOT, 'fixtures', 'hosts', name);
+  let p = hostCache.get(where);
+  if (!p) {
+    p = name.endsWith('.json') ? loadSnapshot(where) : takeSnapshot({ root: where, now: new Date(0) }).then((r) => r.snapshot);
+    hostCache.set(where, p);
+  }
+  return p;
 }
 
 export interface RuleFixtures {

@@ -1,0 +1,36 @@
+import { formatNodeset } from '../src/domain/nodeset.js';
+import { completedCellCpus, guestCells, maxVcpus } from '../src/domain/numa.js';
+import type { Rule } from '../src/engine/types.js';
+
+export const rule: Rule = {
+  meta: {
+    id: 'numa-cell-cpus-incomplete',
+    description: 'vCPUs that no guest NUMA cell lists are silently added to cell 0',
+    severity: 'warn',
+    stage: 'define',
+    fixable: false,
+    docs: 'rules/numa-cell-cpus-incomplete.md',
+  },
+  check(ctx) {
+    const done = completedCellCpus(ctx.domain);
+    const max = maxVcpus(ctx.domain);
+    if (!done || max === null || done.addedToCell0.length === 0) return;
+    const layout = guestCells(ctx.domain);
+    const cell0 = layout.byId?.[0];
+    if (!cell0) return;
+    const added = done.addedToCell0;
+    const listed = layout.cells.reduce((s, c) => s + (c.cpus?.length ?? 0), 0);
+    const stored = formatNodeset(done.cpus[0] ?? []);
+    const what = listed === 0 ? `no cell lists vCPUs, so libvirt puts all ${max} vCPUs (${stored}) into cell 0` : `the cells list ${listed} of ${max} vCPUs: libvirt adds the others (${formatNodeset(added)}) to cell 0, which it stores as cpus='${stored}'`;
+    ctx.report({
+      node: cell0.cell.cpus?.attr ?? cell0.cell.el,
+      message: `${what}; list every vCPU in the cell where it belongs (vCPUs ${formatNodeset(added)} are not in any cell)`,
+      suggestions: [
+        {
+          desc: `Write what libvirt stores: cpus='${stored}' on cell 0`,
+          fix: (fixer) => fixer.setAttr(cell0.cell.el, 'cpus', stored),
+        },
+      ],
+    });
+  },
+};

@@ -1,0 +1,57 @@
+import { renderLibvirtError } from '../src/domain/libvirt-error.js';
+import { formatNodeset } from '../src/domain/nodeset.js';
+import { guestCells, invalidUIntError } from '../src/domain/numa.js';
+import type { Rule } from '../src/engine/types.js';
+
+const NON_CONTIGUOUS = renderLibvirtError({
+  code: 'xml-error',
+  text: "Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous ranges or ranges not starting from 0 are not allowed",
+});
+
+export const rule: Rule = {
+  meta: {
+    id: 'numa-cell-id',
+    description: 'Guest NUMA cell ids must be unsigned integers covering exactly 0..n−1, each once',
+    severity: 'error',
+    stage: 'define',
+    fixable: false,
+    docs: 'rules/numa-cell-id.md',
+  },
+  check(ctx) {
+    const { cells } = guestCells(ctx.domain);
+    const n = cells.length;
+    if (n === 0) return;
+    const range = n === 1 ? '0' : `0-${n - 1}`;
+    const seen = new Map<number, (typeof cells)[number]>();
+    for (const c of cells) {
+      const { cell } = c;
+      if (c.id === null) {
+        const v = cell.idAttr?.value ?? '';
+        ctx.report({
+          node: cell.idAttr ?? cell.el,
+          message: `cell id '${v}' is not a number: with ${n} cell${n === 1 ? '' : 's'} the ids are ${range} (libvirt: ${renderLibvirtError(invalidUIntError('id', 'cell', v))})`,
+        });
+        continue;
+      }
+      if (c.id >= n) {
+        ctx.report({
+          node: cell.idAttr ?? cell.el,
+          message: `cell id ${c.id} is out of range: with ${n} cell${n === 1 ? '' : 's'} the ids must be exactly ${range}, each used once; renumber the cells (and the <memnode cellid>, <page nodeset> and memory device <node> that name them) (libvirt: ${NON_CONTIGUOUS})`,
+        });
+        continue;
+      }
+      const first = seen.get(c.id);
+      if (first) {
+        const line = ctx.doc.positionAt(first.cell.el.startTag.start).line;
+        const how = (x: typeof c): string => (x.explicitId ? `id='${x.cell.idAttr?.value}'` : `no id, so its position ${x.cell.index} is its id`);
+        const missing = [...Array(n).keys()].filter((i) => !cells.some((o) => o.id === i));
+        ctx.report({
+          node: cell.idAttr ?? cell.el,
+          message: `cell id ${c.id} is used twice (this cell has ${how(c)}; the cell on line ${line} has ${how(first)})${missing.length ? `; no cell has id ${formatNodeset(missing)}` : ''}: give every cell its own id (libvirt: ${renderLibvirtError({ code: 'xml-error', text: `Duplicate NUMA cell info for cell id '${c.id}'` })})`,
+        });
+        continue;
+      }
+      seen.set(c.id, c);
+    }
+  },
+};

@@ -1,0 +1,52 @@
+import { kibOf } from '../src/domain/model.js';
+import { cellsMemoryKiB, memoryDevicesKiB, recomputedMemoryKiB } from '../src/domain/numa.js';
+import { parseUnit } from '../src/domain/units.js';
+import type { Rule } from '../src/engine/types.js';
+import { childElements } from '../src/xml/tree.js';
+
+/** `kib` written in `unit` when that is exact, else null. */
+function inUnit(kib: number, unit: string): bigint | null {
+  const info = parseUnit(unit);
+  if (!info) return null;
+  const bytes = BigInt(kib) * 1024n;
+  return bytes % info.multiplier === 0n ? bytes / info.multiplier : null;
+}
+
+export const rule: Rule = {
+  meta: {
+    id: 'numa-memory-sum',
+    description: '<memory> should equal the guest NUMA cells (plus memory devices): libvirt replaces it by that sum',
+    severity: 'warn',
+    stage: 'define',
+    fixable: true,
+    docs: 'rules/numa-memory-sum.md',
+  },
+  check(ctx) {
+    const d = ctx.domain;
+    const mem = d.memory;
+    const total = recomputedMemoryKiB(d);
+    const written = kibOf(mem);
+    if (!mem || total === null || written === null || written === total) return;
+    const cells = cellsMemoryKiB(d) as number;
+    const devices = memoryDevicesKiB(d) as number;
+    const parts = devices > 0 ? `the ${d.cells.length} cells (${cells} KiB) plus the memory devices (${devices} KiB)` : `its ${d.cells.length} cell${d.cells.length === 1 ? '' : 's'}`;
+    let current = '';
+    const cur = kibOf(d.currentMemory);
+    if (cur !== null && cur > total) current = `; <currentMemory> (${cur} KiB) is clamped to ${total} KiB`;
+    else if (cur !== null && cur > 0 && cur < total && cur >= written) current = `; <currentMemory> stays ${cur} KiB, so the guest boots with ${total - cur} KiB ballooned away`;
+    ctx.report({
+      node: mem.el,
+      message: `<memory> is ${written} KiB, but libvirt replaces it by the sum of ${parts}: ${total} KiB${current}. Set <memory> to ${total} KiB, or resize the cells if ${written} KiB was meant`,
+      fix: (fixer) => {
+        // The element must hold only its number (no comments or child elements to keep).
+        if (childElements(mem.el).length > 0 || mem.el.children.some((c) => c.kind === 'comment' || c.kind === 'pi')) return null;
+        const unit = mem.unitAttr?.value ?? '';
+        const same = inUnit(total, unit);
+        if (same !== null) return fixer.replaceText(mem.el, String(same));
+        const edits = [fixer.replaceText(mem.el, String(total))];
+        if (mem.unitAttr) edits.push(fixer.setAttrValue(mem.unitAttr, 'KiB'));
+        return edits;
+      },
+    });
+  },
+};
