@@ -18,13 +18,18 @@ export const rule: Rule = {
     const layout = guestCells(ctx.domain);
     const cell0 = layout.byId?.[0];
     if (!cell0) return;
+    // Overlapping cells fail at define (numa-cell-cpus-overlap); nothing is completed then.
+    const listed = layout.cells.flatMap((c) => c.cpus ?? []);
+    if (new Set(listed).size !== listed.length) return;
     const added = done.addedToCell0;
-    const listed = layout.cells.reduce((s, c) => s + (c.cpus?.length ?? 0), 0);
     const stored = formatNodeset(done.cpus[0] ?? []);
-    const what = listed === 0 ? `no cell lists vCPUs, so libvirt puts all ${max} vCPUs (${stored}) into cell 0` : `the cells list ${listed} of ${max} vCPUs: libvirt adds the others (${formatNodeset(added)}) to cell 0, which it stores as cpus='${stored}'`;
+    const what =
+      listed.length === 0
+        ? `no cell lists vCPUs, so libvirt silently puts all ${max} vCPUs (${stored}) into cell 0`
+        : `the cells list ${listed.length} of ${max} vCPUs, so libvirt silently adds vCPU${added.length === 1 ? '' : 's'} ${formatNodeset(added)} to cell 0 and stores it as cpus='${stored}'`;
     ctx.report({
       node: cell0.cell.cpus?.attr ?? cell0.cell.el,
-      message: `${what}; list every vCPU in the cell where it belongs (vCPUs ${formatNodeset(added)} are not in any cell)`,
+      message: `${what}; list every vCPU in the cell where it belongs`,
       suggestions: [
         {
           desc: `Write what libvirt stores: cpus='${stored}' on cell 0`,

@@ -1,6 +1,12 @@
 import { kibOf } from '../src/domain/model.js';
 import { cellsMemoryKiB, memoryDevicesKiB, recomputedMemoryKiB } from '../src/domain/numa.js';
-import { parseUnit } from '../src/domain/units.js';
+import { formatKiB, parseUnit } from '../src/domain/units.js';
+
+/** `N KiB`, plus the size in a larger unit when one divides it (`4194304 KiB (4 GiB)`). */
+function kib(n: number): string {
+  const nice = formatKiB(n);
+  return nice.endsWith(' KiB') ? `${n} KiB` : `${n} KiB (${nice})`;
+}
 import type { Rule } from '../src/engine/types.js';
 import { childElements } from '../src/xml/tree.js';
 
@@ -29,14 +35,14 @@ export const rule: Rule = {
     if (!mem || total === null || written === null || written === total) return;
     const cells = cellsMemoryKiB(d) as number;
     const devices = memoryDevicesKiB(d) as number;
-    const parts = devices > 0 ? `the ${d.cells.length} cells (${cells} KiB) plus the memory devices (${devices} KiB)` : `its ${d.cells.length} cell${d.cells.length === 1 ? '' : 's'}`;
+    const parts = devices > 0 ? `the ${d.cells.length} cells, ${kib(cells)}, plus the memory devices, ${kib(devices)}` : `its ${d.cells.length} cell${d.cells.length === 1 ? '' : 's'}`;
     let current = '';
     const cur = kibOf(d.currentMemory);
-    if (cur !== null && cur > total) current = `; <currentMemory> (${cur} KiB) is clamped to ${total} KiB`;
-    else if (cur !== null && cur > 0 && cur < total && cur >= written) current = `; <currentMemory> stays ${cur} KiB, so the guest boots with ${total - cur} KiB ballooned away`;
+    if (cur !== null && cur > total) current = `; <currentMemory> of ${kib(cur)} is clamped to ${total} KiB`;
+    else if (cur !== null && cur > 0 && cur < total && cur >= written) current = `; <currentMemory> stays ${kib(cur)}, so the guest boots with ${kib(total - cur)} ballooned away`;
     ctx.report({
       node: mem.el,
-      message: `<memory> is ${written} KiB, but libvirt replaces it by the sum of ${parts}: ${total} KiB${current}. Set <memory> to ${total} KiB, or resize the cells if ${written} KiB was meant`,
+      message: `<memory> is ${kib(written)}, but libvirt silently replaces it by the sum of ${parts}: ${kib(total)}${current}. Set <memory> to ${total} KiB, or resize the cells if ${written} KiB was meant`,
       fix: (fixer) => {
         // The element must hold only its number (no comments or child elements to keep).
         if (childElements(mem.el).length > 0 || mem.el.children.some((c) => c.kind === 'comment' || c.kind === 'pi')) return null;

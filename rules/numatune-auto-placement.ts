@@ -29,7 +29,7 @@ export const rule: Rule = {
     const host = ctx.host ? ' (a host snapshot does not show whether numad is installed)' : '';
     ctx.report({
       node,
-      message: `${what}: libvirt runs numad for the host nodes every time the guest starts, and the start fails where numad is not installed${host}; install numad on every host that runs this guest, or name the host nodes with <numatune><memory nodeset='…'/> and placement='static' (libvirt: ${SAID})`,
+      message: `${what}: libvirt runs numad for the host nodes every time the guest starts, and the start fails where numad is not installed${host}; install numad on every host that runs this guest, or use static placement: no placement='auto' on <vcpu> or <numatune><memory>, and the host nodes in <numatune><memory nodeset='…'/> (libvirt: ${SAID})`,
     });
   },
 };
