@@ -5,10 +5,10 @@
  * repository. Needs `pre-commit` (Debian: apt-get install pre-commit); skipped without it
  * unless CI is set, where it must run.
  */
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/fixtures.js';
 import { git, hasCommand, newRepo, run, sandboxEnv, snapshotRepo } from './helpers/git-sandbox.js';
 
@@ -20,9 +20,12 @@ if (skip) console.warn('test/precommit.test.ts skipped: `pre-commit` is not inst
 describe.skipIf(skip)('pre-commit hooks (real pre-commit)', () => {
   let config: string;
   let env: NodeJS.ProcessEnv;
+  /** Made here and removed afterwards: a hook environment is some 15 MB. */
+  const made: string[] = [];
 
   const repoWith = (files: Record<string, string>) => {
     const dir = newRepo('kvmxml-precommit-');
+    made.push(dir);
     writeFileSync(join(dir, '.pre-commit-config.yaml'), config);
     for (const [name, fixture] of Object.entries(files)) copyFileSync(fixture, join(dir, name));
     git(dir, 'add', '.');
@@ -33,6 +36,7 @@ describe.skipIf(skip)('pre-commit hooks (real pre-commit)', () => {
   beforeAll(() => {
     expect(available, 'pre-commit must be installed where CI is set').toBe(true);
     const snap = snapshotRepo();
+    made.push(snap.dir);
     config = ['repos:', `  - repo: ${snap.dir}`, `    rev: ${snap.rev}`, '    hooks:', '      - id: kvmxml-lint', '      - id: kvmxml-fix', ''].join('\n');
     env = sandboxEnv({
       // A cache of its own, so every run installs the hooks of this snapshot afresh.
@@ -43,10 +47,15 @@ describe.skipIf(skip)('pre-commit hooks (real pre-commit)', () => {
       npm_config_fund: 'false',
       npm_config_update_notifier: 'false',
     });
+    made.push(env.PRE_COMMIT_HOME as string);
     // Install the hook environment once (the slow part); the runs below reuse it.
     const r = preCommit(repoWith({}), 'install-hooks');
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
   }, 180_000);
+
+  afterAll(() => {
+    for (const d of made) rmSync(d, { recursive: true, force: true });
+  });
 
   it('the hooks file declares both hooks as node hooks on *.xml', () => {
     const text = readFileSync(join(ROOT, '.pre-commit-hooks.yaml'), 'utf8');
