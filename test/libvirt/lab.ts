@@ -253,6 +253,9 @@ async function removeDomain(name: string): Promise<void> {
   await virsh('undefine', name);
 }
 
+/** libvirt lost the race to QEMU's monitor socket (QEMU died first); the message lacks QEMU's words. */
+export const MONITOR_RACE = /failed to connect to monitor socket/;
+
 function failure(r: RunResult): Outcome {
   return { ok: false, error: normaliseMessage(virshErrorMessage(r.stderr)) };
 }
@@ -279,7 +282,15 @@ export async function observeCase(c: LoadedCase, versions: Versions): Promise<La
     if (c.case.start) {
       await waitPoolsFree();
       const before = readPools();
-      const st = await virsh('start', name);
+      let st = await virsh('start', name);
+      // When QEMU exits very early, libvirt may lose the race to its monitor socket and report
+      // only `failed to connect to monitor socket: …`, without QEMU's own message. That is
+      // timing, not a different outcome: try again (a few times) for the message with QEMU's words.
+      for (let retry = 0; retry < 4 && st.code !== 0 && MONITOR_RACE.test(st.stderr); retry++) {
+        console.warn(`${c.name}: libvirt lost the race to QEMU's monitor socket; starting again`);
+        await waitPoolsFree();
+        st = await virsh('start', name);
+      }
       if (st.code !== 0) label.start = failure(st);
       else {
         label.start = { ok: true };

@@ -1,0 +1,233 @@
+/**
+ * The conformance corpus without libvirt: every case is well formed, every label has the shape
+ * the labeller writes and agrees with its case, environment-dependent outcomes carry a caveat,
+ * and the comparison used by `npm run test:libvirt` really detects a wrong label.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  checkCaseShape,
+  checkLabelShape,
+  compareLabels,
+  domainName,
+  extractFragments,
+  hostKey,
+  loadCases,
+  mountKey,
+  normaliseMessage,
+  orderByHost,
+  serialiseLabel,
+  virshErrorMessage,
+  type Label,
+} from './libvirt/corpus.js';
+
+const cases = loadCases();
+const clone = (l: Label): Label => JSON.parse(JSON.stringify(l)) as Label;
+
+/** Start failures that come from this lab machine rather than from the domain (spec §11.1). */
+const ENVIRONMENT_FAILURES = [
+  /cannot limit locked memory/, // 8 MiB memlock, no CAP_SYS_RESOURCE
+  /memory\.memsw\.limit_in_bytes/, // cgroup v1
+  /NUMA node \d+ is unavailable/, // one host node
+  /numad/, // no numad
+  /qemu unexpectedly closed the monitor$/, // memory cgroup OOM kill
+];
+
+describe('conformance corpus (fixtures/conformance)', () => {
+  it('has at least 45 cases', () => expect(cases.length).toBeGreaterThanOrEqual(45));
+
+  it('has passing and failing outcomes at define and at start', () => {
+    const labels = cases.map((c) => c.label).filter((l): l is Label => l !== null);
+    expect(labels.some((l) => !l.define.ok)).toBe(true);
+    expect(labels.some((l) => l.start?.ok === true)).toBe(true);
+    expect(labels.some((l) => l.start?.ok === false)).toBe(true);
+    expect(labels.some((l) => Object.keys(l.hugepagesUsed ?? {}).length > 0)).toBe(true);
+  });
+
+  for (const c of cases) {
+    describe(c.name, () => {
+      it('case.json is well formed and domain.xml is named after the case', () => {
+        expect(checkCaseShape(c.case)).toEqual([]);
+        expect(c.xml).toContain(`<name>${domainName(c)}</name>`);
+      });
+
+      it('label.json was written by the labeller and agrees with case.json', () => {
+        expect(c.label, `no label.json: run node scripts/label.mjs ${c.dir}`).not.toBeNull();
+        expect(checkLabelShape(c.label, c.case)).toEqual([]);
+        expect(readFileSync(join(c.dir, 'label.json'), 'utf8')).toBe(serialiseLabel(c.label!));
+      });
+
+      it('an outcome that depends on this lab machine says so in a caveat', () => {
+        const start = c.label?.start;
+        const envFailure = start && !start.ok && ENVIRONMENT_FAILURES.some((re) => re.test(start.error));
+        // the kernel hands out 1 GiB pages only when it finds contiguous memory
+        const gigantic = Object.keys(c.label?.hugepagesUsed ?? {}).some((s) => Number(s) >= 1048576);
+        if (envFailure || gigantic) expect(c.case.caveat, 'caveat').toBeTruthy();
+      });
+    });
+  }
+});
+
+describe('label comparison', () => {
+  const startFailure = cases.find((c) => c.label?.start && !c.label.start.ok && c.label.start.error.includes('qemu-system-x86_64'));
+  const defineFailure = cases.find((c) => c.label && !c.label.define.ok);
+  const started = cases.find((c) => c.label?.start?.ok && Object.keys(c.label.hugepagesUsed ?? {}).length > 0);
+
+  it('the corpus has the kinds of label these checks use', () => {
+    expect(startFailure).toBeDefined();
+    expect(defineFailure).toBeDefined();
+    expect(started).toBeDefined();
+  });
+
+  it('accepts a label equal to itself', () => {
+    for (const c of cases) if (c.label) expect(compareLabels(c.label, clone(c.label))).toEqual([]);
+  });
+
+  it('detects a changed define message', () => {
+    const wrong = clone(defineFailure!.label!);
+    if (wrong.define.ok) throw new Error('unreachable');
+    wrong.define.error += ' (edited)';
+    const d = compareLabels(wrong, defineFailure!.label!);
+    expect(d).toHaveLength(1);
+    expect(d[0]).toMatch(/^define: /);
+  });
+
+  it('detects a changed start message', () => {
+    const wrong = clone(startFailure!.label!);
+    wrong.start = { ok: false, error: 'internal error: qemu unexpectedly closed the monitor: <timestamp> qemu-system-x86_64: something else' };
+    const d = compareLabels(wrong, startFailure!.label!);
+    expect(d).toHaveLength(1);
+    expect(d[0]).toMatch(/^start: /);
+  });
+
+  it('detects a flipped outcome', () => {
+    const wrong = clone(started!.label!);
+    wrong.start = { ok: false, error: 'internal error: hugetlbfs filesystem is not mounted or disabled by administrator config' };
+    delete wrong.hugepagesUsed;
+    const d = compareLabels(wrong, started!.label!);
+    expect(d.some((x) => x.startsWith('start: '))).toBe(true);
+    expect(d.some((x) => x.startsWith('huge pages used: '))).toBe(true);
+  });
+
+  it('detects a changed dumpxml fragment, a missing one and a changed page count', () => {
+    const l = started!.label!;
+    const frag = clone(l);
+    frag.dumpxml = { ...frag.dumpxml, memory: "<memory unit='KiB'>1</memory>" };
+    expect(compareLabels(frag, l)).toEqual([expect.stringMatching(/^dumpxml <memory>: /)]);
+    const missing = clone(l);
+    delete missing.dumpxml!.currentMemory;
+    expect(compareLabels(missing, l)).toEqual([expect.stringMatching(/^dumpxml <currentMemory>: label has none/)]);
+    const pages = clone(l);
+    const [size, n] = Object.entries(pages.hugepagesUsed!)[0]!;
+    pages.hugepagesUsed = { ...pages.hugepagesUsed, [size]: n + 1 };
+    expect(compareLabels(pages, l)).toEqual([expect.stringMatching(/^huge pages used: /)]);
+  });
+
+  it('detects another libvirt version', () => {
+    const wrong = clone(started!.label!);
+    wrong.libvirt = '10.0.0';
+    expect(compareLabels(wrong, started!.label!)).toEqual([expect.stringMatching(/^libvirt version: /)]);
+  });
+
+  it('ignores what only timing changes: wrapper, timestamp, pid, domain id', () => {
+    const stored = clone(startFailure!.label!);
+    if (!stored.start || stored.start.ok) throw new Error('unreachable');
+    const fresh = clone(stored);
+    fresh.start = {
+      ok: false,
+      error: stored.start.error
+        .replace('qemu unexpectedly closed the monitor', 'process exited while connecting to monitor')
+        .replace('<timestamp>', '2031-01-02T03:04:05.678901Z'),
+    };
+    expect(compareLabels(stored, fresh)).toEqual([]);
+    const memlock = (pid: number) => ({
+      ...stored,
+      start: { ok: false as const, error: `internal error: Process exited prior to exec: libvirt:  error : cannot limit locked memory of process ${pid} to 268435456: Operation not permitted` },
+    });
+    expect(compareLabels(memlock(1234), memlock(98765))).toEqual([]);
+  });
+});
+
+describe('message normalisation', () => {
+  it('replaces timestamps, pids and domain ids, and unifies the two monitor wrappers', () => {
+    expect(
+      normaliseMessage(
+        'internal error: process exited while connecting to monitor: 2026-11-26T13:12:01.123456Z qemu-system-x86_64: unable to map backing store for guest RAM: Cannot allocate memory\n',
+      ),
+    ).toBe('internal error: qemu unexpectedly closed the monitor: <timestamp> qemu-system-x86_64: unable to map backing store for guest RAM: Cannot allocate memory');
+    expect(normaliseMessage('cannot limit locked memory of process 4711 to 9007199254740991: Operation not permitted')).toBe(
+      'cannot limit locked memory of process <pid> to 9007199254740991: Operation not permitted',
+    );
+    expect(normaliseMessage("can't open backing store /run/kvmxml-lab/hp2M/libvirt/qemu/12-kvmxml-x for guest RAM")).toBe(
+      "can't open backing store /run/kvmxml-lab/hp2M/libvirt/qemu/<domid>-kvmxml-x for guest RAM",
+    );
+    expect(normaliseMessage('internal error: process exited while connecting to monitor')).toBe('internal error: qemu unexpectedly closed the monitor');
+  });
+
+  it('is idempotent and leaves other text alone', () => {
+    for (const c of cases) {
+      for (const o of [c.label?.define, c.label?.start]) {
+        if (o && !o.ok) expect(normaliseMessage(o.error)).toBe(o.error);
+      }
+    }
+    expect(normaliseMessage("hugepages: node 5 not found")).toBe('hugepages: node 5 not found');
+    expect(normaliseMessage('value too large: 9007199254740992KiB')).toBe('value too large: 9007199254740992KiB');
+  });
+
+  it('takes the message after "error: " on the second line, with continuation lines', () => {
+    expect(virshErrorMessage("error: Failed to start domain 'kvmxml-a'\nerror: internal error: x\n\n")).toBe('internal error: x');
+    expect(virshErrorMessage('error: Failed to define domain from d.xml\nerror: (domain_definition):4: bad\n  <a>\n---^\n\n')).toBe(
+      '(domain_definition):4: bad\n  <a>\n---^',
+    );
+  });
+});
+
+describe('dumpxml fragments and host grouping', () => {
+  it('extracts the elements at their paths, dedented, and not numatune/memory as <memory>', () => {
+    const xml = [
+      "<domain type='qemu'>",
+      '  <name>x</name>',
+      "  <memory unit='KiB'>65536</memory>",
+      "  <currentMemory unit='KiB'>65536</currentMemory>",
+      '  <memoryBacking>',
+      '    <hugepages/>',
+      '  </memoryBacking>',
+      "  <vcpu placement='static'>2</vcpu>",
+      '  <numatune>',
+      "    <memory mode='strict' nodeset='0'/>",
+      '  </numatune>',
+      "  <cpu mode='custom' match='exact' check='none'>",
+      '    <numa>',
+      "      <cell id='0' cpus='0-1' memory='65536' unit='KiB'/>",
+      '    </numa>',
+      '  </cpu>',
+      '</domain>',
+      '',
+    ].join('\n');
+    expect(extractFragments(xml)).toEqual({
+      memory: "<memory unit='KiB'>65536</memory>",
+      currentMemory: "<currentMemory unit='KiB'>65536</currentMemory>",
+      memoryBacking: '<memoryBacking>\n  <hugepages/>\n</memoryBacking>',
+      numatune: "<numatune>\n  <memory mode='strict' nodeset='0'/>\n</numatune>",
+      numa: "<numa>\n  <cell id='0' cpus='0-1' memory='65536' unit='KiB'/>\n</numa>",
+    });
+  });
+
+  it('orders cases so that each host and each mount set is one contiguous run', () => {
+    const ordered = orderByHost(cases);
+    const runs = (key: (c: (typeof ordered)[number]) => string) => {
+      const seen = new Set<string>();
+      let last: string | undefined;
+      for (const c of ordered) {
+        const k = key(c);
+        if (k !== last && seen.has(k)) return false;
+        seen.add(k);
+        last = k;
+      }
+      return true;
+    };
+    expect(runs((c) => hostKey(c.case.host))).toBe(true);
+    expect(runs((c) => mountKey(c.case.host))).toBe(true);
+  });
+});
