@@ -13,8 +13,10 @@ import { lintBytes, type FileLintResult } from '../engine/lint.js';
 import type { Rule, RuleMeta, SeverityName } from '../engine/types.js';
 import type { HostSnapshot } from '../host/snapshot.js';
 import { FORMATS, loadFormatter, type FormatName } from '../formatters/index.js';
+import { ConfigResolver } from './config-resolver.js';
 import { expandPaths, MAX_FILE_BYTES, readInput, readStdin, UsageError, writeAtomic } from './files.js';
 import { startProgress } from './progress.js';
+import { VERSION } from './version.js';
 
 const STDIN_TOKEN = '\u0000stdin';
 
@@ -47,23 +49,6 @@ function parseRuleFlags(flags: string[], known: Map<string, Rule>): Record<strin
     out[id] = m[2] as SeverityName;
   }
   return out;
-}
-
-class ConfigResolver {
-  private fileCache = new Map<string, string | null>();
-  private loaded = new Map<string, LoadedConfig>();
-  constructor(private readonly enabled: boolean, private readonly known: Map<string, Rule>) {}
-  async for(filePath: string): Promise<LoadedConfig | null> {
-    if (!this.enabled) return null;
-    const path = findConfigFile(dirname(resolve(filePath)), this.fileCache);
-    if (!path) return null;
-    let cfg = this.loaded.get(path);
-    if (!cfg) {
-      cfg = await loadConfigFile(path, this.known);
-      this.loaded.set(path, cfg);
-    }
-    return cfg;
-  }
 }
 
 async function runLint(argv: CommonArgs, mode: 'lint' | 'fix', dryRun: boolean): Promise<number> {
@@ -235,6 +220,25 @@ async function loadHost(spec: string | string[] | undefined): Promise<HostSnapsh
   }
 }
 
+async function runCheck(argv: { paths: string[]; host: string | string[]; format: string; 'output-file'?: string; config: boolean; color?: boolean }): Promise<number> {
+  const host = await loadHost(argv.host);
+  if (!host) throw new UsageError('check needs --host');
+  const { checkFiles } = await import('./check.js');
+  const { formatCheckJson, formatCheckStylish } = await import('../formatters/check.js');
+  const results = await checkFiles({ paths: argv.paths, host, config: argv.config });
+  for (const r of results) if (r.skipped) process.stderr.write(`kvmxml: skipped ${relativeName(r.filePath)}: ${r.skipped}\n`);
+  const text = argv.format === 'json' ? formatCheckJson(results) + '\n' : formatCheckStylish(results, { color: !argv['output-file'] && useColor(process.stdout, argv.color), cwd: process.cwd() });
+  if (argv['output-file']) {
+    try {
+      writeFileSync(argv['output-file'], text);
+    } catch (e) {
+      throw new UsageError(`cannot write '${argv['output-file']}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  } else process.stdout.write(text);
+  const failed = results.some((r) => r.verdict === 'fails' || r.together?.verdict === 'fails');
+  return failed ? 1 : 0;
+}
+
 async function runSnapshot(argv: { root: string; output: string | undefined }): Promise<number> {
   const { takeSnapshot } = await import('../host/take.js');
   const { snapshot, problems } = await takeSnapshot({ root: argv.root });
@@ -269,6 +273,21 @@ export async function main(argv: string[]): Promise<number> {
       (y) => commonOptions(y).option('dry-run', { type: 'boolean', default: false, describe: 'print a unified diff instead of writing' }),
       async (a) => {
         code = await runLint(a as unknown as CommonArgs, 'fix', Boolean((a as { 'dry-run'?: boolean })['dry-run']));
+      },
+    )
+    .command(
+      'check [paths..]',
+      'predict whether each VM starts on a host (and whether they all fit together, in the given order)',
+      (y) =>
+        y
+          .positional('paths', { type: 'string', array: true, default: [] as string[], describe: 'domain XML files or directories' })
+          .option('host', { type: 'string', demandOption: true, describe: 'host description: kvmxml snapshot JSON, `virsh capabilities` XML or `virsh freepages --all` text (repeat to merge)' })
+          .option('format', { alias: 'f', choices: ['stylish', 'json'], default: 'stylish', describe: 'output format' })
+          .option('output-file', { alias: 'o', type: 'string', describe: 'write the report to a file' })
+          .option('config', { type: 'boolean', default: true, describe: 'use kvmxml.config.json files (--no-config ignores them)' })
+          .option('color', { type: 'boolean', describe: 'force colour on or off (NO_COLOR is honoured)' }),
+      async (a) => {
+        code = await runCheck(a as unknown as { paths: string[]; host: string | string[]; format: string; 'output-file'?: string; config: boolean; color?: boolean });
       },
     )
     .command(
@@ -310,7 +329,7 @@ export async function main(argv: string[]): Promise<number> {
     )
     .demandCommand(1, 'say what to do: kvmxml lint|fix|rules (see --help)')
     .strict()
-    .version()
+    .version(VERSION)
     .help()
     .alias('h', 'help')
     .wrap(Math.min(100, process.stdout.columns ?? 100))
@@ -319,6 +338,11 @@ export async function main(argv: string[]): Promise<number> {
       if (err) throw err;
       throw new UsageError(msg);
     });
+  // After starting a command, yargs renders that command's whole help text in case the command
+  // fails later and help has to be shown. .fail() above never shows help, so skip the rendering:
+  // it is a tenth of a lint's start-up.
+  const usage = (parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.().getUsageInstance?.();
+  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
   // yargs drops a lone `-`; carry it through as a token of our own.
   await parser.parseAsync(hideBin(['node', 'kvmxml', ...argv.map((a) => (a === '-' ? STDIN_TOKEN : a))]));
   return code;

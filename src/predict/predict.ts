@@ -1,0 +1,234 @@
+/**
+ * Start prediction: given a domain and a host snapshot, will `virsh start` succeed? Follows
+ * libvirt 9.0's start sequence (spec R8.3) backend by backend (R6.5): KVM, numad advice, the
+ * hugetlbfs mount for each page size (R1.12, R2.3), host node existence (R5.4), then QEMU
+ * itself — backend size against page size (R1.13) and the page reservation against the pools
+ * (R1.14), per host node where the backend is strictly bound (R5.5). The first failure is the
+ * verdict; what the snapshot cannot tell makes it "unknown", never a guess.
+ */
+import type { DomainModel } from '../domain/model.js';
+import { describeBackend, memoryBackends, type MemoryBackend } from '../domain/hugepages.js';
+import { needsNumad } from '../domain/numa.js';
+import { formatKiB } from '../domain/units.js';
+import type { HostSnapshot } from '../host/snapshot.js';
+import type { XAttr, XElement } from '../xml/tree.js';
+import { HostPools } from './host-pools.js';
+import { lookupMount } from './mounts.js';
+
+export type Verdict = 'starts' | 'fails' | 'unknown';
+
+export interface PredictionReason {
+  /** `fails`: what libvirt/QEMU print; `unknown`: what the snapshot lacks. */
+  kind: 'fails' | 'unknown';
+  message: string;
+  node: XElement | XAttr;
+  /** What would make it start, when we can tell. */
+  suggestion?: string;
+}
+
+/** One row of the demand table: pages of one size needed on one host node (null = any node). */
+export interface DemandRow {
+  pageSizeKiB: number;
+  hostNode: number | null;
+  needed: number;
+  /** Pages available there before this VM (free − reserved for the host-wide pool); null = unknown. */
+  available: number | null;
+  /** For a host node: the optimistic count when the exact one is not known (reserved pages are host-wide). */
+  availableHigh?: number;
+}
+
+export interface Prediction {
+  verdict: Verdict;
+  reasons: PredictionReason[];
+  demand: DemandRow[];
+}
+
+const QEMU = 'internal error: qemu unexpectedly closed the monitor: qemu-system-x86_64: ';
+const hex = (n: number) => `0x${n.toString(16)}`;
+
+function sizeName(kib: number): string {
+  return kib === 1048576 ? '1G' : kib === 2048 ? '2M' : `${kib}K`;
+}
+
+function poolPath(kib: number, node: number | null): string {
+  return node === null ? `/sys/kernel/mm/hugepages/hugepages-${kib}kB/nr_hugepages` : `/sys/devices/system/node/node${node}/hugepages/hugepages-${kib}kB/nr_hugepages`;
+}
+
+/**
+ * Predict one start. `pools` carries what earlier VMs of a batch already took; pass a fresh
+ * `new HostPools(host)` (the default) to judge the VM alone.
+ */
+export function predictStart(domain: DomainModel, host: HostSnapshot, shared: HostPools = new HostPools(host)): Prediction {
+  // A failed start leaves no pages taken (R1.14): work on a copy, keep it only if the VM starts.
+  const pools = shared.clone();
+  const result = predictOn(domain, host, pools);
+  if (result.verdict !== 'fails') shared.commit(pools);
+  return result;
+}
+
+function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools): Prediction {
+  const reasons: PredictionReason[] = [];
+  const demand: DemandRow[] = [];
+  const fail = (message: string, node: XElement | XAttr, suggestion?: string): Prediction => {
+    reasons.push(suggestion ? { kind: 'fails', message, node, suggestion } : { kind: 'fails', message, node });
+    return { verdict: 'fails', reasons: reasons.filter((r) => r.kind === 'fails'), demand };
+  };
+  const unknown = (message: string, node: XElement | XAttr) => reasons.push({ kind: 'unknown', message, node });
+
+  // 1. Virtualisation type (R7.4).
+  if (domain.type === 'kvm') {
+    const kvmUsable = host.kvm.devKvm === false || (host.cpu.vmx === false && host.cpu.svm === false) ? false : host.kvm.devKvm;
+    const typeAttr = domain.root.attributes.find((a) => a.name === 'type') ?? domain.root;
+    if (kvmUsable === false) {
+      return fail(
+        "unsupported configuration: Emulator '/usr/bin/qemu-system-x86_64' does not support virt type 'kvm'",
+        typeAttr,
+        host.kvm.devKvm === false ? 'the host has no /dev/kvm: load kvm_intel or kvm_amd (and enable VT-x/AMD-V in the firmware), or use type=\'qemu\'' : 'the host CPU has neither vmx nor svm: use type=\'qemu\'',
+      );
+    }
+    if (kvmUsable === null) unknown('the snapshot does not say whether /dev/kvm exists', typeAttr);
+  }
+
+  // 2. numad advice (R5.2): asked before anything else is built.
+  if (needsNumad(domain)) {
+    unknown('automatic NUMA placement asks numad at start (operation failed: Failed to query numad for the advisory nodeset when numad is missing); the snapshot cannot tell whether numad is installed', domain.numatune?.el ?? domain.root);
+  }
+
+  // 3. libvirt, per backend: page size and mount (R1.12), then the host nodes (R5.4).
+  const backends = memoryBackends(domain);
+  const pageOf = new Map<MemoryBackend, number>();
+  for (const b of backends) {
+    if (b.pageSizeKiB !== null) {
+      const memfd = b.source === 'memfd';
+      const found = lookupMount(host, b.pageSizeKiB, memfd);
+      const where = b.pageOrigin?.kind === 'page' ? b.pageOrigin.page.el : b.pageOrigin?.kind === 'pagesize' ? b.pageOrigin.size.el : b.el;
+      if (found.ok === false) {
+        const size = b.pageSizeKiB === 'default' ? null : b.pageSizeKiB;
+        const hostHasSize = size === null ? null : pools.hasSize(size);
+        const suggestion =
+          size === null
+            ? 'mount hugetlbfs (e.g. mount -t hugetlbfs hugetlbfs /dev/hugepages), then restart libvirtd: it looks for mounts only when it starts'
+            : hostHasSize === false
+              ? `this host's kernel offers no ${formatKiB(size)} pages at all${size === 1048576 ? ' (the CPU needs pdpe1gb)' : ''}: use a page size the host has (${(host.hugepages ?? []).map((p) => formatKiB(p.sizeKiB)).join(', ') || 'none'})`
+              : `mount a hugetlbfs for ${formatKiB(size)} pages (mount -t hugetlbfs -o pagesize=${sizeName(size)} none /dev/hugepages${sizeName(size)}), then restart libvirtd: it looks for mounts only when it starts`;
+        return fail(found.message, where, suggestion);
+      }
+      if (found.ok === 'unknown') unknown(found.why, where);
+      else pageOf.set(b, found.sizeKiB);
+    }
+    const nodes = b.binding?.hostNodes;
+    if (nodes && nodes.length) {
+      if (host.nodes === null) unknown('the snapshot does not list the host NUMA nodes', b.binding?.origin ?? b.el);
+      else {
+        const missing = nodes.find((n) => !host.nodes!.some((h) => h.id === n));
+        if (missing !== undefined) {
+          return fail(`unsupported configuration: NUMA node ${missing} is unavailable`, b.binding?.origin ?? b.el, `the host has NUMA node(s) ${host.nodes.map((n) => n.id).join(', ')}`);
+        }
+      }
+    }
+  }
+
+  // 4. QEMU creates the backends in order: size against page size, then the page reservation.
+  const rowFor = (size: number, node: number | null, available: number | null, high?: number): DemandRow => {
+    let row = demand.find((r) => r.pageSizeKiB === size && r.hostNode === node);
+    if (!row) {
+      row = { pageSizeKiB: size, hostNode: node, needed: 0, available };
+      if (high !== undefined) row.availableHigh = high;
+      demand.push(row);
+    }
+    return row;
+  };
+  for (const b of backends) {
+    const page = pageOf.get(b);
+    if (page === undefined) {
+      checkOrdinaryMemory(b, host, unknown);
+      continue;
+    }
+    if (b.sizeKiB === null) continue; // unreadable size: a define error reported by the rules
+    if (b.sizeKiB < page) {
+      const smaller = (host.hugepages ?? []).map((p) => p.sizeKiB).filter((s) => s < page && s <= b.sizeKiB!);
+      return fail(
+        `${QEMU}memory size ${hex(b.sizeKiB * 1024)} must be equal to or larger than page size ${hex(page * 1024)}`,
+        b.sizeNode,
+        `${describeBackend(b)} has ${formatKiB(b.sizeKiB)}, less than one ${formatKiB(page)} page${smaller.length ? `: use ${formatKiB(Math.max(...smaller))} pages for it` : ''}`,
+      );
+    }
+    const pages = Math.ceil(b.sizeKiB / page);
+    const policy = b.binding?.policy;
+    const boundNodes = b.binding?.hostNodes ?? null;
+    const strict = policy === 'bind' ? boundNodes : null;
+    const availGlobal = pools.available(page)?.global ?? (pools.hasSize(page) === false ? 0 : null);
+    const globalRow = rowFor(page, null, availGlobal);
+    globalRow.needed += pages;
+    if (strict) {
+      for (const n of strict) {
+        const r = pools.nodesRange(page, [n]);
+        rowFor(page, n, r ? r.low : null, r && r.high !== r.low ? r.high : undefined).needed += strict.length === 1 ? pages : 0;
+      }
+      if (strict.length > 1) {
+        // The kernel may spread a multi-node binding over its nodes: the row per node shows what is there.
+        const first = rowFor(page, strict[0] as number, null);
+        first.needed += pages;
+      }
+    }
+    const res = pools.reserve(page, pages, strict);
+    if (res.ok === false) {
+      const short = pages - res.available;
+      if (res.scope === 'global') {
+        const pool = host.hugepages?.find((p) => p.sizeKiB === page);
+        const target = pool?.total !== null && pool?.total !== undefined ? pool.total + short : null;
+        return fail(
+          `${QEMU}unable to map backing store for guest RAM: Cannot allocate memory`,
+          b.sizeNode,
+          `${describeBackend(b)} needs ${pages} × ${formatKiB(page)} pages, ${res.available} available: allocate ${short} more${target !== null ? ` (echo ${target} > ${poolPath(page, null)})` : ''}`,
+        );
+      }
+      const node = strict?.[0] ?? null;
+      const nodePool = host.nodes?.find((n) => n.id === node)?.hugepages?.find((p) => p.sizeKiB === page);
+      const target = nodePool?.total !== null && nodePool?.total !== undefined ? nodePool.total + short : null;
+      return fail(
+        `${QEMU}qemu_prealloc_mem: preallocating memory failed: Bad address`,
+        b.binding?.origin ?? b.sizeNode,
+        `${describeBackend(b)} is bound (strict) to host node(s) ${strict?.join(',')}, which have ${res.available} free ${formatKiB(page)} pages for the ${pages} it needs: allocate ${short} more there${target !== null && strict?.length === 1 ? ` (echo ${target} > ${poolPath(page, node)})` : ''}, or use mode='preferred'. (QEMU's exact text for this case is expected, not yet observed on a multi-node host.)`,
+      );
+    }
+    if (res.ok === 'unknown') unknown(`${describeBackend(b)} needs ${pages} × ${formatKiB(page)} pages: ${res.why}`, b.sizeNode);
+    if (policy === null && b.binding?.mode === 'restrictive' && boundNodes) {
+      const r = pools.nodesRange(page, boundNodes);
+      if (r === null || r.high < pages) unknown(`${describeBackend(b)} is restricted to host node(s) ${boundNodes.join(',')} (mode='restrictive'); whether the kernel takes its huge pages there is not known`, b.binding.origin ?? b.sizeNode);
+    }
+  }
+  const unknowns = reasons.filter((r) => r.kind === 'unknown');
+  return { verdict: unknowns.length ? 'unknown' : 'starts', reasons: unknowns, demand };
+}
+
+/** Ordinary (non-hugepage) RAM: only an oversized mapping or preallocation can fail (R4.8, R1.17). */
+function checkOrdinaryMemory(b: MemoryBackend, host: HostSnapshot, unknown: (m: string, n: XElement | XAttr) => void): void {
+  if (b.sizeKiB === null || b.pageSizeKiB !== null) return;
+  const mode = host.memory.overcommitMode;
+  if (mode === 2 && host.memory.commitLimitKiB !== null && host.memory.committedKiB !== null) {
+    const room = host.memory.commitLimitKiB - host.memory.committedKiB;
+    if (b.sizeKiB > room) unknown(`${describeBackend(b)} (${formatKiB(b.sizeKiB)}) is more than the host can still commit (${formatKiB(Math.max(0, room))}, vm.overcommit_memory=2): QEMU would fail with "cannot set up guest memory … Cannot allocate memory"`, b.sizeNode);
+  } else if (mode !== 1 && host.memory.totalKiB !== null && b.sizeKiB > host.memory.totalKiB) {
+    unknown(`${describeBackend(b)} (${formatKiB(b.sizeKiB)}) is larger than the host's RAM (${formatKiB(host.memory.totalKiB)}): QEMU fails with "cannot set up guest memory … Cannot allocate memory" unless swap covers it, and the snapshot does not record swap`, b.sizeNode);
+  }
+  if (b.prealloc && host.memory.availableKiB !== null && b.sizeKiB > host.memory.availableKiB) {
+    unknown(`${describeBackend(b)} is preallocated (<allocation mode='immediate'/>) and needs ${formatKiB(b.sizeKiB)}, more than the ${formatKiB(host.memory.availableKiB)} the host has available`, b.sizeNode);
+  }
+}
+
+export interface BatchPrediction {
+  alone: Prediction;
+  /** The same VM started after every earlier VM of the batch (in the given order). */
+  together: Prediction;
+}
+
+/** Start VMs one after another on one host: each alone, and each after the ones before it. */
+export function predictBatch(domains: DomainModel[], host: HostSnapshot): BatchPrediction[] {
+  const shared = new HostPools(host);
+  return domains.map((d) => {
+    const alone = predictStart(d, host);
+    const together = predictStart(d, host, shared);
+    return { alone, together };
+  });
+}

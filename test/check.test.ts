@@ -1,0 +1,165 @@
+/**
+ * Start prediction on fixture hosts (spec R6.5, R1.12, R1.13, R1.14, R5.4, R5.5, R8.3): the
+ * verdict, the first reason in libvirt's or QEMU's words, and the page demand table.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildDomainModel } from '../src/domain/model.js';
+import type { HostSnapshot } from '../src/host/snapshot.js';
+import { predictBatch, predictStart } from '../src/predict/predict.js';
+import { parseXml } from '../src/xml/document.js';
+import { ROOT } from './helpers/fixtures.js';
+
+const QEMU = 'internal error: qemu unexpectedly closed the monitor: qemu-system-x86_64: ';
+
+function host(name: string): HostSnapshot {
+  const path = name.endsWith('.json') ? join(ROOT, 'fixtures', 'check', name) : join(ROOT, 'fixtures', 'hosts', name, 'expected.json');
+  return JSON.parse(readFileSync(path, 'utf8')) as HostSnapshot;
+}
+
+function domain(xml: string) {
+  const r = parseXml(xml);
+  if (!r.ok) throw new Error(r.problem.message);
+  return buildDomainModel(r.doc.root);
+}
+
+/** A small diskless guest; `backing` goes inside <memoryBacking>, `extra` at the end. */
+function vm(opts: { memory: string; backing?: string; extra?: string; type?: string }): string {
+  return `<domain type='${opts.type ?? 'qemu'}'>
+  <name>t</name>
+  <memory unit='MiB'>${opts.memory}</memory>
+  ${opts.backing ? `<memoryBacking>${opts.backing}</memoryBacking>` : ''}
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64'>hvm</type></os>
+  ${opts.extra ?? ''}
+</domain>`;
+}
+
+describe('the tutorial scenario (node0: 4 x 1 GiB, node1: 1024 x 2 MiB)', () => {
+  const guest = domain(readFileSync(join(ROOT, 'fixtures', 'check', 'tutorial-guest.xml'), 'utf8'));
+
+  it('five 1 GiB cells do not fit four 1 GiB pages: fails, with the demand table', () => {
+    const p = predictStart(guest, host('tutorial-host.json'));
+    expect(p.verdict).toBe('fails');
+    expect(p.reasons[0]!.message).toBe(`${QEMU}unable to map backing store for guest RAM: Cannot allocate memory`);
+    expect(p.reasons[0]!.suggestion).toContain('allocate 1 more');
+    expect(p.demand).toEqual([
+      { pageSizeKiB: 1048576, hostNode: null, needed: 5, available: 4 },
+      { pageSizeKiB: 1048576, hostNode: 0, needed: 3, available: 4 },
+      { pageSizeKiB: 2048, hostNode: null, needed: 1024, available: 1024 },
+      { pageSizeKiB: 2048, hostNode: 1, needed: 1024, available: 1024 },
+    ]);
+  });
+
+  it('with one more 1 GiB page on node0 it starts, taking every page', () => {
+    const p = predictStart(guest, host('tutorial-host-5x1g.json'));
+    expect(p.verdict).toBe('starts');
+    expect(p.reasons).toEqual([]);
+    expect(p.demand.find((d) => d.pageSizeKiB === 1048576 && d.hostNode === null)).toMatchObject({ needed: 5, available: 5 });
+    expect(p.demand.find((d) => d.pageSizeKiB === 2048 && d.hostNode === null)).toMatchObject({ needed: 1024, available: 1024 });
+  });
+});
+
+describe('host checks', () => {
+  it('exactly enough pages starts; one page short fails (498 of 2 MiB available: 500 free, 2 reserved)', () => {
+    const h = host('one-node-2m');
+    expect(predictStart(domain(vm({ memory: '996', backing: '<hugepages/>' })), h).verdict).toBe('starts');
+    const short = predictStart(domain(vm({ memory: '998', backing: '<hugepages/>' })), h);
+    expect(short.verdict).toBe('fails');
+    expect(short.reasons[0]!.message).toContain('unable to map backing store for guest RAM: Cannot allocate memory');
+    expect(short.demand[0]).toEqual({ pageSizeKiB: 2048, hostNode: null, needed: 499, available: 498 });
+  });
+
+  it('each page size: 1 GiB pages from the 1 GiB pool, 2 MiB from the 2 MiB one', () => {
+    const h = host('tutorial-host.json');
+    const big = predictStart(domain(vm({ memory: '2048', backing: "<hugepages><page size='1' unit='G'/></hugepages>" })), h);
+    expect(big.verdict).toBe('starts');
+    expect(big.demand).toEqual([{ pageSizeKiB: 1048576, hostNode: null, needed: 2, available: 4 }]);
+    const small = predictStart(domain(vm({ memory: '65', backing: "<hugepages><page size='2048'/></hugepages>" })), h);
+    expect(small.demand).toEqual([{ pageSizeKiB: 2048, hostNode: null, needed: 33, available: 1024 }]);
+  });
+
+  it('no hugetlbfs mount at all', () => {
+    const p = predictStart(domain(vm({ memory: '64', backing: '<hugepages/>' })), host('pools-no-mount'));
+    expect(p.verdict).toBe('fails');
+    expect(p.reasons[0]!.message).toBe('internal error: hugetlbfs filesystem is not mounted or disabled by administrator config');
+    expect(p.reasons[0]!.suggestion).toContain('restart libvirtd');
+  });
+
+  it('a size the host has no mount for, and a size the kernel does not offer', () => {
+    const noMount = predictStart(domain(vm({ memory: '2048', backing: "<hugepages><page size='1048576'/></hugepages>" })), host('one-node-2m'));
+    expect(noMount.reasons[0]!.message).toBe('internal error: Unable to find any usable hugetlbfs mount for 1048576 KiB');
+    expect(noMount.reasons[0]!.suggestion).toContain('pagesize=1G');
+    const unsupported = predictStart(domain(vm({ memory: '2048', backing: "<hugepages><page size='1048576'/></hugepages>" })), host('no-1g'));
+    expect(unsupported.reasons[0]!.message).toBe('internal error: Unable to find any usable hugetlbfs mount for 1048576 KiB');
+    expect(unsupported.reasons[0]!.suggestion).toContain('offers no 1 GiB pages');
+  });
+
+  it('memory smaller than the page size', () => {
+    const p = predictStart(domain(vm({ memory: '16', backing: "<hugepages><page size='1' unit='G'/></hugepages>" })), host('tutorial-host.json'));
+    expect(p.verdict).toBe('fails');
+    expect(p.reasons[0]!.message).toBe(`${QEMU}memory size 0x1000000 must be equal to or larger than page size 0x40000000`);
+  });
+
+  it('strict binding to a node without pages fails while another node has them; preferred starts', () => {
+    const h = host('tutorial-host.json');
+    const strict = predictStart(domain(vm({ memory: '64', backing: '<hugepages/>', extra: "<numatune><memory mode='strict' nodeset='0'/></numatune>" })), h);
+    expect(strict.verdict).toBe('fails');
+    expect(strict.reasons[0]!.message).toContain('preallocating memory failed');
+    expect(strict.demand).toContainEqual({ pageSizeKiB: 2048, hostNode: 0, needed: 32, available: 0 });
+    const preferred = predictStart(domain(vm({ memory: '64', backing: '<hugepages/>', extra: "<numatune><memory mode='preferred' nodeset='0'/></numatune>" })), h);
+    expect(preferred.verdict).toBe('starts');
+  });
+
+  it('a host node that does not exist', () => {
+    const p = predictStart(domain(vm({ memory: '64', extra: "<numatune><memory mode='strict' nodeset='3'/></numatune>" })), host('tutorial-host.json'));
+    expect(p.reasons[0]!.message).toBe('unsupported configuration: NUMA node 3 is unavailable');
+  });
+
+  it("type='kvm' needs /dev/kvm", () => {
+    const p = predictStart(domain(vm({ memory: '64', type: 'kvm' })), host('no-1g'));
+    expect(p.reasons[0]!.message).toBe("unsupported configuration: Emulator '/usr/bin/qemu-system-x86_64' does not support virt type 'kvm'");
+  });
+
+  it('what the snapshot cannot tell is unknown, not guessed', () => {
+    const caps = JSON.parse(readFileSync(join(ROOT, 'fixtures', 'hosts', 'virsh', 'capabilities-two-nodes.expected.json'), 'utf8')) as HostSnapshot;
+    const p = predictStart(domain(vm({ memory: '64', backing: '<hugepages/>' })), caps);
+    expect(p.verdict).toBe('unknown');
+    expect(p.reasons.map((r) => r.message).join(' ')).toContain('mounts');
+  });
+});
+
+describe('several VMs on one host', () => {
+  it('two VMs that fit alone but not together: the second fails together, and a failed start takes no pages', () => {
+    const h = host('one-node-2m');
+    const a = domain(vm({ memory: '512', backing: '<hugepages/>' }));
+    const b = domain(vm({ memory: '512', backing: '<hugepages/>' }));
+    const tiny = domain(vm({ memory: '64', backing: '<hugepages/>' }));
+    const [ra, rb, rc] = predictBatch([a, b, tiny], h);
+    expect(ra!.alone.verdict).toBe('starts');
+    expect(rb!.alone.verdict).toBe('starts');
+    expect(ra!.together.verdict).toBe('starts');
+    expect(rb!.together.verdict).toBe('fails');
+    expect(rb!.together.demand[0]).toEqual({ pageSizeKiB: 2048, hostNode: null, needed: 256, available: 242 });
+    // b failed, so its pages were not taken: the tiny VM still fits after a.
+    expect(rc!.together.verdict).toBe('starts');
+  });
+
+  it('kvmxml check prints one JSON object per file with verdict, reasons, demand and the batch verdict', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kvmxml-check-'));
+    writeFileSync(join(dir, 'a.xml'), vm({ memory: '512', backing: '<hugepages/>' }).replace('<name>t</name>', '<name>a</name>'));
+    writeFileSync(join(dir, 'b.xml'), vm({ memory: '512', backing: '<hugepages/>' }).replace('<name>t</name>', '<name>b</name>'));
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'kvmxml.js'), 'check', '--format', 'json', '--host', join(ROOT, 'fixtures', 'hosts', 'one-node-2m', 'expected.json'), join(dir, 'a.xml'), join(dir, 'b.xml')], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.map((x: { verdict: string }) => x.verdict)).toEqual(['starts', 'starts']);
+    expect(out[1].together.verdict).toBe('fails');
+    expect(out[0].demand[0]).toEqual({ pageSizeKiB: 2048, hostNode: null, needed: 256, available: 498 });
+    expect(Object.keys(out[0]).sort()).toEqual(['demand', 'filePath', 'reasons', 'together', 'verdict']);
+    const stylish = spawnSync(process.execPath, [join(ROOT, 'bin', 'kvmxml.js'), 'check', '--host', join(ROOT, 'fixtures', 'hosts', 'one-node-2m', 'expected.json'), join(dir, 'a.xml'), join(dir, 'b.xml')], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(stylish.stdout).toContain('b.xml is the first that fails');
+  });
+});
