@@ -20,6 +20,20 @@ import { rule as numatuneAutoPlacement } from './numatune-auto-placement.js';
 import { rule as numatuneMemnode } from './numatune-memnode.js';
 import { rule as numatuneSchema } from './numatune-schema.js';
 import { rule as numatuneHostNodes } from './numatune-host-nodes.js';
+import { rule as hugepageStrayPage } from './hugepage-stray-page.js';
+import { rule as hugepagePageAttributes } from './hugepage-page-attributes.js';
+import { rule as hugepagePageSize } from './hugepage-page-size.js';
+import { rule as hugepageSystemPageSize } from './hugepage-system-page-size.js';
+import { rule as hugepageNodesetCells } from './hugepage-nodeset-cells.js';
+import { rule as hugepageNodesetDropped } from './hugepage-nodeset-dropped.js';
+import { rule as hugepageNodesetOverlap } from './hugepage-nodeset-overlap.js';
+import { rule as hugepageMasterPages } from './hugepage-master-pages.js';
+import { rule as hugepageUncoveredCells } from './hugepage-uncovered-cells.js';
+import { rule as hugepageBackendSize } from './hugepage-backend-size.js';
+import { rule as hugepageBackendRounding } from './hugepage-backend-rounding.js';
+import { rule as hugepageSourceConflict } from './hugepage-source-conflict.js';
+import { rule as hugepageBackingValues } from './hugepage-backing-values.js';
+import { rule as hugepageSharedMemory } from './hugepage-shared-memory.js';
 import { meta as xmlWellFormed } from './xml-well-formed.js';
 
 /** Rules reported by the engine itself rather than by a check function. */
@@ -43,4 +57,18 @@ export const rules: Rule[] = [
   numatuneMemnode,
   numatuneSchema,
   numatuneHostNodes,
+  hugepageStrayPage,
+  hugepagePageAttributes,
+  hugepagePageSize,
+  hugepageSystemPageSize,
+  hugepageNodesetCells,
+  hugepageNodesetDropped,
+  hugepageNodesetOverlap,
+  hugepageMasterPages,
+  hugepageUncoveredCells,
+  hugepageBackendSize,
+  hugepageBackendRounding,
+  hugepageSourceConflict,
+  hugepageBackingValues,
+  hugepageSharedMemory,
 ];

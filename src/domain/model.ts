@@ -60,6 +60,8 @@ export interface MemoryBackingModel {
   pages: PageDef[];
   /** `<page>` written directly under `<memoryBacking>`: libvirt ignores them. */
   strayPages: XElement[];
+  /** The same stray pages read like real ones (`hugepages` is then their `<memoryBacking>`), for rules that move them. */
+  strayPageDefs: PageDef[];
   nosharepages: XElement | null;
   locked: XElement | null;
   source: XElement | null;
@@ -178,6 +180,7 @@ function buildMemoryBacking(root: XElement): MemoryBackingModel | null {
     allHugepages,
     pages,
     strayPages: all.flatMap((mb) => childElements(mb, 'page')),
+    strayPageDefs: all.flatMap((mb) => childElements(mb, 'page').map((p) => ({ el: p, hugepages: mb, size: attrSize(p, 'size', './@size'), nodeset: nodesetAttr(p, 'nodeset') }))),
     nosharepages: first('nosharepages'),
     locked: first('locked'),
     source: first('source'),

@@ -8,7 +8,7 @@
  */
 import type { DomainModel } from '../domain/model.js';
 import { describeBackend, memoryBackends, type MemoryBackend } from '../domain/hugepages.js';
-import { needsNumad } from '../domain/numa.js';
+import { hostNodesetUses, needsNumad, type HostNodesetUse } from '../domain/numa.js';
 import { formatKiB } from '../domain/units.js';
 import type { HostSnapshot } from '../host/snapshot.js';
 import type { XAttr, XElement } from '../xml/tree.js';
@@ -94,7 +94,25 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools): P
     unknown('automatic NUMA placement asks numad at start (operation failed: Failed to query numad for the advisory nodeset when numad is missing); the snapshot cannot tell whether numad is installed', domain.numatune?.el ?? domain.root);
   }
 
-  // 3. libvirt, per backend: page size and mount (R1.12), then the host nodes (R5.4).
+  // 3. libvirt: host nodes named by <numatune> must exist (R5.4) — for guests with cells all of
+  // them before any backend is built, otherwise after the page size lookup — and each huge page
+  // size needs its hugetlbfs mount (R1.12).
+  const uses = hostNodesetUses(domain);
+  const checkHostNodes = (list: HostNodesetUse[]): Prediction | null => {
+    for (const u of list) {
+      if (host.nodes === null) {
+        unknown('the snapshot does not list the host NUMA nodes', u.origin);
+        continue;
+      }
+      const missing = u.nodes.find((n) => !host.nodes!.some((h) => h.id === n));
+      if (missing !== undefined) return fail(`unsupported configuration: NUMA node ${missing} is unavailable`, u.origin, `the host has NUMA node(s) ${host.nodes.map((n) => n.id).join(', ')}`);
+    }
+    return null;
+  };
+  if (domain.cells.length) {
+    const failed = checkHostNodes(uses.filter((u) => u.use !== 'device'));
+    if (failed) return failed;
+  }
   const backends = memoryBackends(domain);
   const pageOf = new Map<MemoryBackend, number>();
   for (const b of backends) {
@@ -116,17 +134,13 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools): P
       if (found.ok === 'unknown') unknown(found.why, where);
       else pageOf.set(b, found.sizeKiB);
     }
-    const nodes = b.binding?.hostNodes;
-    if (nodes && nodes.length) {
-      if (host.nodes === null) unknown('the snapshot does not list the host NUMA nodes', b.binding?.origin ?? b.el);
-      else {
-        const missing = nodes.find((n) => !host.nodes!.some((h) => h.id === n));
-        if (missing !== undefined) {
-          return fail(`unsupported configuration: NUMA node ${missing} is unavailable`, b.binding?.origin ?? b.el, `the host has NUMA node(s) ${host.nodes.map((n) => n.id).join(', ')}`);
-        }
-      }
-    }
   }
+  if (!domain.cells.length) {
+    const failed = checkHostNodes(uses.filter((u) => u.use !== 'device'));
+    if (failed) return failed;
+  }
+  const failedDevices = checkHostNodes(uses.filter((u) => u.use === 'device'));
+  if (failedDevices) return failedDevices;
 
   // 4. QEMU creates the backends in order: size against page size, then the page reservation.
   const rowFor = (size: number, node: number | null, available: number | null, high?: number): DemandRow => {

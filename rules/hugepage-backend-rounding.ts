@@ -1,0 +1,35 @@
+import { defaultPageSizeOf, describeBackend, effectivePages, isRealPageSize, memoryBackends, pageChoiceReliable, resolvedPageSize } from '../src/domain/hugepages.js';
+import { formatKiB } from '../src/domain/units.js';
+import type { Rule } from '../src/engine/types.js';
+
+export const rule: Rule = {
+  meta: {
+    id: 'hugepage-backend-rounding',
+    description: 'Guest memory, a NUMA cell or a memory device that is not a whole number of its huge pages (QEMU rounds up; the rest is wasted)',
+    severity: 'warn',
+    stage: 'runtime',
+    fixable: false,
+    docs: 'rules/hugepage-backend-rounding.md',
+  },
+  check(ctx) {
+    if (!pageChoiceReliable(effectivePages(ctx.domain))) return;
+    const defaultPage = defaultPageSizeOf(ctx.host);
+    for (const b of memoryBackends(ctx.domain)) {
+      const page = resolvedPageSize(b, defaultPage);
+      // Sizes no host has are hugepage-page-size's finding.
+      if (page !== null && !isRealPageSize(page, ctx.host)) continue;
+      // memfd backends cannot round (hugepage-backend-size); smaller than a page fails outright.
+      if (page === null || b.sizeKiB === null || b.source === 'memfd' || b.sizeKiB < page) continue;
+      const rest = b.sizeKiB % page;
+      if (rest === 0) continue;
+      const pages = Math.ceil(b.sizeKiB / page);
+      const mapped = pages * page;
+      const aligned = b.definedKiB === b.sizeKiB ? formatKiB(b.sizeKiB) : `${b.definedKiB} KiB, ${formatKiB(b.sizeKiB)} after libvirt's ${formatKiB(b.alignKiB)} alignment`;
+      const pageName = b.pageSizeKiB === 'default' ? `pages of the host's default size (${formatKiB(page)})` : `${formatKiB(page)} pages`;
+      ctx.report({
+        node: b.sizeNode,
+        message: `${describeBackend(b)} (${aligned}) is not a whole number of ${pageName}: QEMU rounds backend ${b.id} up to ${pages} pages (${formatKiB(mapped)}), so ${formatKiB(mapped - b.sizeKiB)} of huge pages is reserved and never used by the guest; make it ${formatKiB(mapped - page)} or ${formatKiB(mapped)}`,
+      });
+    }
+  },
+};

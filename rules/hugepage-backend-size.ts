@@ -1,0 +1,47 @@
+import { defaultPageSizeOf, describeBackend, effectivePages, isRealPageSize, memoryBackends, pageChoiceReliable, resolvedPageSize, type MemoryBackend } from '../src/domain/hugepages.js';
+import { formatKiB } from '../src/domain/units.js';
+import type { Rule } from '../src/engine/types.js';
+
+const hex = (kib: number): string => `0x${(BigInt(kib) * 1024n).toString(16)}`;
+
+function sizeText(b: MemoryBackend): string {
+  const size = b.sizeKiB as number;
+  return b.definedKiB === size ? formatKiB(size) : `${b.definedKiB} KiB, ${formatKiB(size)} after libvirt's ${formatKiB(b.alignKiB)} alignment`;
+}
+
+export const rule: Rule = {
+  meta: {
+    id: 'hugepage-backend-size',
+    description: 'Guest memory, a NUMA cell or a memory device too small for its huge page size (QEMU refuses to start)',
+    severity: 'error',
+    stage: 'start',
+    fixable: false,
+    docs: 'rules/hugepage-backend-size.md',
+  },
+  check(ctx) {
+    if (!pageChoiceReliable(effectivePages(ctx.domain))) return;
+    const defaultPage = defaultPageSizeOf(ctx.host);
+    for (const b of memoryBackends(ctx.domain)) {
+      const page = resolvedPageSize(b, defaultPage);
+      // Sizes no host has are hugepage-page-size's finding.
+      if (page !== null && !isRealPageSize(page, ctx.host)) continue;
+      if (page === null || b.sizeKiB === null || b.sizeKiB === 0) continue;
+      const pageName = b.pageSizeKiB === 'default' ? `the host's default huge page size (${formatKiB(page)})` : `its ${formatKiB(page)} page size`;
+      if (b.source === 'memfd') {
+        if (b.sizeKiB % page === 0) continue;
+        const down = Math.floor(b.sizeKiB / page) * page;
+        const sizes = down > 0 ? `${formatKiB(down)} or ${formatKiB(down + page)}` : formatKiB(page);
+        ctx.report({
+          node: b.sizeNode,
+          message: `${describeBackend(b)} (${sizeText(b)}) is not a whole number of pages of ${pageName}: a hugetlb memfd can only be sized in whole pages, so QEMU cannot size backend ${b.id}; make it ${sizes} (QEMU: failed to resize memfd to ${BigInt(b.sizeKiB) * 1024n}: Invalid argument)`,
+        });
+        continue;
+      }
+      if (b.sizeKiB >= page) continue;
+      ctx.report({
+        node: b.sizeNode,
+        message: `${describeBackend(b)} (${sizeText(b)}) is smaller than ${pageName}: QEMU refuses to create backend ${b.id}; give it at least ${formatKiB(page)} or use smaller pages (QEMU: memory size ${hex(b.sizeKiB)} must be equal to or larger than page size ${hex(page)})`,
+      });
+    }
+  },
+};

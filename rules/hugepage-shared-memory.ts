@@ -1,0 +1,59 @@
+import { cellIdOf, memoryAccessMode } from '../src/domain/hugepages.js';
+import { renderLibvirtError } from '../src/domain/libvirt-error.js';
+import type { Rule } from '../src/engine/types.js';
+import { attr, childElements, firstChild, type XElement } from '../src/xml/tree.js';
+
+/** Devices that need guest memory the vhost-user back end can map: virtiofs filesystems and vhost-user disks. */
+function sharedMemoryUsers(root: XElement): { el: XElement; name: 'virtiofs' | 'vhostuser' }[] {
+  const devices = firstChild(root, 'devices');
+  if (!devices) return [];
+  const out: { el: XElement; name: 'virtiofs' | 'vhostuser' }[] = [];
+  for (const d of childElements(devices)) {
+    if (d.name === 'filesystem') {
+      const driver = firstChild(d, 'driver');
+      if (driver && attr(driver, 'type')?.value === 'virtiofs') out.push({ el: d, name: 'virtiofs' });
+    } else if (d.name === 'disk' && attr(d, 'type')?.value === 'vhostuser') {
+      out.push({ el: d, name: 'vhostuser' });
+    }
+  }
+  return out;
+}
+
+export const rule: Rule = {
+  meta: {
+    id: 'hugepage-shared-memory',
+    description: 'virtiofs and vhost-user disks need shared guest memory (<access mode="shared"/> or memAccess="shared" on every cell)',
+    severity: 'error',
+    stage: 'define',
+    fixable: false,
+    docs: 'rules/hugepage-shared-memory.md',
+  },
+  check(ctx) {
+    const users = sharedMemoryUsers(ctx.domain.root);
+    if (users.length === 0) return;
+    const globalShared = memoryAccessMode(ctx.domain) === 'shared';
+    const cells = ctx.domain.cells;
+    // Which cells are not shared: memAccess='private', or no memAccess without a global shared mode.
+    const privateCells = cells.filter((c) => (c.memAccess ? c.memAccess.value !== 'shared' : !globalShared));
+    const ok = cells.length === 0 ? globalShared : privateCells.length === 0;
+    if (ok) return;
+    let advice: string;
+    if (cells.length === 0) {
+      advice = "add <access mode='shared'/> to <memoryBacking> (libvirt's virtiofs guide pairs it with <source type='memfd'/>)";
+    } else {
+      const explicit = privateCells.filter((c) => c.memAccess);
+      const ids = privateCells.map((c) => cellIdOf(c)).join(', ');
+      advice =
+        explicit.length > 0
+          ? `guest cell${privateCells.length === 1 ? '' : 's'} ${ids} ${privateCells.length === 1 ? 'is' : 'are'} not shared: set memAccess='shared' on ${explicit.length === privateCells.length ? 'them' : "the cells with memAccess, and add <access mode='shared'/> to <memoryBacking> for the others"}`
+          : `guest cell${privateCells.length === 1 ? '' : 's'} ${ids} ${privateCells.length === 1 ? 'is' : 'are'} not shared: add <access mode='shared'/> to <memoryBacking>, or memAccess='shared' on every cell`;
+    }
+    for (const u of users) {
+      const what = u.name === 'virtiofs' ? 'this virtiofs filesystem' : 'this vhost-user disk';
+      ctx.report({
+        node: u.el,
+        message: `${what} needs guest memory its back end can map, but the memory is not shared: ${advice} (libvirt: ${renderLibvirtError({ code: 'config-unsupported', text: `'${u.name}' requires shared memory` })})`,
+      });
+    }
+  },
+};
