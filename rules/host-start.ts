@@ -16,6 +16,8 @@ export const rule: Rule = {
     const p = predictStart(ctx.domain, ctx.host);
     if (p.verdict !== 'fails') return;
     for (const r of p.reasons) {
+      // Reported by their own rules, host or not: numatune-host-nodes, hugepage-backend-size.
+      if (r.step === 'host-nodes' || r.step === 'page-size') continue;
       ctx.report({ node: r.node, message: r.suggestion ? `${r.message} — ${r.suggestion}` : r.message });
     }
   },

@@ -17,9 +17,13 @@ import { lookupMount } from './mounts.js';
 
 export type Verdict = 'starts' | 'fails' | 'unknown';
 
+/** The start step a reason belongs to (spec R8.3). */
+export type StartStep = 'kvm' | 'numad' | 'host-nodes' | 'mount' | 'page-size' | 'pool' | 'ram';
+
 export interface PredictionReason {
   /** `fails`: what libvirt/QEMU print; `unknown`: what the snapshot lacks. */
   kind: 'fails' | 'unknown';
+  step: StartStep;
   message: string;
   node: XElement | XAttr;
   /** What would make it start, when we can tell. */
@@ -69,11 +73,11 @@ export function predictStart(domain: DomainModel, host: HostSnapshot, shared: Ho
 function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools): Prediction {
   const reasons: PredictionReason[] = [];
   const demand: DemandRow[] = [];
-  const fail = (message: string, node: XElement | XAttr, suggestion?: string): Prediction => {
-    reasons.push(suggestion ? { kind: 'fails', message, node, suggestion } : { kind: 'fails', message, node });
+  const fail = (step: StartStep, message: string, node: XElement | XAttr, suggestion?: string): Prediction => {
+    reasons.push(suggestion ? { kind: 'fails', step, message, node, suggestion } : { kind: 'fails', step, message, node });
     return { verdict: 'fails', reasons: reasons.filter((r) => r.kind === 'fails'), demand };
   };
-  const unknown = (message: string, node: XElement | XAttr) => reasons.push({ kind: 'unknown', message, node });
+  const unknown = (step: StartStep, message: string, node: XElement | XAttr) => reasons.push({ kind: 'unknown', step, message, node });
 
   // 1. Virtualisation type (R7.4).
   if (domain.type === 'kvm') {
@@ -81,17 +85,18 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools): P
     const typeAttr = domain.root.attributes.find((a) => a.name === 'type') ?? domain.root;
     if (kvmUsable === false) {
       return fail(
+        'kvm',
         "unsupported configuration: Emulator '/usr/bin/qemu-system-x86_64' does not support virt type 'kvm'",
         typeAttr,
         host.kvm.devKvm === false ? 'the host has no /dev/kvm: load kvm_intel or kvm_amd (and enable VT-x/AMD-V in the firmware), or use type=\'qemu\'' : 'the host CPU has neither vmx nor svm: use type=\'qemu\'',
       );
     }
-    if (kvmUsable === null) unknown('the snapshot does not say whether /dev/kvm exists', typeAttr);
+    if (kvmUsable === null) unknown('kvm', 'the snapshot does not say whether /dev/kvm exists', typeAttr);
   }
 
   // 2. numad advice (R5.2): asked before anything else is built.
   if (needsNumad(domain)) {
-    unknown('automatic NUMA placement asks numad at start (operation failed: Failed to query numad for the advisory nodeset when numad is missing); the snapshot cannot tell whether numad is installed', domain.numatune?.el ?? domain.root);
+    unknown('numad', 'automatic NUMA placement asks numad at start (operation failed: Failed to query numad for the advisory nodeset when numad is missing); the snapshot cannot tell whether numad is installed', domain.numatune?.el ?? domain.root);
   }
 
   // 3. libvirt: host nodes named by <numatune> must exist (R5.4) — for guests with cells all of
@@ -101,11 +106,11 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools): P
   const checkHostNodes = (list: HostNodesetUse[]): Prediction | null => {
     for (const u of list) {
       if (host.nodes === null) {
-        unknown('the snapshot does not list the host NUMA nodes', u.origin);
+        unknown('host-nodes', 'the snapshot does not list the host NUMA nodes', u.origin);
         continue;
       }
       const missing = u.nodes.find((n) => !host.nodes!.some((h) => h.id === n));
-      if (missing !== undefined) return fail(`unsupported configuration: NUMA node ${missing} is unavailable`, u.origin, `the host has NUMA node(s) ${host.nodes.map((n) => n.id).join(', ')}`);
+      if (missing !== undefined) return fail('host-nodes', `unsupported configuration: NUMA node ${missing} is unavailable`, u.origin, `the host has NUMA node(s) ${host.nodes.map((n) => n.id).join(', ')}`);
     }
     return null;
   };
@@ -129,9 +134,9 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools): P
             : hostHasSize === false
               ? `this host's kernel offers no ${formatKiB(size)} pages at all${size === 1048576 ? ' (the CPU needs pdpe1gb)' : ''}: use a page size the host has (${(host.hugepages ?? []).map((p) => formatKiB(p.sizeKiB)).join(', ') || 'none'})`
               : `mount a hugetlbfs for ${formatKiB(size)} pages (mount -t hugetlbfs -o pagesize=${sizeName(size)} none /dev/hugepages${sizeName(size)}), then restart libvirtd: it looks for mounts only when it starts`;
-        return fail(found.message, where, suggestion);
+        return fail('mount', found.message, where, suggestion);
       }
-      if (found.ok === 'unknown') unknown(found.why, where);
+      if (found.ok === 'unknown') unknown('mount', found.why, where);
       else pageOf.set(b, found.sizeKiB);
     }
   }
@@ -162,6 +167,7 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools): P
     if (b.sizeKiB < page) {
       const smaller = (host.hugepages ?? []).map((p) => p.sizeKiB).filter((s) => s < page && s <= b.sizeKiB!);
       return fail(
+        'page-size',
         `${QEMU}memory size ${hex(b.sizeKiB * 1024)} must be equal to or larger than page size ${hex(page * 1024)}`,
         b.sizeNode,
         `${describeBackend(b)} has ${formatKiB(b.sizeKiB)}, less than one ${formatKiB(page)} page${smaller.length ? `: use ${formatKiB(Math.max(...smaller))} pages for it` : ''}`,
@@ -192,6 +198,7 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools): P
         const pool = host.hugepages?.find((p) => p.sizeKiB === page);
         const target = pool?.total !== null && pool?.total !== undefined ? pool.total + short : null;
         return fail(
+          'pool',
           `${QEMU}unable to map backing store for guest RAM: Cannot allocate memory`,
           b.sizeNode,
           `${describeBackend(b)} needs ${pages} × ${formatKiB(page)} pages, ${res.available} available: allocate ${short} more${target !== null ? ` (echo ${target} > ${poolPath(page, null)})` : ''}`,
@@ -201,15 +208,16 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools): P
       const nodePool = host.nodes?.find((n) => n.id === node)?.hugepages?.find((p) => p.sizeKiB === page);
       const target = nodePool?.total !== null && nodePool?.total !== undefined ? nodePool.total + short : null;
       return fail(
+        'pool',
         `${QEMU}qemu_prealloc_mem: preallocating memory failed: Bad address`,
         b.binding?.origin ?? b.sizeNode,
         `${describeBackend(b)} is bound (strict) to host node(s) ${strict?.join(',')}, which have ${res.available} free ${formatKiB(page)} pages for the ${pages} it needs: allocate ${short} more there${target !== null && strict?.length === 1 ? ` (echo ${target} > ${poolPath(page, node)})` : ''}, or use mode='preferred'. (QEMU's exact text for this case is expected, not yet observed on a multi-node host.)`,
       );
     }
-    if (res.ok === 'unknown') unknown(`${describeBackend(b)} needs ${pages} × ${formatKiB(page)} pages: ${res.why}`, b.sizeNode);
+    if (res.ok === 'unknown') unknown('pool', `${describeBackend(b)} needs ${pages} × ${formatKiB(page)} pages: ${res.why}`, b.sizeNode);
     if (policy === null && b.binding?.mode === 'restrictive' && boundNodes) {
       const r = pools.nodesRange(page, boundNodes);
-      if (r === null || r.high < pages) unknown(`${describeBackend(b)} is restricted to host node(s) ${boundNodes.join(',')} (mode='restrictive'); whether the kernel takes its huge pages there is not known`, b.binding.origin ?? b.sizeNode);
+      if (r === null || r.high < pages) unknown('pool', `${describeBackend(b)} is restricted to host node(s) ${boundNodes.join(',')} (mode='restrictive'); whether the kernel takes its huge pages there is not known`, b.binding.origin ?? b.sizeNode);
     }
   }
   const unknowns = reasons.filter((r) => r.kind === 'unknown');
@@ -217,17 +225,17 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools): P
 }
 
 /** Ordinary (non-hugepage) RAM: only an oversized mapping or preallocation can fail (R4.8, R1.17). */
-function checkOrdinaryMemory(b: MemoryBackend, host: HostSnapshot, unknown: (m: string, n: XElement | XAttr) => void): void {
+function checkOrdinaryMemory(b: MemoryBackend, host: HostSnapshot, unknown: (step: StartStep, m: string, n: XElement | XAttr) => void): void {
   if (b.sizeKiB === null || b.pageSizeKiB !== null) return;
   const mode = host.memory.overcommitMode;
   if (mode === 2 && host.memory.commitLimitKiB !== null && host.memory.committedKiB !== null) {
     const room = host.memory.commitLimitKiB - host.memory.committedKiB;
-    if (b.sizeKiB > room) unknown(`${describeBackend(b)} (${formatKiB(b.sizeKiB)}) is more than the host can still commit (${formatKiB(Math.max(0, room))}, vm.overcommit_memory=2): QEMU would fail with "cannot set up guest memory … Cannot allocate memory"`, b.sizeNode);
+    if (b.sizeKiB > room) unknown('ram', `${describeBackend(b)} (${formatKiB(b.sizeKiB)}) is more than the host can still commit (${formatKiB(Math.max(0, room))}, vm.overcommit_memory=2): QEMU would fail with "cannot set up guest memory … Cannot allocate memory"`, b.sizeNode);
   } else if (mode !== 1 && host.memory.totalKiB !== null && b.sizeKiB > host.memory.totalKiB) {
-    unknown(`${describeBackend(b)} (${formatKiB(b.sizeKiB)}) is larger than the host's RAM (${formatKiB(host.memory.totalKiB)}): QEMU fails with "cannot set up guest memory … Cannot allocate memory" unless swap covers it, and the snapshot does not record swap`, b.sizeNode);
+    unknown('ram', `${describeBackend(b)} (${formatKiB(b.sizeKiB)}) is larger than the host's RAM (${formatKiB(host.memory.totalKiB)}): QEMU fails with "cannot set up guest memory … Cannot allocate memory" unless swap covers it, and the snapshot does not record swap`, b.sizeNode);
   }
   if (b.prealloc && host.memory.availableKiB !== null && b.sizeKiB > host.memory.availableKiB) {
-    unknown(`${describeBackend(b)} is preallocated (<allocation mode='immediate'/>) and needs ${formatKiB(b.sizeKiB)}, more than the ${formatKiB(host.memory.availableKiB)} the host has available`, b.sizeNode);
+    unknown('ram', `${describeBackend(b)} is preallocated (<allocation mode='immediate'/>) and needs ${formatKiB(b.sizeKiB)}, more than the ${formatKiB(host.memory.availableKiB)} the host has available`, b.sizeNode);
   }
 }
 

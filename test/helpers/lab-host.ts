@@ -1,0 +1,54 @@
+/** The conformance cases' host configurations as host snapshots of this lab machine. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HostSnapshot } from '../../src/host/snapshot.js';
+import type { HostSpec } from '../libvirt/corpus.js';
+import { ROOT } from './fixtures.js';
+
+const LAB = JSON.parse(readFileSync(join(ROOT, 'fixtures', 'hosts', 'this-machine', 'expected.json'), 'utf8')) as HostSnapshot;
+
+function pageSizeOf(spec: string | undefined): number {
+  if (!spec) return LAB.defaultHugepageSizeKiB ?? 2048;
+  const m = /^(\d+)([KMG])$/i.exec(spec);
+  if (!m) throw new Error(`pagesize ${spec}`);
+  return Number(m[1]) * ({ K: 1, M: 1024, G: 1048576 } as Record<string, number>)[(m[2] as string).toUpperCase()]!;
+}
+
+/** The lab machine with a case's pools and mounts, as `scripts/libvirt-lab.sh apply-host` sets them. */
+export function labHost(spec: HostSpec | undefined): HostSnapshot {
+  const pools = spec?.hugepages ?? {};
+  const sizes = (LAB.hugepages ?? []).map((p) => p.sizeKiB);
+  return {
+    ...LAB,
+    hugepages: sizes.map((sizeKiB) => {
+      const n = pools[String(sizeKiB)] ?? 0;
+      return { sizeKiB, total: n, free: n, reserved: 0, surplus: 0, overcommit: 0 };
+    }),
+    nodes: (LAB.nodes ?? []).map((node) => ({
+      ...node,
+      hugepages: sizes.map((sizeKiB) => {
+        const n = pools[String(sizeKiB)] ?? 0;
+        return { sizeKiB, total: n, free: n, surplus: 0 };
+      }),
+    })),
+    mounts: (spec?.mounts ?? []).map((m) => ({
+      path: m.path,
+      device: 'hugetlbfs',
+      pageSizeKiB: pageSizeOf(m.pagesize),
+      pageSizeExplicit: m.pagesize !== undefined,
+      sizeLimitKiB: null,
+      minSizeKiB: null,
+      nrInodes: null,
+      options: m.pagesize ? `rw,relatime,pagesize=${m.pagesize}` : 'rw,relatime',
+    })),
+  };
+}
+
+/** The part of libvirt's message kvmxml must quote: QEMU's own line for QEMU failures; the first line otherwise. */
+export function quotable(error: string): string {
+  const first = error.split('\n')[0] as string;
+  const qemu = /qemu-system-x86_64: (.*)$/.exec(first);
+  if (qemu) return qemu[1] as string;
+  return first.replace(/^\(domain_definition\):\d+: /, '');
+}
+
