@@ -20,6 +20,14 @@ import { rule as numatuneAutoPlacement } from './numatune-auto-placement.js';
 import { rule as numatuneMemnode } from './numatune-memnode.js';
 import { rule as numatuneSchema } from './numatune-schema.js';
 import { rule as numatuneHostNodes } from './numatune-host-nodes.js';
+import { rule as unknownMemoryElement } from './unknown-memory-element.js';
+import { rule as unknownMemoryAttribute } from './unknown-memory-attribute.js';
+import { rule as duplicateMemoryElement } from './duplicate-memory-element.js';
+import { rule as memorybackingOrder } from './memorybacking-order.js';
+import { rule as ksmNosharepagesRedundant } from './ksm-nosharepages-redundant.js';
+import { rule as ksmLatencyHint } from './ksm-latency-hint.js';
+import { rule as thpNeverNoHugepages } from './thp-never-no-hugepages.js';
+import { rule as eptUnavailable } from './ept-unavailable.js';
 import { rule as hugepageStrayPage } from './hugepage-stray-page.js';
 import { rule as hugepagePageAttributes } from './hugepage-page-attributes.js';
 import { rule as hugepagePageSize } from './hugepage-page-size.js';
@@ -71,4 +79,12 @@ export const rules: Rule[] = [
   hugepageSourceConflict,
   hugepageBackingValues,
   hugepageSharedMemory,
+  unknownMemoryElement,
+  unknownMemoryAttribute,
+  duplicateMemoryElement,
+  memorybackingOrder,
+  ksmNosharepagesRedundant,
+  ksmLatencyHint,
+  thpNeverNoHugepages,
+  eptUnavailable,
 ];

@@ -1,0 +1,236 @@
+import { formatNodeset } from '../src/domain/nodeset.js';
+import {
+  DOMAIN_MEMORY_CHILDREN,
+  canonicalOrder,
+  childSpec,
+  elementMarkup,
+  formatPath,
+  removeWithNote,
+  schemaQuote,
+  walkMemoryArea,
+  type AreaPath,
+  type ElementSpec,
+} from '../src/domain/schema-table.js';
+import { parseScaled } from '../src/domain/units.js';
+import type { PageDef } from '../src/domain/model.js';
+import { renderLibvirtError } from '../src/domain/libvirt-error.js';
+import type { Report, Rule, RuleContext } from '../src/engine/types.js';
+import type { Fixer, TextEdit } from '../src/xml/edit.js';
+import { childElements, textOf, type XElement, type XText } from '../src/xml/tree.js';
+
+/** Same element: name, attribute values, text and child elements (comments and layout aside). */
+export function sameElement(a: XElement, b: XElement): boolean {
+  if (a.name !== b.name || a.attributes.length !== b.attributes.length) return false;
+  for (const x of a.attributes) if (b.attributes.find((y) => y.name === x.name)?.value !== x.value) return false;
+  if (textOf(a).trim() !== textOf(b).trim()) return false;
+  const ca = childElements(a);
+  const cb = childElements(b);
+  return ca.length === cb.length && ca.every((c, i) => sameElement(c, cb[i] as XElement));
+}
+
+/** How a copy reads in a message: `2 GiB`, `type='memfd'`, `<hugepages/>`. */
+function describe(el: XElement, spec: ElementSpec): string {
+  if (spec.content === 'number') {
+    const text = textOf(el).trim();
+    const unit = el.attributes.find((a) => a.name === 'unit')?.value ?? null;
+    const r = parseScaled(text === '' ? null : text, unit, el.name);
+    return r.ok ? `${r.kib} KiB` : `'${text}'`;
+  }
+  if (el.attributes.length) return el.attributes.map((a) => `${a.name}='${a.value}'`).join(' ');
+  return `<${el.name}${childElements(el).length ? '>…' : '/>'}`;
+}
+
+/** The children of `dup` moved into `first` (each at its canonical place), and `dup` removed. */
+function mergeInto(fixer: Fixer, first: XElement, dup: XElement): TextEdit[] | null {
+  const doc = fixer.doc;
+  // A comment right after the start tag, on its line, stays where the copy was; any other
+  // comment inside the copy has no obvious new home, so leave the merge to the user.
+  const headNote = headComment(doc, dup);
+  if (dup.children.some((c) => (c.kind === 'comment' && c !== headNote) || c.kind === 'pi' || ((c.kind === 'text' || c.kind === 'cdata') && c.value.trim() !== ''))) return null;
+  const kids = childElements(dup);
+  const edits: TextEdit[] = [];
+  if (headNote) {
+    const note = doc.text.slice(headNote.range.start, headNote.range.end);
+    const span = fixer.lineSpan(dup.range);
+    const own = span.start !== dup.range.start;
+    edits.push({ range: span, text: own ? `${doc.indentOf(dup.startTag.start)}${note}${doc.eol}` : note });
+  } else {
+    edits.push(removeWithNote(fixer, dup));
+  }
+  if (kids.length === 0) return edits;
+  const firstKids = childElements(first);
+  const block = firstKids.length ? doc.startsLine((firstKids[0] as XElement).startTag.start) : doc.startsLine(dup.startTag.start);
+  const indent = fixer.childIndent(first);
+  const order = canonicalOrder(first.name);
+  const groups = new Map<XElement | null, string[]>();
+  for (const k of kids) {
+    const before = order ? (firstKids.find((c) => order.indexOf(c.name) > order.indexOf(k.name)) ?? null) : null;
+    const list = groups.get(before) ?? [];
+    list.push(elementMarkup(fixer, k, block ? { indent } : {}));
+    groups.set(before, list);
+  }
+  for (const [before, markups] of groups) {
+    const joined = markups.join(block ? `${doc.eol}${indent}` : '');
+    edits.push(before ? fixer.insertChild(first, joined, { before }) : fixer.insertChild(first, joined));
+  }
+  return edits;
+}
+
+/** A comment that follows the start tag of `el` on the same line. */
+function headComment(doc: Fixer['doc'], el: XElement): XText | null {
+  for (const c of el.children) {
+    if ((c.kind === 'text' && /^[ \t]*$/.test(c.value)) ) continue;
+    if (c.kind === 'comment' && !doc.text.slice(el.startTag.end, c.range.start).includes('\n')) return c;
+    return null;
+  }
+  return null;
+}
+
+export const rule: Rule = {
+  meta: {
+    id: 'duplicate-memory-element',
+    description: 'Repeated memory elements: libvirt merges the copies or reads only the first, and a repeated <page> fails to define',
+    severity: 'error',
+    stage: 'schema',
+    fixable: true,
+    docs: 'rules/duplicate-memory-element.md',
+  },
+  check(ctx) {
+    const root = ctx.domain.root;
+    // <numatune> twice is a define error reported by the NUMA rules; <cpu>/<devices> are not ours.
+    const topSpec: ElementSpec = {
+      name: 'domain',
+      attrs: {},
+      content: 'elements',
+      once: true,
+      repeat: 'first-wins',
+      children: DOMAIN_MEMORY_CHILDREN.filter((s) => !s.partial && s.name !== 'numatune'),
+    };
+    checkRepeats(ctx, root, topSpec, []);
+    for (const { el, spec, path } of walkMemoryArea(root)) {
+      if (spec.content === 'elements') checkRepeats(ctx, el, spec, path);
+    }
+    checkPages(ctx);
+  },
+};
+
+function checkRepeats(ctx: RuleContext, parent: XElement, spec: ElementSpec, path: AreaPath): void {
+  const byName = new Map<string, XElement[]>();
+  for (const c of childElements(parent)) {
+    const cs = childSpec(spec, c.name);
+    if (!cs || !cs.once || cs.content === 'unchecked') continue;
+    byName.set(c.name, [...(byName.get(c.name) ?? []), c]);
+  }
+  const where = path.length ? `in ${formatPath(path)}` : 'in <domain>';
+  for (const [name, copies] of byName) {
+    if (copies.length < 2) continue;
+    const cs = childSpec(spec, name) as ElementSpec;
+    const first = copies[0] as XElement;
+    const q = schemaQuote(path[0] ?? name);
+    for (const dup of copies.slice(1)) {
+      const nth = copies.indexOf(dup) + 1;
+      const head = `<${name}> appears ${nth === 2 ? 'a second time' : `${nth} times`} ${where}`;
+      ctx.report(repeatReport(ctx, first, dup, cs, head, q));
+    }
+  }
+}
+
+function repeatReport(ctx: RuleContext, first: XElement, dup: XElement, spec: ElementSpec, head: string, q: string): Report {
+  const name = spec.name;
+  const remove = (f: Fixer): TextEdit => removeWithNote(f, dup);
+  if (spec.content === 'empty') {
+    return { node: dup, message: `${head}: one is enough, libvirt reads the switch once ${q}`, fix: remove };
+  }
+  if (sameElement(first, dup)) {
+    return { node: dup, message: `${head}, identical to the first: remove the copy ${q}`, fix: remove };
+  }
+  switch (spec.repeat) {
+    case 'pooled':
+      return {
+        node: dup,
+        message: `${head}: libvirt pools the <page> elements of every <${name}>, so keep them in one ${q}`,
+        fix: (f) => mergeInto(f, first, dup),
+      };
+    case 'merged': {
+      if (name === 'allocation') {
+        const conflicts = dup.attributes.filter((a) => first.attributes.some((b) => b.name === a.name && b.value !== a.value));
+        if (conflicts.length) {
+          return {
+            node: dup,
+            message: `${head}: libvirt takes each attribute from the first <allocation> that has it, so ${conflicts.map((a) => `${a.name}='${a.value}'`).join(' and ')} here is ignored ${q}`,
+            suggestions: [{ desc: 'Remove the ignored copy', fix: remove }],
+          };
+        }
+        return {
+          node: dup,
+          message: `${head}: libvirt takes each attribute from the first <allocation> that has it; write them on one element ${q}`,
+          fix: (f) => [...dup.attributes.filter((a) => !first.attributes.some((b) => b.name === a.name)).map((a) => f.setAttr(first, a.name, a.value)), removeWithNote(f, dup)],
+        };
+      }
+      // <memoryBacking>, <memtune>: read as one, the first copy of each setting wins.
+      const shared = childElements(dup).filter((c) => childElements(first).some((d) => d.name === c.name));
+      const lost = shared.filter((c) => {
+        const cs = childSpec(spec, c.name);
+        return cs && cs.content !== 'empty' && cs.repeat !== 'pooled' && !childElements(first).some((d) => d.name === c.name && sameElement(d, c));
+      });
+      const what = name === 'memtune' ? 'limit' : 'setting';
+      if (lost.length) {
+        return {
+          node: dup,
+          message: `${head}: libvirt reads the copies as one, taking each ${what} from the first copy that has it, so ${lost.map((c) => `<${c.name}>`).join(', ')} here ${lost.length === 1 ? 'is' : 'are'} ignored (the first <${name}> sets ${lost.length === 1 ? 'it' : 'them'}) ${q}`,
+        };
+      }
+      return {
+        node: dup,
+        message: `${head}: libvirt reads the copies as one (${what}s of every copy count), so merge them into one <${name}> ${q}`,
+        ...(shared.length === 0 ? { fix: (f: Fixer) => mergeInto(f, first, dup) } : {}),
+      };
+    }
+    default:
+      return {
+        node: dup,
+        message: `${head}: libvirt reads only the first (${describe(first, spec)}) and ignores this one (${describe(dup, spec)}); keep the one you mean ${q}`,
+        suggestions: [{ desc: 'Remove the ignored copy', fix: remove }],
+      };
+  }
+}
+
+/** Two pages of the same size for the same cells: define fails. */
+function checkPages(ctx: RuleContext): void {
+  const mb = ctx.domain.memoryBacking;
+  if (!mb) return;
+  const cells = ctx.domain.cells.length;
+  const key = (p: PageDef): string | null => {
+    if (!p.size.result.ok) return null;
+    if (!p.nodeset) return `${p.size.result.kib}|`;
+    if (!p.nodeset.parsed.ok) return null;
+    return `${p.size.result.kib}|${formatNodeset(p.nodeset.parsed.ids)}`;
+  };
+  const seen = new Map<string, PageDef>();
+  for (const p of mb.pages) {
+    const k = key(p);
+    if (k === null) continue;
+    const earlier = seen.get(k);
+    if (!earlier) {
+      seen.set(k, p);
+      continue;
+    }
+    const kib = (p.size.result as { kib: number }).kib;
+    const ids = p.nodeset && p.nodeset.parsed.ok ? p.nodeset.parsed.ids : null;
+    let text: string;
+    // libvirt turns nodeset='0' into a size-only page when the guest has no NUMA cells (R1.6).
+    const master = ids === null || (cells === 0 && ids.length === 1 && ids[0] === 0);
+    const missing = ids?.find((i) => i >= cells);
+    if (master) text = `two master hugepages detected: ${kib} and ${kib}`;
+    else if (missing !== undefined) text = `hugepages: node ${missing} not found`;
+    else text = `nodeset attribute of hugepages of sizes ${kib} and ${kib} intersect`;
+    const forWhat = ids === null ? 'without nodeset' : `for the same guest cells (nodeset ${formatNodeset(ids)})`;
+    const sameBlock = earlier.hugepages === p.hugepages;
+    ctx.report({
+      node: p.el,
+      message: `<page> repeats an earlier page of the same size (${kib} KiB) ${forWhat}${sameBlock ? '' : ' in another <hugepages>'}: libvirt refuses the definition; remove the copy (libvirt: ${renderLibvirtError({ code: 'xml-detail', text })})`,
+      stage: 'define',
+      fix: (f) => removeWithNote(f, p.el),
+    });
+  }
+}

@@ -1,0 +1,566 @@
+/**
+ * What libvirt 9.0 accepts in the memory area of a domain definition: which elements may appear
+ * where, with which attributes, how often, and what libvirt's parser does with a second copy.
+ *
+ * Written from the spec (§1.1, §3.1, §4, §5.1, §6.1) and the facts of libvirt 9.0's RNG schema
+ * (`domaincommon.rng`, `cputypes.rng`), checked against real `virsh define` / `dumpxml` where
+ * the parser's handling of repeats matters. Only the memory area is described: `<cpu>` and
+ * `<devices>` appear with just their memory children (`<numa>`, `<memory>`), everything else in
+ * them is left unchecked.
+ *
+ * libvirt's parser reads a definition with XPath queries: an element or attribute it does not
+ * ask for is ignored without a word (plain `virsh define`), while the RNG schema rejects it
+ * (`virsh define --validate`, `virsh edit`, virt-xml-validate).
+ */
+import type { Fixer, TextEdit } from '../xml/edit.js';
+import { childElements, firstChild, type XElement, type XText } from '../xml/tree.js';
+
+/** What libvirt does when an element appears more than once under the same parent. */
+export type RepeatPolicy =
+  /** Allowed any number of times (each copy means something). */
+  | 'many'
+  /** Only the first copy is read; later copies are ignored. */
+  | 'first-wins'
+  /**
+   * The copies are read as one: flags from any copy count, for each setting the first copy in
+   * document order that has it wins (XPath `./x/y[1]` over every `x`).
+   */
+  | 'merged'
+  /** The children of every copy are pooled (e.g. `<page>`s of two `<hugepages>`). */
+  | 'pooled'
+  /** A second copy fails `virsh define`. */
+  | 'define-error';
+
+export type Content =
+  /** No text and no children (`<nosharepages/>`); libvirt only looks at whether it is there. */
+  | 'empty'
+  /** Empty, with meaning only in its attributes (`<page size=…/>`). */
+  | 'attrs-only'
+  /** A number (scaled integer, count, id). */
+  | 'number'
+  /** Free text (uuid, path, nodeset). */
+  | 'text'
+  /** Child elements only; text between them is ignored. */
+  | 'elements'
+  /** Not described here (outside the memory area); never checked. */
+  | 'unchecked';
+
+export interface ElementSpec {
+  name: string;
+  /** Attributes the schema allows, with their allowed values when they are a fixed list. */
+  attrs: Readonly<Record<string, readonly string[] | null>>;
+  content: Content;
+  /** Allowed children (for `elements` content). */
+  children?: readonly ElementSpec[];
+  /** At most one copy is valid (RNG `optional`). */
+  once: boolean;
+  /** What the parser does with repeats (only meaningful when `once`). */
+  repeat: RepeatPolicy;
+  /**
+   * For `<cpu>` and `<devices>`: only the listed children belong to the memory area; other
+   * children are libvirt's business elsewhere and are never reported.
+   */
+  partial?: boolean;
+}
+
+const UNIT = { unit: null } as const;
+
+function el(name: string, spec: Omit<ElementSpec, 'name'>): ElementSpec {
+  return { name, ...spec };
+}
+
+const scaled = (name: string, repeat: RepeatPolicy = 'first-wins', extra: Record<string, readonly string[] | null> = {}): ElementSpec =>
+  el(name, { attrs: { ...UNIT, ...extra }, content: 'number', once: true, repeat });
+
+/** `<memoryBacking>` children in the order libvirt writes them (spec R1.3). */
+export const MEMORY_BACKING_ORDER = ['hugepages', 'nosharepages', 'locked', 'source', 'access', 'allocation', 'discard'] as const;
+
+export const MEMORY_BACKING: ElementSpec = el('memoryBacking', {
+  attrs: {},
+  content: 'elements',
+  once: true,
+  repeat: 'merged',
+  children: [
+    el('hugepages', {
+      attrs: {},
+      content: 'elements',
+      once: true,
+      repeat: 'pooled',
+      children: [el('page', { attrs: { size: null, unit: null, nodeset: null }, content: 'attrs-only', once: false, repeat: 'many' })],
+    }),
+    el('nosharepages', { attrs: {}, content: 'empty', once: true, repeat: 'merged' }),
+    el('locked', { attrs: {}, content: 'empty', once: true, repeat: 'merged' }),
+    el('source', { attrs: { type: ['file', 'anonymous', 'memfd'] }, content: 'attrs-only', once: true, repeat: 'first-wins' }),
+    el('access', { attrs: { mode: ['shared', 'private'] }, content: 'attrs-only', once: true, repeat: 'first-wins' }),
+    // mode and threads are read separately: each from the first <allocation> that has it.
+    el('allocation', { attrs: { mode: ['immediate', 'ondemand'], threads: null }, content: 'attrs-only', once: true, repeat: 'merged' }),
+    el('discard', { attrs: {}, content: 'empty', once: true, repeat: 'merged' }),
+  ],
+});
+
+/** `<memtune>` children in the order libvirt writes them (spec R3.7). */
+export const MEMTUNE_ORDER = ['hard_limit', 'soft_limit', 'min_guarantee', 'swap_hard_limit'] as const;
+
+export const MEMTUNE: ElementSpec = el('memtune', {
+  attrs: {},
+  content: 'elements',
+  once: true,
+  // Observed: two <memtune> are read limit by limit, the first copy holding a limit wins.
+  repeat: 'merged',
+  children: MEMTUNE_ORDER.map((n) => scaled(n)),
+});
+
+const NUMA_MODES = ['strict', 'preferred', 'interleave', 'restrictive'] as const;
+
+export const NUMATUNE: ElementSpec = el('numatune', {
+  attrs: {},
+  content: 'elements',
+  once: true,
+  repeat: 'define-error',
+  children: [
+    el('memory', { attrs: { mode: NUMA_MODES, placement: ['static', 'auto'], nodeset: null }, content: 'attrs-only', once: true, repeat: 'first-wins' }),
+    el('memnode', { attrs: { cellid: null, mode: NUMA_MODES, nodeset: null }, content: 'attrs-only', once: false, repeat: 'many' }),
+  ],
+});
+
+const HMAT_TYPES = ['access', 'read', 'write'] as const;
+
+export const CPU_NUMA: ElementSpec = el('numa', {
+  attrs: {},
+  content: 'elements',
+  once: true,
+  repeat: 'first-wins',
+  children: [
+    el('cell', {
+      attrs: { id: null, cpus: null, memory: null, unit: null, memAccess: ['shared', 'private'], discard: ['yes', 'no'] },
+      content: 'elements',
+      once: false,
+      repeat: 'many',
+      children: [
+        el('distances', {
+          attrs: {},
+          content: 'elements',
+          once: true,
+          repeat: 'first-wins',
+          children: [el('sibling', { attrs: { id: null, value: null }, content: 'attrs-only', once: false, repeat: 'many' })],
+        }),
+        el('cache', {
+          attrs: { level: null, associativity: ['none', 'direct', 'full'], policy: ['none', 'writeback', 'writethrough'] },
+          content: 'elements',
+          once: false,
+          repeat: 'many',
+          children: [
+            el('size', { attrs: { value: null, unit: null }, content: 'attrs-only', once: true, repeat: 'first-wins' }),
+            el('line', { attrs: { value: null, unit: null }, content: 'attrs-only', once: true, repeat: 'first-wins' }),
+          ],
+        }),
+      ],
+    }),
+    el('interconnects', {
+      attrs: {},
+      content: 'elements',
+      once: true,
+      repeat: 'first-wins',
+      children: [
+        el('latency', { attrs: { initiator: null, target: null, cache: null, type: HMAT_TYPES, value: null }, content: 'attrs-only', once: false, repeat: 'many' }),
+        el('bandwidth', { attrs: { initiator: null, target: null, cache: null, type: HMAT_TYPES, value: null, unit: null }, content: 'attrs-only', once: false, repeat: 'many' }),
+      ],
+    }),
+  ],
+});
+
+const UNCHECKED = (name: string): ElementSpec => el(name, { attrs: {}, content: 'unchecked', once: true, repeat: 'first-wins' });
+
+/** `<devices><memory model=…>` (DIMM, NVDIMM, virtio-mem, virtio-pmem, SGX EPC). */
+export const MEMORY_DEVICE: ElementSpec = el('memory', {
+  attrs: { model: ['dimm', 'nvdimm', 'virtio-pmem', 'virtio-mem', 'sgx-epc'], access: ['shared', 'private'], discard: ['yes', 'no'] },
+  content: 'elements',
+  once: false,
+  repeat: 'many',
+  children: [
+    el('uuid', { attrs: {}, content: 'text', once: true, repeat: 'first-wins' }),
+    el('source', {
+      attrs: {},
+      content: 'elements',
+      once: true,
+      repeat: 'first-wins',
+      children: [
+        scaled('pagesize'),
+        el('nodemask', { attrs: {}, content: 'text', once: true, repeat: 'first-wins' }),
+        el('path', { attrs: {}, content: 'text', once: true, repeat: 'first-wins' }),
+        scaled('alignsize'),
+        el('pmem', { attrs: {}, content: 'empty', once: true, repeat: 'first-wins' }),
+      ],
+    }),
+    el('target', {
+      attrs: {},
+      content: 'elements',
+      once: true,
+      repeat: 'first-wins',
+      children: [
+        scaled('size'),
+        el('node', { attrs: {}, content: 'number', once: true, repeat: 'first-wins' }),
+        scaled('block'),
+        scaled('requested'),
+        scaled('current'),
+        el('label', { attrs: {}, content: 'elements', once: true, repeat: 'first-wins', children: [scaled('size')] }),
+        el('readonly', { attrs: {}, content: 'empty', once: true, repeat: 'first-wins' }),
+      ],
+    }),
+    // Generic device parts, described elsewhere in libvirt's schema.
+    UNCHECKED('address'),
+    UNCHECKED('alias'),
+    UNCHECKED('acpi'),
+  ],
+});
+
+/** The memory-area children of `<domain>`. */
+export const DOMAIN_MEMORY_CHILDREN: readonly ElementSpec[] = [
+  scaled('maxMemory', 'first-wins', { slots: null }),
+  scaled('memory', 'first-wins', { dumpCore: ['on', 'off'] }),
+  scaled('currentMemory'),
+  MEMTUNE,
+  MEMORY_BACKING,
+  NUMATUNE,
+  el('cpu', { attrs: {}, content: 'elements', once: true, repeat: 'first-wins', partial: true, children: [CPU_NUMA] }),
+  el('devices', { attrs: {}, content: 'elements', once: true, repeat: 'first-wins', partial: true, children: [MEMORY_DEVICE] }),
+];
+
+/**
+ * Every element libvirt 9.0 knows directly under `<domain>` (memory area or not). A child not in
+ * this list is unknown to libvirt; the linter only reports those that look like memory settings.
+ */
+export const DOMAIN_CHILDREN: ReadonlySet<string> = new Set([
+  'name', 'uuid', 'genid', 'title', 'description', 'metadata',
+  'cpu', 'sysinfo', 'os', 'bootloader', 'bootloader_args', 'clock',
+  'maxMemory', 'memory', 'currentMemory', 'memoryBacking',
+  'vcpu', 'vcpus', 'iothreads', 'iothreadids', 'defaultiothread',
+  'blkiotune', 'memtune', 'cputune', 'numatune', 'resource',
+  'features', 'on_poweroff', 'on_reboot', 'on_crash', 'on_lockfailure',
+  'pm', 'perf', 'idmap', 'devices', 'seclabel', 'keywrap', 'launchSecurity',
+]);
+
+/** Top-level children libvirt writes before `<memoryBacking>` / `<memtune>` (spec R1.3, R3.7). */
+export const BEFORE_MEMTUNE = ['maxMemory', 'memory', 'currentMemory', 'blkiotune'] as const;
+export const BEFORE_MEMORY_BACKING = [...BEFORE_MEMTUNE, 'memtune'] as const;
+
+/** A place in the memory area: the chain of element names below `<domain>`. */
+export type AreaPath = readonly string[];
+
+export interface Placement {
+  path: AreaPath;
+  spec: ElementSpec;
+}
+
+function collect(spec: ElementSpec, path: AreaPath, out: Map<string, Placement[]>): void {
+  for (const c of spec.children ?? []) {
+    if (c.content === 'unchecked') continue;
+    const p = [...path, c.name];
+    const list = out.get(c.name) ?? [];
+    list.push({ path: p, spec: c });
+    out.set(c.name, list);
+    collect(c, p, out);
+  }
+}
+
+const ROOT: ElementSpec = el('domain', { attrs: {}, content: 'elements', once: true, repeat: 'first-wins', children: DOMAIN_MEMORY_CHILDREN });
+
+/** Every memory-area element name → the places it may stand (e.g. `nosharepages` → memoryBacking). */
+export const PLACEMENTS: ReadonlyMap<string, readonly Placement[]> = (() => {
+  const m = new Map<string, Placement[]>();
+  collect(ROOT, [], m);
+  // <cpu> and <devices> are containers, not memory settings.
+  m.delete('cpu');
+  m.delete('devices');
+  return m;
+})();
+
+/** Names that are so generic (or belong to other parts of the domain too) that a stray copy is not a memory setting by its name alone. */
+export const GENERIC_NAMES: ReadonlySet<string> = new Set([
+  'memory', 'source', 'target', 'size', 'path', 'uuid', 'node', 'label', 'readonly', 'address', 'alias', 'acpi',
+  'line', 'cache', 'type', 'id', 'block', 'current', 'requested', 'distances', 'sibling', 'latency', 'bandwidth', 'interconnects',
+]);
+
+/** The spec of a child of `spec` by name. */
+export function childSpec(spec: ElementSpec, name: string): ElementSpec | undefined {
+  return spec.children?.find((c) => c.name === name);
+}
+
+/** Domain-level spec by name. */
+export function domainChildSpec(name: string): ElementSpec | undefined {
+  return DOMAIN_MEMORY_CHILDREN.find((c) => c.name === name);
+}
+
+/** `<a><b>` form of a path, for messages. */
+export function formatPath(path: AreaPath): string {
+  return path.map((p) => `<${p}>`).join('');
+}
+
+// ---------------------------------------------------------------------------------------------
+// "Did you mean": spelling slips against a list of known names.
+
+/** Lower case without `-`, `_` and spaces: `hard-limit`, `Hard_Limit`, `hardlimit` all match. */
+export function normaliseName(name: string): string {
+  return name.toLowerCase().replace(/[-_\s]/g, '');
+}
+
+/** Damerau-Levenshtein (optimal string alignment) distance. */
+export function editDistance(a: string, b: string): number {
+  const d: number[][] = [];
+  for (let i = 0; i <= a.length; i++) d.push([i]);
+  for (let j = 1; j <= b.length; j++) (d[0] as number[])[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      const row = d[i] as number[];
+      const prev = d[i - 1] as number[];
+      let v = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, ((d[i - 2] as number[])[j - 2] as number) + 1);
+      row[j] = v;
+    }
+  }
+  return (d[a.length] as number[])[b.length] as number;
+}
+
+export type SlipKind =
+  /** Same letters, other case or `-`/`_` (`hard-limit` → `hard_limit`, `memorybacking`). */
+  | 'spelling'
+  /** A plural `s` too many or too few (`hugepage` → `hugepages`, `units` → `unit`). */
+  | 'plural'
+  /** One letter wrong, missing, extra or swapped (`memoryBaking`). */
+  | 'typo'
+  /** Two letters off: a guess, never fixed automatically. */
+  | 'guess';
+
+export interface Suggestion {
+  name: string;
+  kind: SlipKind;
+}
+
+/**
+ * The known names `name` is plausibly a slip of, best first. `sure` is set when exactly one
+ * name fits at the best level and that level is certain enough to fix (spelling, plural, or a
+ * one-letter typo in a name of five letters or more).
+ */
+export function suggestName(name: string, known: readonly string[]): { best: Suggestion[]; sure: Suggestion | null } {
+  const n = normaliseName(name);
+  const levels: Record<SlipKind, string[]> = { spelling: [], plural: [], typo: [], guess: [] };
+  for (const k of new Set(known)) {
+    if (k === name) continue;
+    const m = normaliseName(k);
+    if (m === n) levels.spelling.push(k);
+    else if (m === n + 's' || m + 's' === n) levels.plural.push(k);
+    else {
+      const dist = editDistance(n, m);
+      if (dist === 1 && Math.min(n.length, m.length) >= 4) levels.typo.push(k);
+      else if (dist === 2 && Math.min(n.length, m.length) >= 7) levels.guess.push(k);
+      // A word cut short or run on (`lock` for `locked`, `hugepagesize` for `hugepages`).
+      else if (Math.min(n.length, m.length) >= 4 && Math.abs(n.length - m.length) <= 3 && (m.startsWith(n) || n.startsWith(m))) levels.guess.push(k);
+    }
+  }
+  for (const kind of ['spelling', 'plural', 'typo', 'guess'] as const) {
+    const list = levels[kind];
+    if (list.length === 0) continue;
+    const best = list.map((k) => ({ name: k, kind }));
+    const certain = kind !== 'guess' && (kind !== 'typo' || n.length >= 5);
+    return { best, sure: certain && best.length === 1 ? (best[0] as Suggestion) : null };
+  }
+  return { best: [], sure: null };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Walking the memory area of a document.
+
+
+export interface AreaVisit {
+  el: XElement;
+  spec: ElementSpec;
+  /** Names from `<domain>` down to `el`, e.g. ['memoryBacking', 'hugepages']. */
+  path: AreaPath;
+}
+
+/**
+ * Every known memory-area element of the domain, parents before children, with its spec.
+ * Unknown elements (and what is below them), namespaced elements, and the parts of `<cpu>` and
+ * `<devices>` outside the memory area are not visited.
+ */
+export function walkMemoryArea(root: XElement): AreaVisit[] {
+  const out: AreaVisit[] = [];
+  const visit = (el: XElement, spec: ElementSpec, path: AreaPath): void => {
+    out.push({ el, spec, path });
+    if (spec.content !== 'elements') return;
+    for (const c of el.children) {
+      if (c.kind !== 'element' || c.name.includes(':')) continue;
+      const cs = childSpec(spec, c.name);
+      if (cs && cs.content !== 'unchecked') visit(c, cs, [...path, c.name]);
+    }
+  };
+  for (const c of root.children) {
+    if (c.kind !== 'element') continue;
+    const spec = domainChildSpec(c.name);
+    if (spec) visit(c, spec, [c.name]);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Putting an element where libvirt expects it (for fixes). Edits only: nothing is re-serialised.
+
+/** The order libvirt writes the children of a container in, when it has one. */
+export function canonicalOrder(container: string): readonly string[] | null {
+  if (container === 'memoryBacking') return MEMORY_BACKING_ORDER;
+  if (container === 'memtune') return MEMTUNE_ORDER;
+  return null;
+}
+
+/** Rename an element in place (start and end tag). */
+export function renameEdits(el: XElement, name: string): TextEdit[] {
+  const edits: TextEdit[] = [{ range: { start: el.startTag.start + 1, end: el.startTag.start + 1 + el.name.length }, text: name }];
+  if (el.endTag) edits.push({ range: { start: el.endTag.start + 2, end: el.endTag.start + 2 + el.name.length }, text: name });
+  return edits;
+}
+
+/**
+ * The markup of `el` as written, optionally renamed, with its continuation lines moved from the
+ * element's own indentation to `indent`.
+ */
+export function elementMarkup(fixer: Fixer, el: XElement, opts: { name?: string; indent?: string } = {}): string {
+  const doc = fixer.doc;
+  let text = doc.text.slice(el.range.start, el.range.end);
+  if (opts.name && opts.name !== el.name) {
+    const endAt = el.endTag ? el.endTag.start - el.range.start + 2 : -1;
+    if (endAt >= 0) text = text.slice(0, endAt) + opts.name + text.slice(endAt + el.name.length);
+    text = '<' + opts.name + text.slice(1 + el.name.length);
+  }
+  if (opts.indent !== undefined && doc.startsLine(el.startTag.start)) {
+    const from = doc.indentOf(el.startTag.start);
+    const lines = text.split('\n');
+    text = lines.map((l, i) => (i > 0 && l.startsWith(from) ? opts.indent + l.slice(from.length) : l)).join('\n');
+  }
+  return text;
+}
+
+/** Whether `el` has child elements standing on lines of their own (block layout). */
+function blockLayout(fixer: Fixer, el: XElement): boolean {
+  const first = childElements(el)[0];
+  return first ? fixer.doc.startsLine(first.startTag.start) : true;
+}
+
+/** Insert `markup` (an element named `name`) into `container` at its canonical position. */
+export function insertInOrder(fixer: Fixer, container: XElement, name: string, markup: string): TextEdit {
+  const order = canonicalOrder(container.name);
+  if (order && order.includes(name)) {
+    const idx = order.indexOf(name);
+    const before = childElements(container).find((c) => order.indexOf(c.name) > idx);
+    if (before) return fixer.insertChild(container, markup, { before });
+  }
+  return fixer.insertChild(container, markup);
+}
+
+/** Create `<container>` holding `inner` (markup of one child) where libvirt writes it in `<domain>`. */
+export function createContainer(fixer: Fixer, root: XElement, container: 'memoryBacking' | 'memtune', inner: string): TextEdit {
+  const doc = fixer.doc;
+  const before = container === 'memtune' ? BEFORE_MEMTUNE : BEFORE_MEMORY_BACKING;
+  const kids = childElements(root);
+  const anchors = kids.filter((c) => (before as readonly string[]).includes(c.name));
+  const after = anchors[anchors.length - 1];
+  const block = blockLayout(fixer, root);
+  const ind = fixer.childIndent(root);
+  const markup = block
+    ? `<${container}>${doc.eol}${ind}${fixer.indentUnit()}${inner}${doc.eol}${ind}</${container}>`
+    : `<${container}>${inner}</${container}>`;
+  if (after) return fixer.insertChild(root, markup, { after });
+  const next = firstChild(root, container === 'memtune' ? 'memoryBacking' : 'vcpu') ?? firstChild(root, 'vcpu');
+  return next ? fixer.insertChild(root, markup, { before: next }) : fixer.insertChild(root, markup);
+}
+
+/**
+ * Move `el` (renamed to `name` when given) into the domain-level `container`, creating the
+ * container when the domain has none. Null when the container already has such a child (the
+ * move would make a duplicate) or `el` is the container itself.
+ */
+export function moveIntoContainer(fixer: Fixer, root: XElement, el: XElement, container: 'memoryBacking' | 'memtune', name = el.name): TextEdit[] | null {
+  const target = firstChild(root, container);
+  if (target === el) return null;
+  if (target && firstChild(target, name)) return null;
+  // A comment on the same line after the element travels with it (`<locked/> <!-- why -->`).
+  const note = trailingComment(el);
+  const tail = note ? fixer.doc.text.slice(el.range.end, note.range.end) : '';
+  const removal: TextEdit = { range: fixer.lineSpan({ start: el.range.start, end: note ? note.range.end : el.range.end }), text: '' };
+  if (target) {
+    const indent = blockLayout(fixer, target) ? fixer.childIndent(target) : undefined;
+    const markup = elementMarkup(fixer, el, { name, ...(indent !== undefined ? { indent } : {}) }) + tail;
+    return [removal, insertInOrder(fixer, target, name, markup)];
+  }
+  const block = blockLayout(fixer, root);
+  const indent = block ? fixer.childIndent(root) + fixer.indentUnit() : undefined;
+  const markup = elementMarkup(fixer, el, { name, ...(indent !== undefined ? { indent } : {}) }) + tail;
+  return [removal, createContainer(fixer, root, container, markup)];
+}
+
+/** Remove `el` together with a comment that follows it on the same line (whole lines when alone). */
+export function removeWithNote(fixer: Fixer, el: XElement): TextEdit {
+  const note = trailingComment(el);
+  return { range: fixer.lineSpan({ start: el.range.start, end: note ? note.range.end : el.range.end }), text: '' };
+}
+
+/** A comment that follows `el` on the same line (after spaces or tabs only). */
+export function trailingComment(el: XElement): XText | null {
+  const sibs = el.parent?.children ?? [];
+  const i = sibs.indexOf(el);
+  const next = sibs[i + 1];
+  if (next?.kind === 'comment' && next.range.start === el.range.end) return next;
+  const after = sibs[i + 2];
+  if (next?.kind === 'text' && /^[ \t]+$/.test(next.value) && after?.kind === 'comment') return after;
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What is lost when libvirt ignores an element, for messages.
+
+const LOST: Readonly<Record<string, string>> = {
+  memory: 'the guest memory size it sets is not read',
+  currentMemory: 'the balloon target falls back to <memory>',
+  maxMemory: 'memory hotplug is not configured',
+  memoryBacking: 'none of its settings take effect',
+  hugepages: 'guest RAM gets no huge pages',
+  page: 'that page size is not used',
+  nosharepages: 'KSM may still merge the guest\'s memory',
+  locked: 'guest memory is not locked',
+  source: 'the default memory source is used',
+  access: 'the default memory access mode is used',
+  allocation: 'the default allocation is used',
+  discard: 'memory is not discarded',
+  memtune: 'none of its limits are applied',
+  hard_limit: 'no hard limit is applied',
+  soft_limit: 'no soft limit is applied',
+  swap_hard_limit: 'no swap limit is applied',
+  min_guarantee: 'no minimum guarantee is set',
+  numatune: 'guest memory is not bound to host nodes',
+  memnode: 'that guest cell is not bound to host nodes',
+  numa: 'the guest gets no NUMA topology',
+  cell: 'that guest NUMA cell does not exist',
+  pagesize: 'the memory device\'s page size is not used',
+  node: 'the memory device has no target guest NUMA cell',
+  size: 'the size is not read',
+  nodemask: 'the memory device is not bound to host nodes',
+};
+
+/** "what is lost" for an ignored element meant to be `intended`, or a generic phrase. */
+export function lostSetting(intended: string | null): string {
+  return (intended && LOST[intended]) || 'whatever it was meant to set is lost';
+}
+
+/**
+ * The detail line `virsh define --validate` prints for a schema violation inside the domain-level
+ * element `top` (libxml2 names the top-level child whose content fails, not the inner element).
+ * `unknownTop` is set for an element libvirt does not know at domain level at all.
+ */
+export function schemaDetail(top: string, unknownTop = false): string {
+  return unknownTop ? `Element domain has extra content: ${top}` : `Extra element ${top} in interleave`;
+}
+
+/** How findings of the schema stage quote libvirt (the line after the generic first line). */
+export function schemaQuote(top: string, unknownTop = false): string {
+  return `(libvirt --validate: ${schemaDetail(top, unknownTop)})`;
+}
