@@ -94,11 +94,17 @@ export async function loadConfigFile(path: string, knownRules: Map<string, Rule>
   return { path, dir, config: cfg, pluginRules };
 }
 
+/** How plugin modules are imported; a launcher that runs the bundle outside the module loader hands in its own. */
+let importModule = (specifier: string): Promise<unknown> => import(specifier);
+export function setModuleImporter(importer: (specifier: string) => Promise<unknown>): void {
+  importModule = importer;
+}
+
 async function loadPlugin(spec: string, dir: string, configPath: string): Promise<Rule[]> {
   const target = spec.startsWith('.') || isAbsolute(spec) ? pathToFileURL(resolve(dir, spec)).href : spec;
   let mod: { rules?: unknown; default?: unknown };
   try {
-    mod = (await import(target)) as typeof mod;
+    mod = (await importModule(target)) as typeof mod;
   } catch (e) {
     throw new ConfigError(`${configPath}: cannot load plugin '${spec}': ${(e as Error).message.split('\n')[0]}`);
   }
