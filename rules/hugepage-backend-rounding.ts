@@ -5,7 +5,7 @@ import type { Rule } from '../src/engine/types.js';
 export const rule: Rule = {
   meta: {
     id: 'hugepage-backend-rounding',
-    description: 'Guest memory, a NUMA cell or a memory device that is not a whole number of its huge pages (QEMU rounds up; the rest is wasted)',
+    description: 'Guest memory or a NUMA cell that is not a whole number of its huge pages (QEMU rounds up; the rest is wasted)',
     severity: 'warn',
     stage: 'runtime',
     fixable: false,
@@ -18,8 +18,9 @@ export const rule: Rule = {
       const page = resolvedPageSize(b, defaultPage);
       // Sizes no host has are hugepage-page-size's finding.
       if (page !== null && !isRealPageSize(page, ctx.host)) continue;
-      // memfd backends cannot round (hugepage-backend-size); smaller than a page fails outright.
-      if (page === null || b.sizeKiB === null || b.source === 'memfd' || b.sizeKiB < page) continue;
+      // memfd backends and memory devices cannot round, and smaller than a page fails outright
+      // (all hugepage-backend-size).
+      if (page === null || b.sizeKiB === null || b.source === 'memfd' || b.kind === 'device' || b.sizeKiB < page) continue;
       const rest = b.sizeKiB % page;
       if (rest === 0) continue;
       const pages = Math.ceil(b.sizeKiB / page);

@@ -12,7 +12,7 @@ function sizeText(b: MemoryBackend): string {
 export const rule: Rule = {
   meta: {
     id: 'hugepage-backend-size',
-    description: 'Guest memory, a NUMA cell or a memory device too small for its huge page size (QEMU refuses to start)',
+    description: 'Guest memory, a NUMA cell or a memory device too small for its huge page size, or a memory device (or memfd) that is not whole pages: QEMU refuses to start',
     severity: 'error',
     stage: 'start',
     fixable: false,
@@ -34,6 +34,15 @@ export const rule: Rule = {
         ctx.report({
           node: b.sizeNode,
           message: `${describeBackend(b)} (${sizeText(b)}) is not a whole number of pages of ${pageName}: a hugetlb memfd can only be sized in whole pages, so QEMU cannot size backend ${b.id}; make it ${sizes} (QEMU: failed to resize memfd to ${BigInt(b.sizeKiB) * 1024n}: Invalid argument)`,
+        });
+        continue;
+      }
+      if (b.sizeKiB >= page && b.kind === 'device' && b.sizeKiB % page !== 0) {
+        // A memory device must be whole pages: QEMU refuses it when plugging the DIMM (observed).
+        const down = Math.floor(b.sizeKiB / page) * page;
+        ctx.report({
+          node: b.sizeNode,
+          message: `${describeBackend(b)} (${sizeText(b)}) is not a whole number of pages of ${pageName}: QEMU does not round memory devices up but refuses them; make it ${formatKiB(down)} or ${formatKiB(down + page)} (QEMU: backend memory size must be multiple of ${hex(page)})`,
         });
         continue;
       }

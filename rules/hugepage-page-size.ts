@@ -59,8 +59,8 @@ function setUnit(fixer: Fixer, size: SizeValue, unit: string): TextEdit {
 }
 
 function written(size: SizeValue): string {
-  const q = size.valueAttr ? `size='${size.text}'` : `${size.text}`;
-  return size.unitAttr ? `${q} unit='${size.unit}'` : `${q} (no unit: KiB)`;
+  if (!size.valueAttr) return `<${size.el.name}${size.unitAttr ? ` unit='${size.unit}'` : ''}>${size.text}</${size.el.name}>${size.unitAttr ? '' : ' (no unit: KiB)'}`;
+  return size.unitAttr ? `size='${size.text}' unit='${size.unit}'` : `size='${size.text}' (no unit: KiB)`;
 }
 
 export const rule: Rule = {
@@ -80,12 +80,16 @@ export const rule: Rule = {
   },
   check(ctx) {
     if (needsNonX86Host(ctx.domain)) return;
-    const sizes = (ctx.options.sizesKiB as number[] | undefined) ?? X86_64_HUGEPAGE_SIZES_KIB;
-    const sizeList = sizes.map((s) => formatKiB(s)).join(' and ');
+    // With a host snapshot, the sizes its kernel offers count too (e.g. 64 KiB pages of an aarch64 host).
+    const hostSizes = ctx.host?.hugepages?.map((p) => p.sizeKiB) ?? [];
+    const sizes = [...new Set([...((ctx.options.sizesKiB as number[] | undefined) ?? X86_64_HUGEPAGE_SIZES_KIB), ...hostSizes])].sort((a, b) => a - b);
+    const names = sizes.map((s) => formatKiB(s));
+    const sizeList = names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : (names[0] as string);
+    const sizeChoice = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : (names[0] as string);
     const memfd = memorySourceType(ctx.domain) === 'memfd';
     const candidates: { size: SizeValue; what: string }[] = [];
     for (const p of effectivePages(ctx.domain)) if (p.def) candidates.push({ size: p.def.size, what: 'page' });
-    for (const d of ctx.domain.memoryDevices) if (d.pagesize) candidates.push({ size: d.pagesize, what: `<pagesize> of this ${d.model ?? 'memory'} device` });
+    for (const d of ctx.domain.memoryDevices) if (d.pagesize) candidates.push({ size: d.pagesize, what: `page size for this ${d.model ?? 'memory'} device` });
     for (const { size, what } of candidates) {
       const r = size.result;
       if (!r.ok || r.kib === 0 || r.kib === X86_64_SYSTEM_PAGE_KIB || sizes.includes(r.kib)) continue;
@@ -95,7 +99,7 @@ export const rule: Rule = {
       else if (!size.unit) why = '; a size without unit is in KiB';
       const advice = repair
         ? `you almost certainly meant unit='${repair.unit}' (${formatKiB(repair.kib)})`
-        : `use one of ${sizeList}`;
+        : `use ${sizeChoice}`;
       const consequence = memfd
         ? `QEMU cannot create the hugetlb memfd and the domain does not start (QEMU: ${memfdError(BigInt(r.kib) * 1024n)})`
         : `libvirt finds no hugetlbfs mount of that size and the domain does not start (libvirt: ${renderLibvirtError({ code: 'internal-error', text: `Unable to find any usable hugetlbfs mount for ${r.kib} KiB` })})`;

@@ -45,7 +45,7 @@ export const rule: Rule = {
       const ids = privateCells.map((c) => cellIdOf(c)).join(', ');
       advice =
         explicit.length > 0
-          ? `guest cell${privateCells.length === 1 ? '' : 's'} ${ids} ${privateCells.length === 1 ? 'is' : 'are'} not shared: set memAccess='shared' on ${explicit.length === privateCells.length ? 'them' : "the cells with memAccess, and add <access mode='shared'/> to <memoryBacking> for the others"}`
+          ? `guest cell${privateCells.length === 1 ? '' : 's'} ${ids} ${privateCells.length === 1 ? 'is' : 'are'} not shared: set memAccess='shared' on ${explicit.length === privateCells.length ? (privateCells.length === 1 ? 'it' : 'them') : "the cells with memAccess, and add <access mode='shared'/> to <memoryBacking> for the others"}`
           : `guest cell${privateCells.length === 1 ? '' : 's'} ${ids} ${privateCells.length === 1 ? 'is' : 'are'} not shared: add <access mode='shared'/> to <memoryBacking>, or memAccess='shared' on every cell`;
     }
     for (const u of users) {

@@ -1,4 +1,5 @@
 import { effectivePagesOf, memoryAllocationMode, memorySourceType, pagesDefineError } from '../src/domain/hugepages.js';
+import { renderLibvirtError, type LibvirtError } from '../src/domain/libvirt-error.js';
 import type { PageDef } from '../src/domain/model.js';
 import type { Rule } from '../src/engine/types.js';
 import type { Fixer, TextEdit } from '../src/xml/edit.js';
@@ -79,9 +80,10 @@ export const rule: Rule = {
     const creates = !target;
     // Fix only when the result is a domain libvirt defines: the moved pages must themselves be valid,
     // and a new <hugepages> must not clash with an anonymous source or on-demand allocation.
-    const defineOk =
-      pagesDefineError(effectivePagesOf(after, cells), cells) === null &&
-      !(creates && (memorySourceType(ctx.domain) === 'anonymous' || memoryAllocationMode(ctx.domain) === 'ondemand'));
+    let refusal: LibvirtError | null = pagesDefineError(effectivePagesOf(after, cells), cells);
+    if (!refusal && creates && memoryAllocationMode(ctx.domain) === 'ondemand') refusal = { code: 'config-unsupported', text: 'hugepages are not allowed with memory allocation ondemand' };
+    if (!refusal && creates && memorySourceType(ctx.domain) === 'anonymous') refusal = { code: 'config-unsupported', text: 'hugepages are not allowed with anonymous memory source' };
+    const defineOk = refusal === null;
     const effect = target
       ? target.selfClosing || mb.pages.length === 0
         ? 'the guest gets <hugepages/> alone, i.e. the host\'s default huge page size for all its memory'
@@ -90,7 +92,7 @@ export const rule: Rule = {
     for (const def of mb.strayPageDefs) {
       const what = def.nodeset ? `this <page> (nodeset='${def.nodeset.attr.value}')` : 'this <page>';
       const action = target ? 'move it inside <hugepages>' : 'wrap it in <hugepages>';
-      const caveat = defineOk ? '' : ' (not fixed automatically: libvirt would reject the pages once they count, see the hugepage-* rules after moving them)';
+      const caveat = refusal ? ` (not moved automatically: once the pages count, libvirt refuses the domain with "${renderLibvirtError(refusal)}"; fix that first)` : '';
       ctx.report({
         node: def.el,
         message: `${what} sits directly under <memoryBacking>: libvirt only reads pages inside <hugepages>, so plain virsh define silently drops it and ${effect}, while virsh define --validate and virsh edit refuse the file; ${action}${caveat} (libvirt --validate: Extra element memoryBacking in interleave)`,

@@ -19,10 +19,12 @@ export const rule: Rule = {
   check(ctx) {
     if (ctx.domain.cells.length === 0) return;
     if (!pageChoiceReliable(effectivePages(ctx.domain))) return;
+    // Only <hugepages> makes cells silently differ; a device's own <pagesize> alone does not.
+    if (effectivePages(ctx.domain).length === 0) return;
     const backends = memoryBackends(ctx.domain).filter((b) => b.kind !== 'ram');
-    // Huge pages somewhere, and nothing unreadable (libvirt would refuse the domain anyway).
+    // Nothing unreadable (libvirt would refuse the domain anyway).
     if (backends.some((b) => b.pageUnreadable)) return;
-    const huge = backends.filter((b) => b.pageSizeKiB !== null);
+    const huge = backends.filter((b) => b.pageSizeKiB !== null && b.pageOrigin?.kind === 'page');
     if (huge.length === 0) return;
     const hugeCells = huge.filter((b) => b.kind === 'cell').map((b) => b.cell as number);
     const others = hugeCells.length ? `guest cell${hugeCells.length === 1 ? '' : 's'} ${formatNodeset(hugeCells)} get${hugeCells.length === 1 ? 's' : ''} huge pages` : 'other memory gets huge pages';

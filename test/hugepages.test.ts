@@ -286,7 +286,8 @@ describe('hugepage rules agree with real libvirt (fixtures/conformance)', () => 
       const failure = !label.define.ok ? { stage: 'define', error: label.define.error } : label.start && !label.start.ok ? { stage: 'start', error: label.start.error } : null;
       if (failure && OWNED_ELSEWHERE[c.name]) return;
       if (failure) {
-        const qemu = /qemu-system-x86_64: (.*)$/.exec(failure.error)?.[1];
+        // The QEMU line, without the `-device {…}: ` prefix QEMU puts before errors of one device.
+        const qemu = /qemu-system-x86_64: (.*)$/.exec(failure.error)?.[1]?.replace(/^-(?:device|object) \{.*?\}: /, '');
         const quote = qemu ? `(QEMU: ${qemu})` : `(libvirt: ${failure.error})`;
         const hit = found.find((m) => m.stage === failure.stage && m.severity === 2 && m.message.includes(quote));
         expect(hit, `a ${failure.stage} error quoting "${quote}"; got ${JSON.stringify(found.map((m) => `${m.ruleId} ${m.stage}: ${m.message}`))}`).toBeDefined();

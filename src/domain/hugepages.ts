@@ -415,8 +415,10 @@ export function memoryBackends(domain: DomainModel): MemoryBackend[] {
 }
 
 /**
- * Step 5 of R6.5: huge pages a backend maps, ceil(size / page) (QEMU rounds the mapping up to
- * whole pages, R1.13). `defaultPageKiB` resolves `'default'` (see {@link defaultPageSizeOf}).
+ * Step 5 of R6.5: huge pages a backend maps, ceil(size / page) (QEMU rounds a hugetlbfs file
+ * mapping up to whole pages, R1.13; observed against `free_hugepages` for every started lab case).
+ * Memory devices and memfd backends that are not whole pages do not start at all
+ * (`hugepage-backend-size`). `defaultPageKiB` resolves `'default'` (see {@link defaultPageSizeOf}).
  * null when the backend uses ordinary memory or a size is unknown.
  */
 export function pagesNeeded(backend: MemoryBackend, defaultPageKiB: number | null = null): number | null {
