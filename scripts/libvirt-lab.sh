@@ -164,6 +164,7 @@ cmd_start() {
 }
 
 do_restart() {
+  pid_of /run/libvirtd.pid >/dev/null || touch "$STATE_DIR/started-libvirtd"
   stop_pid /run/libvirtd.pid libvirtd
   /usr/sbin/libvirtd -d 9>&-
   record_daemon_mounts
@@ -195,6 +196,7 @@ cmd_stop() {
     rm -f "$STATE_DIR/started-virtlogd"
     log "virtlogd stopped"
   fi
+  rmdir "$STATE_DIR" 2>/dev/null || true
 }
 
 # ---------------------------------------------------------------------------------------------
