@@ -31,7 +31,6 @@ const ENVIRONMENT_FAILURES = [
   /memory\.memsw\.limit_in_bytes/, // cgroup v1
   /NUMA node \d+ is unavailable/, // one host node
   /numad/, // no numad
-  /qemu unexpectedly closed the monitor$/, // memory cgroup OOM kill
 ];
 
 describe('conformance corpus (fixtures/conformance)', () => {
