@@ -213,22 +213,31 @@ remember_pools() { # the values found before the lab first changed anything
   mv "$STATE_DIR/orig-pools.tmp" "$STATE_DIR/orig-pools"
 }
 
+# Gigantic (1 GiB) pages need contiguous memory, and memory reaches this machine gradually:
+# make the kernel take some by reserving 2 MiB pages (about as much as wanted), then give them back.
+warm_up_memory() { # extra_2MiB_pages
+  local small small_orig
+  small="$(pool_file 2048 nr_hugepages)"
+  [ -w "$small" ] || return 0
+  small_orig="$(cat "$small")"
+  echo $((small_orig + $1)) >"$small" || true
+  echo "$small_orig" >"$small" || true
+}
+
 set_pool() { # size_kib pages ; exact or fail
-  local size="$1" want="$2" f got
+  local size="$1" want="$2" f got extra
   f="$(pool_file "$size" nr_hugepages)"
   [ -w "$f" ] || die "this kernel has no ${size} KiB huge pages ($f missing)"
-  [ "$(cat "$f")" = "$want" ] && return 0
+  got="$(cat "$f")"
+  [ "$got" = "$want" ] && return 0
+  if [ "$size" -gt 2048 ] && [ "$want" -gt "$got" ]; then
+    warm_up_memory $(((want - got) * size / 2048))
+  fi
   echo "$want" >"$f" || true
   got="$(cat "$f")"
   if [ "$got" != "$want" ] && [ "$size" -gt 2048 ] && [ "$want" -gt "$got" ]; then
-    # Gigantic pages need contiguous memory. Memory reaches this machine gradually: make the
-    # kernel take some by reserving 2 MiB pages, give them back, and try again.
-    local small small_orig extra
-    small="$(pool_file 2048 nr_hugepages)"
-    small_orig="$(cat "$small")"
-    for extra in 512 1024 2048; do
-      echo $((small_orig + extra)) >"$small" || true
-      echo "$small_orig" >"$small" || true
+    for extra in 1024 2048 4096; do
+      warm_up_memory "$extra"
       echo "$want" >"$f" || true
       got="$(cat "$f")"
       [ "$got" = "$want" ] && break
