@@ -4,6 +4,23 @@
  */
 import type { Rule, RuleMeta } from '../src/engine/types.js';
 import { rule as memtuneOrder } from './memtune-order.js';
+import { rule as sizeValue } from './size-value.js';
+import { rule as sizeSchema } from './size-schema.js';
+import { rule as sizeSiUnit } from './size-si-unit.js';
+import { rule as memorySizeRequired } from './memory-size-required.js';
+import { rule as memoryCurrentClamped } from './memory-current-clamped.js';
+import { rule as memoryMax } from './memory-max.js';
+import { rule as memoryDeviceHotplug } from './memory-device-hotplug.js';
+import { rule as memoryAlignOverflow } from './memory-align-overflow.js';
+import { rule as memtuneSentinel } from './memtune-sentinel.js';
+import { rule as memtuneUnlimited } from './memtune-unlimited.js';
+import { rule as memtuneMinGuarantee } from './memtune-min-guarantee.js';
+import { rule as memtuneImplicitKib } from './memtune-implicit-kib.js';
+import { rule as memtuneSoftLimit } from './memtune-soft-limit.js';
+import { rule as memtuneSwapLimit } from './memtune-swap-limit.js';
+import { rule as memtuneSwapLimitHost } from './memtune-swap-limit-host.js';
+import { rule as memtuneHardLimitLow } from './memtune-hard-limit-low.js';
+import { rule as lockedMemoryLimit } from './locked-memory-limit.js';
 import { rule as numaCellsMissing } from './numa-cells-missing.js';
 import { rule as numaCellId } from './numa-cell-id.js';
 import { rule as numaCellIdMixed } from './numa-cell-id-mixed.js';
@@ -49,6 +66,23 @@ export const engineRules: RuleMeta[] = [xmlWellFormed];
 
 export const rules: Rule[] = [
   memtuneOrder,
+  sizeValue,
+  sizeSchema,
+  sizeSiUnit,
+  memorySizeRequired,
+  memoryCurrentClamped,
+  memoryMax,
+  memoryDeviceHotplug,
+  memoryAlignOverflow,
+  memtuneSentinel,
+  memtuneUnlimited,
+  memtuneMinGuarantee,
+  memtuneImplicitKib,
+  memtuneSoftLimit,
+  memtuneSwapLimit,
+  memtuneSwapLimitHost,
+  memtuneHardLimitLow,
+  lockedMemoryLimit,
   numaCellsMissing,
   numaCellId,
   numaCellIdMixed,

@@ -1,0 +1,38 @@
+import { renderLibvirtError } from '../src/domain/libvirt-error.js';
+import { kibOf } from '../src/domain/model.js';
+import type { Rule } from '../src/engine/types.js';
+import { parseSlots } from './memory-max.js';
+
+export const rule: Rule = {
+  meta: {
+    id: 'memory-device-hotplug',
+    description: "Memory devices (<memory model='dimm'>, virtio-mem, …) without <maxMemory>, or more of them than slots",
+    severity: 'error',
+    stage: 'define',
+    fixable: false,
+    docs: 'rules/memory-device-hotplug.md',
+  },
+  check(ctx) {
+    const d = ctx.domain;
+    const devices = d.memoryDevices;
+    if (devices.length === 0) return;
+    const maxKiB = d.maxMemory ? kibOf(d.maxMemory) : 0;
+    const slots = parseSlots(d.maxMemorySlots?.value);
+    if (maxKiB === null || (slots !== null && Number.isNaN(slots))) return; // size-value, memory-max
+    if (!maxKiB && !slots) {
+      const first = devices[0]!;
+      ctx.report({
+        node: first.el,
+        message: `${devices.length === 1 ? 'a memory device needs' : `${devices.length} memory devices need`} memory hotplug: add <maxMemory slots='…' unit='…'>…</maxMemory> with at least ${devices.length} slot${devices.length === 1 ? '' : 's'} and room for the devices above the guest memory (and a guest NUMA cell) (libvirt: ${renderLibvirtError({ code: 'config-unsupported', text: "cannot use/hotplug a memory device when domain 'maxMemory' is not defined" })})`,
+      });
+      return;
+    }
+    if (!maxKiB || !slots) return; // memory-max reports the half-missing pair
+    if (devices.length > slots) {
+      ctx.report({
+        node: devices[slots]!.el,
+        message: `${devices.length} memory devices but only ${slots} memory slot${slots === 1 ? '' : 's'} in <maxMemory slots='${d.maxMemorySlots!.value}'>: raise slots to at least ${devices.length} (libvirt: ${renderLibvirtError({ code: 'internal-error', text: 'failed to find an empty memory slot' })})`,
+      });
+    }
+  },
+};

@@ -1,0 +1,68 @@
+import { formatKiBig, memoryAlignment, memoryTotals } from '../src/domain/memory.js';
+import { renderLibvirtError, type LibvirtError } from '../src/domain/libvirt-error.js';
+import { kibOf } from '../src/domain/model.js';
+import type { Rule } from '../src/engine/types.js';
+
+/** `<maxMemory slots>` as `virXPathUInt` reads it: null = absent or empty, NaN = not an unsigned int. */
+export function parseSlots(text: string | undefined): number | null {
+  if (text === undefined || text === '') return null;
+  const m = /^[ \t\n\v\f\r]*\+?([0-9]+)$/.exec(text);
+  if (!m) return Number.NaN;
+  const v = Number(m[1]);
+  return v > 4294967295 ? Number.NaN : v;
+}
+
+
+const quote = (e: LibvirtError): string => `(libvirt: ${renderLibvirtError(e)})`;
+
+export const rule: Rule = {
+  meta: {
+    id: 'memory-max',
+    description: '<maxMemory> (memory hotplug) that libvirt refuses: size or slots missing, smaller than the memory, or no guest NUMA cell',
+    severity: 'error',
+    stage: 'define',
+    fixable: false,
+    docs: 'rules/memory-max.md',
+  },
+  check(ctx) {
+    const d = ctx.domain;
+    const max = d.maxMemory;
+    if (!max) return;
+    const slotsAttr = d.maxMemorySlots;
+    const slots = parseSlots(slotsAttr?.value);
+    if (slots !== null && Number.isNaN(slots)) {
+      ctx.report({
+        node: slotsAttr!,
+        message: `<maxMemory> slots='${slotsAttr!.value}' is not a whole number: slots is the number of memory slots for hotplug, e.g. slots='16' ${quote({ code: 'xml-error', text: 'Failed to parse memory slot count' })}`,
+      });
+      return;
+    }
+    if (!max.result.ok && max.result.reason !== 'absent') return; // size-value
+    const maxKiB = kibOf(max) ?? 0;
+    const nSlots = slots ?? 0;
+    if ((maxKiB > 0) !== (nSlots > 0)) {
+      const missing = maxKiB > 0 ? (slotsAttr ? "slots='0'" : 'no slots attribute') : max.result.ok ? 'a size of 0' : 'no size';
+      ctx.report({
+        node: maxKiB > 0 && slotsAttr ? slotsAttr : max.el,
+        message: `<maxMemory> has ${missing}: memory hotplug needs both the maximum size and the slot count, e.g. <maxMemory slots='16' unit='GiB'>32</maxMemory>; without hotplug, remove <maxMemory> ${quote({ code: 'xml-error', text: 'both maximum memory size and memory slot count must be specified' })}`,
+      });
+      return;
+    }
+    if (maxKiB === 0) return;
+    const t = memoryTotals(d);
+    if (t.totalKiB !== null && BigInt(maxKiB) < t.totalKiB) {
+      const what = t.fromCells ? `the sum of the guest NUMA cells${t.devicesKiB ? ' and memory devices' : ''}` : t.devicesKiB ? '<memory>, memory devices included' : '<memory>';
+      ctx.report({
+        node: max.el,
+        message: `<maxMemory> (${formatKiBig(BigInt(maxKiB))}) is smaller than the guest's memory, ${formatKiBig(t.totalKiB)} (${what}): it is the ceiling for memory hotplug and must be at least that ${quote({ code: 'xml-error', text: 'maximum memory size must be equal or greater than the actual memory size' })}`,
+      });
+      return;
+    }
+    if (d.cells.length === 0 && memoryAlignment(d).memory === 1024) {
+      ctx.report({
+        node: max.el,
+        message: `memory hotplug (<maxMemory>) needs at least one guest NUMA cell: add <cpu><numa><cell id='0' cpus='…' memory='…' unit='…'/></numa></cpu> covering all vCPUs and the memory, or remove <maxMemory> ${quote({ code: 'config-unsupported', text: 'At least one numa node has to be configured when enabling memory hotplug' })}`,
+      });
+    }
+  },
+};

@@ -1,0 +1,23 @@
+import type { Rule } from '../src/engine/types.js';
+import { SWAP_ADVICE, swapProblem, swapWhy } from './memtune-swap-limit.js';
+
+export const rule: Rule = {
+  meta: {
+    id: 'memtune-swap-limit-host',
+    description: '<swap_hard_limit> without <hard_limit> or below it, on a host whose memory cgroups are v1: the guest does not start',
+    severity: 'error',
+    stage: 'start',
+    fixable: false,
+    needsHost: true,
+    docs: 'rules/memtune-swap-limit-host.md',
+  },
+  check(ctx) {
+    if (ctx.host?.memoryCgroup !== 'v1') return;
+    const p = swapProblem(ctx.domain);
+    if (!p) return;
+    ctx.report({
+      node: p.swap.el,
+      message: `${swapWhy(p)}: this host's memory cgroups are v1, where libvirt's write of the swap limit is refused and the guest does not start; ${SWAP_ADVICE} (libvirt: ${p.v1Error})`,
+    });
+  },
+};
