@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// A CommonJS script (bin/package.json): it starts faster than an ES module.
 // Starts the bundled CLI (dist/cli.cjs, built by scripts/build.mjs). Compiling the bundle is
 // most of a start-up, so it is compiled through vm.Script with V8's code cache
 // (dist/cli.cache). A missing or rejected cache (another Node version, other V8 flags) only
@@ -15,7 +16,7 @@ const { createRequire } = process.getBuiltinModule('node:module');
 const { join } = process.getBuiltinModule('node:path');
 const { Script } = process.getBuiltinModule('node:vm');
 
-const dist = join(import.meta.dirname, '..', 'dist');
+const dist = join(__dirname, '..', 'dist');
 const filename = join(dist, 'cli.cjs');
 const cacheFile = join(dist, 'cli.cache');
 
@@ -37,30 +38,32 @@ try {
   // no cache yet
 }
 
-const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename, cachedData });
-const module = { exports: {} };
-try {
-  script.runInThisContext()(module.exports, createRequire(filename), module, filename, dist);
-  // Code compiled from a cache has no import() of its own: plugins are imported from here.
-  await module.exports.start((specifier) => import(specifier));
-} catch (e) {
-  // main.ts reports its own errors; this is for a broken bundle. Never a stack trace for users.
-  process.stderr.write(`kvmxml: internal error: ${String(e?.message ?? e).split('\n')[0]}\n`);
-  if (process.env.KVMXML_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
-  process.exit(2);
-}
-
-if (cachedData === undefined || script.cachedDataRejected) {
-  const tmp = `${cacheFile}.${process.pid}.tmp`;
+(async () => {
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename, cachedData });
+  const module = { exports: {} };
   try {
-    accessSync(dist, constants.W_OK);
-    writeFileSync(tmp, Buffer.concat([Buffer.from(tag, 'latin1'), script.createCachedData()]), { flag: 'wx' });
-    renameSync(tmp, cacheFile);
-  } catch {
+    script.runInThisContext()(module.exports, createRequire(filename), module, filename, dist);
+    // Code compiled from a cache has no import() of its own: plugins are imported from here.
+    await module.exports.start((specifier) => import(specifier));
+  } catch (e) {
+    // main.ts reports its own errors; this is for a broken bundle. Never a stack trace for users.
+    process.stderr.write(`kvmxml: internal error: ${String(e?.message ?? e).split('\n')[0]}\n`);
+    if (process.env.KVMXML_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
+    process.exit(2);
+  }
+
+  if (cachedData === undefined || script.cachedDataRejected) {
+    const tmp = `${cacheFile}.${process.pid}.tmp`;
     try {
-      unlinkSync(tmp);
+      accessSync(dist, constants.W_OK);
+      writeFileSync(tmp, Buffer.concat([Buffer.from(tag, 'latin1'), script.createCachedData()]), { flag: 'wx' });
+      renameSync(tmp, cacheFile);
     } catch {
-      // nothing was written
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // nothing was written
+      }
     }
   }
-}
+})();

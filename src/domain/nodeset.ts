@@ -79,7 +79,8 @@ export function parseNodeset(text: string, attribute = 'nodeset'): NodesetResult
     };
   }
   const ids: number[] = [];
-  for (let i = 0; i < NODESET_BITS; i++) if (bits[i]) ids.push(i);
+  // Only up to the highest bit set: most sets name a few low ids.
+  for (let i = 0, top = bits.lastIndexOf(1); i <= top; i++) if (bits[i]) ids.push(i);
   if (ids.length === 0) {
     return {
       ok: false,
