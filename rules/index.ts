@@ -59,6 +59,7 @@ import { rule as hugepageBackendRounding } from './hugepage-backend-rounding.js'
 import { rule as hugepageSourceConflict } from './hugepage-source-conflict.js';
 import { rule as hugepageBackingValues } from './hugepage-backing-values.js';
 import { rule as hugepageSharedMemory } from './hugepage-shared-memory.js';
+import { rule as hostStart } from './host-start.js';
 import { meta as xmlWellFormed } from './xml-well-formed.js';
 
 /** Rules reported by the engine itself rather than by a check function. */
@@ -99,6 +100,14 @@ export const rules: Rule[] = [
   numatuneMemnode,
   numatuneSchema,
   numatuneHostNodes,
+  unknownMemoryElement,
+  unknownMemoryAttribute,
+  duplicateMemoryElement,
+  memorybackingOrder,
+  ksmNosharepagesRedundant,
+  ksmLatencyHint,
+  thpNeverNoHugepages,
+  eptUnavailable,
   hugepageStrayPage,
   hugepagePageAttributes,
   hugepagePageSize,
@@ -113,12 +122,5 @@ export const rules: Rule[] = [
   hugepageSourceConflict,
   hugepageBackingValues,
   hugepageSharedMemory,
-  unknownMemoryElement,
-  unknownMemoryAttribute,
-  duplicateMemoryElement,
-  memorybackingOrder,
-  ksmNosharepagesRedundant,
-  ksmLatencyHint,
-  thpNeverNoHugepages,
-  eptUnavailable,
+  hostStart,
 ];
