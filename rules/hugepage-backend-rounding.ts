@@ -1,4 +1,4 @@
-import { defaultPageSizeOf, describeBackend, effectivePages, isRealPageSize, memoryBackends, pageChoiceReliable, resolvedPageSize } from '../src/domain/hugepages.js';
+import { backendsOnRealPages, describeBackend, describeBackendSize } from '../src/domain/hugepages.js';
 import { formatKiB } from '../src/domain/units.js';
 import type { Rule } from '../src/engine/types.js';
 
@@ -12,24 +12,18 @@ export const rule: Rule = {
     docs: 'rules/hugepage-backend-rounding.md',
   },
   check(ctx) {
-    if (!pageChoiceReliable(effectivePages(ctx.domain))) return;
-    const defaultPage = defaultPageSizeOf(ctx.host);
-    for (const b of memoryBackends(ctx.domain)) {
-      const page = resolvedPageSize(b, defaultPage);
-      // Sizes no host has are hugepage-page-size's finding.
-      if (page !== null && !isRealPageSize(page, ctx.host)) continue;
+    for (const { backend: b, page } of backendsOnRealPages(ctx.domain, ctx.host)) {
       // memfd backends and memory devices cannot round, and smaller than a page fails outright
       // (all hugepage-backend-size).
-      if (page === null || b.sizeKiB === null || b.source === 'memfd' || b.kind === 'device' || b.sizeKiB < page) continue;
+      if (b.sizeKiB === null || b.source === 'memfd' || b.kind === 'device' || b.sizeKiB < page) continue;
       const rest = b.sizeKiB % page;
       if (rest === 0) continue;
       const pages = Math.ceil(b.sizeKiB / page);
       const mapped = pages * page;
-      const aligned = b.definedKiB === b.sizeKiB ? formatKiB(b.sizeKiB) : `${b.definedKiB} KiB, ${formatKiB(b.sizeKiB)} after libvirt's ${formatKiB(b.alignKiB)} alignment`;
       const pageName = b.pageSizeKiB === 'default' ? `pages of the host's default size (${formatKiB(page)})` : `${formatKiB(page)} pages`;
       ctx.report({
         node: b.sizeNode,
-        message: `${describeBackend(b)} (${aligned}) is not a whole number of ${pageName}: QEMU rounds backend ${b.id} up to ${pages} pages (${formatKiB(mapped)}), so ${formatKiB(mapped - b.sizeKiB)} of huge pages is reserved and never used by the guest; make it ${formatKiB(mapped - page)} or ${formatKiB(mapped)}`,
+        message: `${describeBackend(b)} (${describeBackendSize(b)}) is not a whole number of ${pageName}: QEMU rounds backend ${b.id} up to ${pages} pages (${formatKiB(mapped)}), so ${formatKiB(mapped - b.sizeKiB)} of huge pages is reserved and never used by the guest; make it ${formatKiB(mapped - page)} or ${formatKiB(mapped)}`,
       });
     }
   },

@@ -1,13 +1,8 @@
-import { defaultPageSizeOf, describeBackend, effectivePages, isRealPageSize, memoryBackends, pageChoiceReliable, resolvedPageSize, type MemoryBackend } from '../src/domain/hugepages.js';
+import { backendsOnRealPages, describeBackend, describeBackendSize } from '../src/domain/hugepages.js';
 import { formatKiB } from '../src/domain/units.js';
 import type { Rule } from '../src/engine/types.js';
 
 const hex = (kib: number): string => `0x${(BigInt(kib) * 1024n).toString(16)}`;
-
-function sizeText(b: MemoryBackend): string {
-  const size = b.sizeKiB as number;
-  return b.definedKiB === size ? formatKiB(size) : `${b.definedKiB} KiB, ${formatKiB(size)} after libvirt's ${formatKiB(b.alignKiB)} alignment`;
-}
 
 export const rule: Rule = {
   meta: {
@@ -19,13 +14,8 @@ export const rule: Rule = {
     docs: 'rules/hugepage-backend-size.md',
   },
   check(ctx) {
-    if (!pageChoiceReliable(effectivePages(ctx.domain))) return;
-    const defaultPage = defaultPageSizeOf(ctx.host);
-    for (const b of memoryBackends(ctx.domain)) {
-      const page = resolvedPageSize(b, defaultPage);
-      // Sizes no host has are hugepage-page-size's finding.
-      if (page !== null && !isRealPageSize(page, ctx.host)) continue;
-      if (page === null || b.sizeKiB === null || b.sizeKiB === 0) continue;
+    for (const { backend: b, page } of backendsOnRealPages(ctx.domain, ctx.host)) {
+      if (b.sizeKiB === null || b.sizeKiB === 0) continue;
       const pageName = b.pageSizeKiB === 'default' ? `the host's default huge page size (${formatKiB(page)})` : `its ${formatKiB(page)} page size`;
       if (b.source === 'memfd') {
         if (b.sizeKiB % page === 0) continue;
@@ -33,7 +23,7 @@ export const rule: Rule = {
         const sizes = down > 0 ? `${formatKiB(down)} or ${formatKiB(down + page)}` : formatKiB(page);
         ctx.report({
           node: b.sizeNode,
-          message: `${describeBackend(b)} (${sizeText(b)}) is not a whole number of pages of ${pageName}: a hugetlb memfd can only be sized in whole pages, so QEMU cannot size backend ${b.id}; make it ${sizes} (QEMU: failed to resize memfd to ${BigInt(b.sizeKiB) * 1024n}: Invalid argument)`,
+          message: `${describeBackend(b)} (${describeBackendSize(b)}) is not a whole number of pages of ${pageName}: a hugetlb memfd can only be sized in whole pages, so QEMU cannot size backend ${b.id}; make it ${sizes} (QEMU: failed to resize memfd to ${BigInt(b.sizeKiB) * 1024n}: Invalid argument)`,
         });
         continue;
       }
@@ -42,14 +32,14 @@ export const rule: Rule = {
         const down = Math.floor(b.sizeKiB / page) * page;
         ctx.report({
           node: b.sizeNode,
-          message: `${describeBackend(b)} (${sizeText(b)}) is not a whole number of pages of ${pageName}: QEMU does not round memory devices up but refuses them; make it ${formatKiB(down)} or ${formatKiB(down + page)} (QEMU: backend memory size must be multiple of ${hex(page)})`,
+          message: `${describeBackend(b)} (${describeBackendSize(b)}) is not a whole number of pages of ${pageName}: QEMU does not round memory devices up but refuses them; make it ${formatKiB(down)} or ${formatKiB(down + page)} (QEMU: backend memory size must be multiple of ${hex(page)})`,
         });
         continue;
       }
       if (b.sizeKiB >= page) continue;
       ctx.report({
         node: b.sizeNode,
-        message: `${describeBackend(b)} (${sizeText(b)}) is smaller than ${pageName}: QEMU refuses to create backend ${b.id}; give it at least ${formatKiB(page)} or use smaller pages (QEMU: memory size ${hex(b.sizeKiB)} must be equal to or larger than page size ${hex(page)})`,
+        message: `${describeBackend(b)} (${describeBackendSize(b)}) is smaller than ${pageName}: QEMU refuses to create backend ${b.id}; give it at least ${formatKiB(page)} or use smaller pages (QEMU: memory size ${hex(b.sizeKiB)} must be equal to or larger than page size ${hex(page)})`,
       });
     }
   },

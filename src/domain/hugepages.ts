@@ -21,6 +21,7 @@
  * Page sizes are KiB. `'default'` means "the host's default huge page size" (R2.3), which only a
  * host snapshot can resolve ({@link defaultPageSizeOf}); `null` means ordinary memory.
  */
+import { formatKiB } from './units.js';
 import type { HostSnapshot } from '../host/snapshot.js';
 import { attr, firstChild, textOf, type XAttr, type XElement } from '../xml/tree.js';
 import type { LibvirtError } from './libvirt-error.js';
@@ -450,6 +451,28 @@ export function describeBackend(b: MemoryBackend): string {
   if (b.kind === 'cell') return `guest cell ${b.cell}`;
   if (b.kind === 'ram') return 'the guest memory';
   return `memory device ${b.id}`;
+}
+
+/** A backend's size for messages: `65 MiB`, or `66561 KiB, 66 MiB after libvirt's 1 MiB alignment`. */
+export function describeBackendSize(b: MemoryBackend): string {
+  if (b.sizeKiB === null) return 'unknown size';
+  return b.definedKiB === b.sizeKiB ? formatKiB(b.sizeKiB) : `${b.definedKiB} KiB, ${formatKiB(b.sizeKiB)} after libvirt's ${formatKiB(b.alignKiB)} alignment`;
+}
+
+/**
+ * Backends on huge pages of a size the host can have, with that size resolved, for the rules
+ * that judge backend sizes against pages. Empty when libvirt's page choice is not reliable
+ * (the page list itself is refused); sizes no host has are hugepage-page-size's finding.
+ */
+export function backendsOnRealPages(domain: DomainModel, host: HostSnapshot | null): { backend: MemoryBackend; page: number }[] {
+  if (!pageChoiceReliable(effectivePages(domain))) return [];
+  const defaultPage = defaultPageSizeOf(host);
+  const out: { backend: MemoryBackend; page: number }[] = [];
+  for (const backend of memoryBackends(domain)) {
+    const page = resolvedPageSize(backend, defaultPage);
+    if (page !== null && isRealPageSize(page, host)) out.push({ backend, page });
+  }
+  return out;
 }
 
 /** `<os><type arch>` as written, or null. */
