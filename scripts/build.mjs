@@ -81,6 +81,21 @@ ${args.pluginData.keys.map((k) => `Object.defineProperty(exports, ${JSON.stringi
   },
 };
 
+// yargs' platform shim reads process.stdout.columns when it loads, which creates the stdout
+// stream on every start; the width is only needed to render help, so it becomes a getter.
+const lazyStdColumns = {
+  name: 'lazy-std-columns',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/ }, async (args) => {
+      const { readFile } = await import('node:fs/promises');
+      const text = await readFile(args.path, 'utf8');
+      const patched = text.replace(/stdColumns: (typeof process\.stdout\.columns[^\n]*)/, 'get stdColumns() { return $1; }');
+      if (patched === text) throw new Error('yargs platform shim changed: stdColumns not found');
+      return { contents: patched, loader: 'js' };
+    });
+  },
+};
+
 // yargs looks for the program's package.json (for a default --version) by walking up from the
 // program's directory, listing each directory on the way; bundled, it takes the working directory
 // for the program's. Its finder is replaced by one that names kvmxml's own package.json, next to
@@ -165,7 +180,7 @@ await build({
   minify: true,
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [lazyStringWidth, lazyAssert, lazyXmldomEntities, lazyXpath, ownPackageJson],
+  plugins: [lazyStringWidth, lazyAssert, lazyXmldomEntities, lazyXpath, ownPackageJson, lazyStdColumns],
   // ES module dependencies (yargs) locate themselves with import.meta.url.
   define: { 'import.meta': '__kvmxmlImportMeta', KVMXML_VERSION: JSON.stringify(pkg.version) },
   banner: { js: '"use strict";var __kvmxmlImportMeta={url:require("node:url").pathToFileURL(__filename).href};' },

@@ -4,6 +4,7 @@
  * 2 the tool could not do its job.
  */
 import { writeFileSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { dirname, resolve } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -15,7 +16,7 @@ import type { HostSnapshot } from '../host/snapshot.js';
 import { FORMATS, loadFormatter, type FormatName } from '../formatters/index.js';
 import { ConfigResolver } from './config-resolver.js';
 import { expandPaths, MAX_FILE_BYTES, readInput, readStdin, UsageError, writeAtomic } from './files.js';
-import { startProgress } from './progress.js';
+import { PROGRESS_MIN_FILES, startProgress } from './progress.js';
 import { VERSION } from './version.js';
 
 const STDIN_TOKEN = '\u0000stdin';
@@ -33,10 +34,12 @@ interface CommonArgs {
   host: string | string[] | undefined;
 }
 
-function useColor(stream: NodeJS.WriteStream, flag: boolean | undefined): boolean {
+// Terminal checks go by file descriptor: creating process.stdout or process.stderr costs a
+// noticeable part of a one-file run that prints nothing.
+function useColor(fd: 1 | 2, flag: boolean | undefined): boolean {
   if (flag !== undefined) return flag && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '');
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
-  return Boolean(stream.isTTY);
+  return isatty(fd);
 }
 
 function parseRuleFlags(flags: string[], known: Map<string, Rule>): Record<string, RuleEntry> {
@@ -83,12 +86,12 @@ async function runLint(argv: CommonArgs, mode: 'lint' | 'fix', dryRun: boolean):
     if (mode === 'fix' && !dryRun) {
       // Filter mode: the (fixed) document goes to stdout, findings to stderr.
       process.stdout.write(r.output ?? Buffer.from(bytes).toString('utf8'));
-      const text = await formatResults(results, argv, process.stderr);
+      const text = await formatResults(results, argv, 2);
       if (text) process.stderr.write(text);
       return exitCode(results, argv);
     }
   } else {
-    const progress = startProgress(process.stderr, files.length, argv.format);
+    const progress = files.length >= PROGRESS_MIN_FILES && isatty(2) ? startProgress(process.stderr, files.length, argv.format) : null;
     const counts = { errors: 0, warnings: 0 };
     try {
       for (const f of files) {
@@ -122,7 +125,7 @@ async function runLint(argv: CommonArgs, mode: 'lint' | 'fix', dryRun: boolean):
     }
   }
   for (const r of results) if (r.skipped) process.stderr.write(`kvmxml: skipped ${relativeName(r.filePath)}: ${r.skipped}\n`);
-  const text = await formatResults(results, argv, process.stdout);
+  const text = await formatResults(results, argv, 1);
   if (argv['output-file']) {
     try {
       writeFileSync(argv['output-file'], text);
@@ -159,13 +162,13 @@ function lintTooLarge(filePath: string, size: number): FileLintResult {
   };
 }
 
-async function formatResults(results: FileLintResult[], argv: CommonArgs, stream: NodeJS.WriteStream): Promise<string> {
+async function formatResults(results: FileLintResult[], argv: CommonArgs, fd: 1 | 2): Promise<string> {
   const shown = argv.quiet
     ? results.map((r) => ({ ...r, messages: r.messages.filter((m) => m.severity === 2), warningCount: 0, fixableWarningCount: 0 }))
     : results;
   const formatter = await loadFormatter(argv.format);
   const metas = new Map<string, RuleMeta>([...builtinRules.map((r) => [r.meta.id, r.meta] as const), ...engineRules.map((m) => [m.id, m] as const)]);
-  return formatter(shown, { color: !argv['output-file'] && useColor(stream, argv.color), cwd: process.cwd(), rules: metas, tty: !argv['output-file'] && Boolean(stream.isTTY) });
+  return formatter(shown, { color: !argv['output-file'] && useColor(fd, argv.color), cwd: process.cwd(), rules: metas, tty: !argv['output-file'] && isatty(fd) });
 }
 
 function exitCode(results: FileLintResult[], argv: CommonArgs): number {
@@ -227,7 +230,7 @@ async function runCheck(argv: { paths: string[]; host: string | string[]; format
   const { formatCheckJson, formatCheckStylish } = await import('../formatters/check.js');
   const results = await checkFiles({ paths: argv.paths, host, config: argv.config });
   for (const r of results) if (r.skipped) process.stderr.write(`kvmxml: skipped ${relativeName(r.filePath)}: ${r.skipped}\n`);
-  const text = argv.format === 'json' ? formatCheckJson(results) + '\n' : formatCheckStylish(results, { color: !argv['output-file'] && useColor(process.stdout, argv.color), cwd: process.cwd() });
+  const text = argv.format === 'json' ? formatCheckJson(results) + '\n' : formatCheckStylish(results, { color: !argv['output-file'] && useColor(1, argv.color), cwd: process.cwd() });
   if (argv['output-file']) {
     try {
       writeFileSync(argv['output-file'], text);
@@ -332,7 +335,7 @@ export async function main(argv: string[]): Promise<number> {
     .version(VERSION)
     .help()
     .alias('h', 'help')
-    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .wrap(isatty(1) ? Math.min(100, process.stdout.columns ?? 100) : 100)
     .exitProcess(false)
     .fail((msg, err) => {
       if (err) throw err;
