@@ -69,7 +69,8 @@ function merge(blocking: LintMessage[], prediction: Prediction | null, doc: XmlD
  */
 export function checkLinted(lint: FileLintResult, doc: XmlDocument | null, host: HostSnapshot, shared: HostPools | null): CheckResult {
   if (lint.skipped) return { filePath: lint.filePath, verdict: 'unknown', reasons: [], demand: [], skipped: lint.skipped };
-  const blocking = lint.messages.filter((m) => m.severity === 2 && BLOCKING.has(m.stage));
+  // host-start is the prediction itself as a lint rule: here the prediction speaks for it.
+  const blocking = lint.messages.filter((m) => m.severity === 2 && BLOCKING.has(m.stage) && m.ruleId !== 'host-start');
   const domain = doc ? buildDomainModel(doc.root) : null;
   const defineFails = blocking.some((m) => m.stage !== 'start') || !domain;
   const alone = defineFails || !domain ? null : predictStart(domain, host);
