@@ -66,3 +66,16 @@ for (const fx of dirs) {
     }
   });
 }
+
+describe('fixing with every rule on', () => {
+  const files = dirs.flatMap((d) => [...d.failing, ...d.passing]);
+  for (const file of files) {
+    it(`${basename(file)}: the result is well-formed and fixing it again changes nothing`, () => {
+      const once = lintFile(file, allActive(), true);
+      if (once.output === undefined) return;
+      const twice = lintString(once.output, allActive(), true);
+      expect(twice.messages.filter((m) => m.ruleId === 'xml-well-formed')).toEqual([]);
+      expect(twice.output).toBeUndefined();
+    });
+  }
+});
