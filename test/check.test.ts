@@ -119,6 +119,12 @@ describe('host checks', () => {
     expect(p.reasons[0]!.message).toBe('unsupported configuration: NUMA node 3 is unavailable');
   });
 
+  it("type='kvm' goes by /dev/kvm, not by CPU flags a nested guest may hide", () => {
+    const lab = host('this-machine');
+    expect(lab.kvm.devKvm).toBe(true);
+    expect(predictStart(domain(vm({ memory: '64', type: 'kvm' })), { ...lab, cpu: { ...lab.cpu, vmx: false, svm: false } }).verdict).toBe('starts');
+  });
+
   it("type='kvm' needs /dev/kvm", () => {
     const p = predictStart(domain(vm({ memory: '64', type: 'kvm' })), host('no-1g'));
     expect(p.reasons[0]!.message).toBe("unsupported configuration: Emulator '/usr/bin/qemu-system-x86_64' does not support virt type 'kvm'");

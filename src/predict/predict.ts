@@ -81,14 +81,16 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools): P
 
   // 1. Virtualisation type (R7.4).
   if (domain.type === 'kvm') {
-    const kvmUsable = host.kvm.devKvm === false || (host.cpu.vmx === false && host.cpu.svm === false) ? false : host.kvm.devKvm;
+    // libvirt probes /dev/kvm itself; CPU flags are not the test (nested guests may hide vmx/svm
+    // from /proc/cpuinfo and still have a working /dev/kvm, as the lab machine does).
+    const kvmUsable = host.kvm.devKvm;
     const typeAttr = domain.root.attributes.find((a) => a.name === 'type') ?? domain.root;
     if (kvmUsable === false) {
       return fail(
         'kvm',
         "unsupported configuration: Emulator '/usr/bin/qemu-system-x86_64' does not support virt type 'kvm'",
         typeAttr,
-        host.kvm.devKvm === false ? 'the host has no /dev/kvm: load kvm_intel or kvm_amd (and enable VT-x/AMD-V in the firmware), or use type=\'qemu\'' : 'the host CPU has neither vmx nor svm: use type=\'qemu\'',
+        "the host has no /dev/kvm: load kvm_intel or kvm_amd (and enable VT-x/AMD-V in the firmware), or use type='qemu'",
       );
     }
     if (kvmUsable === null) unknown('kvm', 'the snapshot does not say whether /dev/kvm exists', typeAttr);
