@@ -1,4 +1,5 @@
 import type { Rule } from '../src/engine/types.js';
+import { effectivePages, isRealPageSize, pageChoiceReliable } from '../src/domain/hugepages.js';
 import { predictStart } from '../src/predict/predict.js';
 
 export const rule: Rule = {
@@ -13,11 +14,16 @@ export const rule: Rule = {
   },
   check(ctx) {
     if (!ctx.host) return;
+    // A page list libvirt refuses at define (two master pages, unreadable sizes…) has its own
+    // findings; which page a cell would get is then a guess.
+    if (!pageChoiceReliable(effectivePages(ctx.domain))) return;
     const p = predictStart(ctx.domain, ctx.host);
     if (p.verdict !== 'fails') return;
     for (const r of p.reasons) {
       // Reported by their own rules, host or not: numatune-host-nodes, hugepage-backend-size.
       if (r.step === 'host-nodes' || r.step === 'page-size') continue;
+      // A size no host has (1954 KiB from unit='MB'…) is hugepage-page-size's finding.
+      if (r.pageSizeKiB !== undefined && !isRealPageSize(r.pageSizeKiB, ctx.host)) continue;
       ctx.report({ node: r.node, message: r.suggestion ? `${r.message} — ${r.suggestion}` : r.message });
     }
   },

@@ -24,6 +24,8 @@ export interface PredictionReason {
   /** `fails`: what libvirt/QEMU print; `unknown`: what the snapshot lacks. */
   kind: 'fails' | 'unknown';
   step: StartStep;
+  /** The huge page size in KiB the reason is about (mount and pool steps). */
+  pageSizeKiB?: number;
   message: string;
   node: XElement | XAttr;
   /** What would make it start, when we can tell. */
@@ -73,8 +75,11 @@ export function predictStart(domain: DomainModel, host: HostSnapshot, shared: Ho
 function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools): Prediction {
   const reasons: PredictionReason[] = [];
   const demand: DemandRow[] = [];
-  const fail = (step: StartStep, message: string, node: XElement | XAttr, suggestion?: string): Prediction => {
-    reasons.push(suggestion ? { kind: 'fails', step, message, node, suggestion } : { kind: 'fails', step, message, node });
+  const fail = (step: StartStep, message: string, node: XElement | XAttr, suggestion?: string, pageSizeKiB?: number): Prediction => {
+    const r: PredictionReason = { kind: 'fails', step, message, node };
+    if (suggestion) r.suggestion = suggestion;
+    if (pageSizeKiB !== undefined) r.pageSizeKiB = pageSizeKiB;
+    reasons.push(r);
     return { verdict: 'fails', reasons: reasons.filter((r) => r.kind === 'fails'), demand };
   };
   const unknown = (step: StartStep, message: string, node: XElement | XAttr) => reasons.push({ kind: 'unknown', step, message, node });
@@ -136,7 +141,7 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools): P
             : hostHasSize === false
               ? `this host's kernel offers no ${formatKiB(size)} pages at all${size === 1048576 ? ' (the CPU needs pdpe1gb)' : ''}: use a page size the host has (${(host.hugepages ?? []).map((p) => formatKiB(p.sizeKiB)).join(', ') || 'none'})`
               : `mount a hugetlbfs for ${formatKiB(size)} pages (mount -t hugetlbfs -o pagesize=${sizeName(size)} none /dev/hugepages${sizeName(size)}), then restart libvirtd: it looks for mounts only when it starts`;
-        return fail('mount', found.message, where, suggestion);
+        return fail('mount', found.message, where, suggestion, size ?? undefined);
       }
       if (found.ok === 'unknown') unknown('mount', found.why, where);
       else pageOf.set(b, found.sizeKiB);
