@@ -5,11 +5,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { engineRules, rules as builtinRules } from '../../rules/index.js';
-import { activeRulesFor, ConfigError, findConfigFile, loadConfigFile, setBuiltinRuleIds, type LoadedConfig, type RuleEntry } from '../engine/config.js';
+import { activeRulesFor, ConfigError, setBuiltinRuleIds, type RuleEntry } from '../engine/config.js';
 import { lintBytes, type FileLintResult } from '../engine/lint.js';
 import type { Rule, RuleMeta, SeverityName } from '../engine/types.js';
 import type { HostSnapshot } from '../host/snapshot.js';
