@@ -1,17 +1,19 @@
 /** The conformance cases' host configurations as host snapshots of this lab machine. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseMemparse } from '../../src/host/procfs.js';
 import type { HostSnapshot } from '../../src/host/snapshot.js';
 import type { HostSpec } from '../libvirt/corpus.js';
 import { ROOT } from './fixtures.js';
 
 const LAB = JSON.parse(readFileSync(join(ROOT, 'fixtures', 'hosts', 'this-machine', 'expected.json'), 'utf8')) as HostSnapshot;
 
+/** A mount's `pagesize=` option in KiB, read as the kernel (and the snapshot) reads it. */
 function pageSizeOf(spec: string | undefined): number {
   if (!spec) return LAB.defaultHugepageSizeKiB ?? 2048;
-  const m = /^(\d+)([KMG])$/i.exec(spec);
-  if (!m) throw new Error(`pagesize ${spec}`);
-  return Number(m[1]) * ({ K: 1, M: 1024, G: 1048576 } as Record<string, number>)[(m[2] as string).toUpperCase()]!;
+  const bytes = parseMemparse(spec);
+  if (bytes === null) throw new Error(`pagesize ${spec}`);
+  return bytes / 1024;
 }
 
 /** The lab machine with a case's pools and mounts, as `scripts/libvirt-lab.sh apply-host` sets them. */
