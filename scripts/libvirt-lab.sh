@@ -289,7 +289,7 @@ parse_spec() {
 apply_pools() { # file of lines "SIZE N"; every other size goes to 0
   local want_file="$1" s n
   while read -r s n; do
-    [ -d "$HP_SYS/hugepages-${s}kB" ] || die "this kernel has no ${s} KiB huge pages (HOST_SHORT)"
+    [ "$n" = 0 ] || [ -d "$HP_SYS/hugepages-${s}kB" ] || die "this kernel has no ${s} KiB huge pages (HOST_SHORT)"
   done <"$want_file"
   # shrink first, then grow, so memory freed by one size can serve the other
   for s in $(pool_sizes); do
@@ -312,6 +312,15 @@ cmd_apply_host() {
   pools="$(mktemp)"; mounts="$(mktemp)"
   printf '%s\n' "$lines" | awk '$1 == "pool" { print $2, $3 }' >"$pools"
   printf '%s\n' "$lines" | awk '$1 == "mount" { print $2, $3 }' >"$mounts"
+  # a page size the kernel does not offer is this machine's limit, not an error of the spec
+  while read -r p opt; do
+    [ -n "$p" ] && [ "$opt" != - ] || continue
+    k="$(mount_pagesize_kib "$opt")"
+    [ -d "$HP_SYS/hugepages-${k}kB" ] || die "this kernel has no ${k} KiB huge pages for a pagesize=$opt mount (HOST_SHORT)"
+  done <"$mounts"
+  while read -r k n; do
+    [ "$n" = 0 ] || [ -d "$HP_SYS/hugepages-${k}kB" ] || die "this kernel has no ${k} KiB huge pages (HOST_SHORT)"
+  done <"$pools"
   remember_pools
   # mounts: drop lab mounts not wanted (or with another page size), add missing ones
   while read -r p; do

@@ -20,7 +20,9 @@ import {
   serialiseLabel,
   virshErrorMessage,
   type Label,
+  type LoadedCase,
 } from './libvirt/corpus.js';
+import { MIN_SHARE, UNRECORDED_LABEL_MACHINE, caseNeeds, describeMachine, hostNeeds, skipReason, unmetNeeds, type Machine } from './libvirt/machine.js';
 
 const cases = loadCases();
 const clone = (l: Label): Label => JSON.parse(JSON.stringify(l)) as Label;
@@ -228,5 +230,91 @@ describe('dumpxml fragments and host grouping', () => {
     };
     expect(runs((c) => hostKey(c.case.host))).toBe(true);
     expect(runs((c) => mountKey(c.case.host))).toBe(true);
+  });
+});
+
+describe('which cases a lab machine can run (fake machine facts)', () => {
+  const base: Machine = {
+    ...UNRECORDED_LABEL_MACHINE,
+    memAvailableKiB: 20 * 1048576,
+    cpuModel: 'test CPU',
+    cpus: 2,
+    memlockHardKiB: 8192,
+  };
+  /** The machine of the first labels: KVM and 1 GiB pages. */
+  const kvm1g: Machine = { ...base };
+  /** No /dev/kvm, 2 MiB pages only (AMD EPYC, kernel 6.18). */
+  const plain: Machine = { ...base, kvm: false, hugepageSizesKiB: [2048], cpuVendor: 'AuthenticAMD' };
+  const runnable = (m: Machine) => cases.filter((c) => unmetNeeds(caseNeeds(c), m).length === 0);
+  const gigantic = (c: LoadedCase) =>
+    Object.entries(c.case.host?.hugepages ?? {}).some(([s, n]) => Number(s) === 1048576 && n > 0) ||
+    (c.case.host?.mounts ?? []).some((m) => m.pagesize === '1G');
+
+  it('a machine with KVM and 1 GiB pages, like the one labels assume, runs every case', () => {
+    expect(runnable(kvm1g).map((c) => c.name)).toEqual(cases.map((c) => c.name));
+  });
+
+  it('a machine without KVM and 1 GiB pages skips exactly the 1 GiB cases, each for that reason, and clears the floor', () => {
+    const skipped = cases.filter((c) => unmetNeeds(caseNeeds(c), plain).length > 0);
+    expect(skipped.map((c) => c.name)).toEqual(cases.filter(gigantic).map((c) => c.name));
+    for (const c of skipped) {
+      const unmet = unmetNeeds(caseNeeds(c), plain);
+      expect(unmet.map((n) => n.key)).toEqual(['no 1 GiB huge pages']);
+      expect(skipReason(unmet, plain)).toBe('this kernel offers no 1 GiB huge pages (it offers 2 MiB)');
+    }
+    expect(runnable(plain).length).toBeGreaterThanOrEqual(Math.ceil(cases.length * MIN_SHARE));
+  });
+
+  it("type='kvm' needs KVM; a pool needs the memory it reserves", () => {
+    const c = cases.find((x) => !gigantic(x) && x.case.host === undefined)!;
+    const kvmCase = { ...c, xml: c.xml.replace("<domain type='qemu'>", "<domain type='kvm'>") };
+    expect(unmetNeeds(caseNeeds(kvmCase), kvm1g)).toEqual([]);
+    expect(unmetNeeds(caseNeeds(kvmCase), plain).map((n) => n.key)).toEqual(['no KVM']);
+    const big = hostNeeds({ hugepages: { '2048': 4096 } });
+    expect(unmetNeeds(big, { ...plain, memAvailableKiB: 4 * 1048576 }).map((n) => n.key)).toEqual(['not enough free memory']);
+    expect(unmetNeeds(big, plain)).toEqual([]);
+  });
+
+  it('a case whose outcome depends on a labelled fact runs only where that fact is the same', () => {
+    const byXml = (re: RegExp) => cases.filter((c) => re.test(c.xml));
+    const twoNodes = { ...kvm1g, hostNodes: [0, 1] };
+    const skippedOnTwo = cases.filter((c) => unmetNeeds(caseNeeds(c), twoNodes).some((n) => n.key === 'other host NUMA nodes'));
+    expect(skippedOnTwo.length).toBeGreaterThan(0);
+    for (const c of byXml(/<numatune/)) expect(skippedOnTwo).toContain(c);
+    expect(skipReason(unmetNeeds(caseNeeds(skippedOnTwo[0]!), twoNodes), twoNodes)).toContain('its label assumes host nodes 0; this machine has host nodes 0,1');
+
+    const v2 = { ...kvm1g, memoryCgroup: 'v2' as const };
+    expect(cases.filter((c) => unmetNeeds(caseNeeds(c), v2).length > 0)).toEqual(byXml(/swap_hard_limit/));
+    const numad = { ...kvm1g, numad: true };
+    expect(cases.filter((c) => unmetNeeds(caseNeeds(c), numad).length > 0)).toEqual(byXml(/placement=['"]auto/));
+    const memlock = { ...kvm1g, memlockRaisable: true };
+    expect(cases.filter((c) => unmetNeeds(caseNeeds(c), memlock).length > 0)).toEqual(byXml(/<locked|<hard_limit/));
+  });
+
+  it('every caveat about this lab machine is covered by a need the suite checks', () => {
+    const other: Machine = { ...kvm1g, hostNodes: [0, 1], numad: true, memlockRaisable: true, memoryCgroup: 'v2', hugepageSizesKiB: [2048] };
+    for (const c of cases.filter((x) => x.case.caveat)) expect(unmetNeeds(caseNeeds(c), other), c.name).not.toEqual([]);
+  });
+
+  it('labels record the machine they were observed on, or assume the first lab machine', () => {
+    for (const c of cases) {
+      const m = c.label?.machine;
+      if (m === undefined) expect(gigantic(c), `${c.name} has no machine record`).toBe(true);
+    }
+  });
+
+  it('describes a machine in one line per fact', () => {
+    const text = describeMachine(plain, { libvirt: '9.0.0', qemu: '7.2.22' });
+    expect(text.split('\n')).toEqual([
+      'libvirt 9.0.0 + QEMU 7.2.22',
+      'KVM usable: no',
+      'huge page sizes: 2 MiB',
+      'memory available: 20.0 GiB',
+      'host NUMA nodes: 0',
+      'CPU: AuthenticAMD test CPU (2 online)',
+      'memory cgroup: v1',
+      'libvirtd may raise RLIMIT_MEMLOCK: no (hard limit 8 MiB)',
+      'numad: no',
+    ]);
   });
 });

@@ -13,11 +13,13 @@ import { parseXml } from '../../src/xml/document.js';
 import { labHost } from '../helpers/lab-host.js';
 import { normaliseMessage, virshErrorMessage, type HostSpec } from './corpus.js';
 import { ensureHost, virsh } from './lab.js';
+import { hostNeeds, skipReason, unmetNeeds } from './machine.js';
 
-const status = inject('kvmxmlLab') as { available: boolean; reason?: string } | undefined;
+const status = inject('kvmxmlLab');
 const skip = !status?.available;
 
 const HOST: HostSpec = { hugepages: { '2048': 48 }, mounts: [{ path: '/run/kvmxml-lab/hp2M', pagesize: '2M' }] };
+const unmet = status?.machine ? unmetNeeds(hostNeeds(HOST), status.machine) : [];
 
 function guest(name: string): string {
   return `<domain type='qemu'>
@@ -50,7 +52,8 @@ describe.skipIf(skip)('several VMs on one host (real libvirt)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('two guests that fit alone but not together: libvirt agrees with the batch prediction', async () => {
+  it('two guests that fit alone but not together: libvirt agrees with the batch prediction', async (ctx) => {
+    if (unmet.length) ctx.skip(`this machine cannot run it: ${skipReason(unmet, status!.machine!)}`);
     const xml = names.map(guest);
     const domains = xml.map((x) => {
       const r = parseXml(x);

@@ -47,11 +47,33 @@ export type Outcome = { ok: true } | { ok: false; error: string };
 export const FRAGMENTS = ['memory', 'currentMemory', 'memoryBacking', 'memtune', 'numatune', 'numa'] as const;
 export type FragmentName = (typeof FRAGMENTS)[number];
 
+/**
+ * The facts of the machine a label was observed on that a labelled outcome can depend on
+ * (test/libvirt/machine.ts says which case depends on which).
+ */
+export interface MachineFacts {
+  /** `/dev/kvm` works and libvirt offers `type='kvm'` guests. */
+  kvm: boolean;
+  /** Huge page sizes the kernel offers (KiB), sorted. */
+  hugepageSizesKiB: number[];
+  /** Host NUMA node ids. */
+  hostNodes: number[];
+  /** `vendor_id` of /proc/cpuinfo. */
+  cpuVendor: string | null;
+  memoryCgroup: 'v1' | 'v2' | null;
+  /** libvirtd may raise QEMU's RLIMIT_MEMLOCK (CAP_SYS_RESOURCE, or an unlimited hard limit). */
+  memlockRaisable: boolean;
+  /** /usr/bin/numad exists (automatic NUMA placement asks it). */
+  numad: boolean;
+}
+
 export interface Label {
   /** libvirt version that produced the label, e.g. "9.0.0". */
   libvirt: string;
   /** QEMU version behind it, e.g. "7.2.22". */
   qemu?: string;
+  /** The machine it was observed on; absent in labels written before machines were recorded. */
+  machine?: MachineFacts;
   define: Outcome;
   /** null when not attempted (define failed or the case has `start: false`). */
   start: Outcome | null;
@@ -218,7 +240,7 @@ export function orderByHost<T extends { name: string; case: CaseSpec }>(cases: T
 // Shapes
 
 const CASE_KEYS = new Set(['description', 'host', 'start', 'caveat']);
-const LABEL_KEYS = new Set(['libvirt', 'qemu', 'define', 'start', 'dumpxml', 'hugepagesUsed']);
+const LABEL_KEYS = new Set(['libvirt', 'qemu', 'machine', 'define', 'start', 'dumpxml', 'hugepagesUsed']);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -275,6 +297,21 @@ function checkOutcome(v: unknown, where: string, p: string[]): void {
     p.push(`${where}: error is not normalised`);
 }
 
+const MACHINE_KEYS = ['kvm', 'hugepageSizesKiB', 'hostNodes', 'cpuVendor', 'memoryCgroup', 'memlockRaisable', 'numad'];
+
+function checkMachineShape(v: unknown, p: string[]): void {
+  if (!isRecord(v)) {
+    p.push('label.json: machine must be an object');
+    return;
+  }
+  if (JSON.stringify(Object.keys(v)) !== JSON.stringify(MACHINE_KEYS)) p.push(`label.json: machine must have exactly ${MACHINE_KEYS.join(', ')}`);
+  for (const k of ['kvm', 'memlockRaisable', 'numad']) if (typeof v[k] !== 'boolean') p.push(`label.json: machine.${k} must be true or false`);
+  for (const k of ['hugepageSizesKiB', 'hostNodes'])
+    if (!Array.isArray(v[k]) || !(v[k] as unknown[]).every((n) => Number.isInteger(n) && (n as number) >= 0)) p.push(`label.json: machine.${k} must be a list of numbers`);
+  if (v.cpuVendor !== null && typeof v.cpuVendor !== 'string') p.push('label.json: machine.cpuVendor must be a string or null');
+  if (v.memoryCgroup !== null && v.memoryCgroup !== 'v1' && v.memoryCgroup !== 'v2') p.push('label.json: machine.memoryCgroup must be v1, v2 or null');
+}
+
 /** Problems with a label.json, alone and against its case (empty when consistent). */
 export function checkLabelShape(v: unknown, spec?: CaseSpec): string[] {
   const p: string[] = [];
@@ -282,6 +319,7 @@ export function checkLabelShape(v: unknown, spec?: CaseSpec): string[] {
   for (const k of Object.keys(v)) if (!LABEL_KEYS.has(k)) p.push(`label.json: unknown key '${k}'`);
   if (typeof v.libvirt !== 'string' || !/^\d+\.\d+\.\d+$/.test(v.libvirt)) p.push('label.json: libvirt must be a version like 9.0.0');
   if (v.qemu !== undefined && typeof v.qemu !== 'string') p.push('label.json: qemu must be a version string');
+  if (v.machine !== undefined) checkMachineShape(v.machine, p);
   checkOutcome(v.define, 'label.json: define', p);
   const defined = isRecord(v.define) && v.define.ok === true;
   if (v.start === null || v.start === undefined) {
@@ -358,6 +396,18 @@ export function compareLabels(expected: Label, actual: Label): string[] {
 export function serialiseLabel(label: Label): string {
   const ordered: Record<string, unknown> = { libvirt: label.libvirt };
   if (label.qemu !== undefined) ordered.qemu = label.qemu;
+  if (label.machine !== undefined) {
+    const m = label.machine;
+    ordered.machine = {
+      kvm: m.kvm,
+      hugepageSizesKiB: m.hugepageSizesKiB,
+      hostNodes: m.hostNodes,
+      cpuVendor: m.cpuVendor,
+      memoryCgroup: m.memoryCgroup,
+      memlockRaisable: m.memlockRaisable,
+      numad: m.numad,
+    };
+  }
   ordered.define = label.define;
   ordered.start = label.start;
   if (label.dumpxml !== undefined) {

@@ -1,16 +1,20 @@
 /**
  * Global setup of `npm run test:libvirt`: makes real libvirt available (root, packages, daemons
- * via scripts/libvirt-lab.sh setup/start) and holds the lab lock for the whole run; teardown
- * resets the host (lab domains, pools, mounts) and stops the daemons if it started them.
+ * via scripts/libvirt-lab.sh setup/start), measures this machine once and prints it, and holds
+ * the lab lock for the whole run; teardown resets the host (lab domains, pools, mounts) and stops
+ * the daemons if it started them.
  *
  * Without libvirt: when CI is set the run fails; otherwise the suite is skipped with one line.
  */
 import type { TestProject } from 'vitest/node';
-import { prepareLab } from './lab.js';
+import { labMachine, labVersions, prepareLab } from './lab.js';
+import { describeMachine, type Machine } from './machine.js';
 
 export interface LabStatus {
   available: boolean;
   reason?: string;
+  /** This machine, measured once (present when available). */
+  machine?: Machine;
 }
 
 declare module 'vitest' {
@@ -28,8 +32,17 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     project.provide('kvmxmlLab', { available: false, reason: session.reason ?? 'unavailable' });
     return undefined;
   }
-  console.log(`test:libvirt: libvirt ready in ${((Date.now() - started) / 1000).toFixed(1)}s${session.startedDaemons ? ' (daemons started by this run)' : ''}`);
-  project.provide('kvmxmlLab', { available: true });
+  let machine: Machine;
+  try {
+    machine = await labMachine();
+    const versions = await labVersions();
+    console.log(`test:libvirt: libvirt ready in ${((Date.now() - started) / 1000).toFixed(1)}s${session.startedDaemons ? ' (daemons started by this run)' : ''}; this machine:`);
+    console.log(describeMachine(machine, versions).replace(/^/gm, '  '));
+  } catch (e) {
+    await session.close();
+    throw e;
+  }
+  project.provide('kvmxmlLab', { available: true, machine });
   return async () => {
     await session.close();
     console.log(`test:libvirt: host reset${session.startedDaemons ? ', daemons stopped' : ''}; total ${((Date.now() - started) / 1000).toFixed(1)}s`);

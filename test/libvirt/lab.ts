@@ -26,6 +26,7 @@ import {
   type LoadedCase,
   type Outcome,
 } from './corpus.js';
+import { caseNeeds, describeMachine, probeMachine, recordedFacts, skipReason, unmetNeeds, type Machine } from './machine.js';
 
 export const LAB_SCRIPT = join(REPO_ROOT, 'scripts', 'libvirt-lab.sh');
 export const LAB_LOCK = process.env.KVMXML_LAB_LOCK ?? '/run/kvmxml-lab.lock';
@@ -177,6 +178,12 @@ export interface Versions {
   qemu: string;
 }
 
+/** This machine, as the suite and the labeller see it (libvirt must answer). */
+export async function labMachine(): Promise<Machine> {
+  const caps = await virsh('capabilities');
+  return probeMachine(caps.code === 0 ? caps.stdout : null);
+}
+
 export async function labVersions(): Promise<Versions> {
   const r = await virsh('version');
   if (r.code !== 0) throw new Error(`virsh version failed: ${r.stderr.trim()}`);
@@ -264,10 +271,10 @@ function failure(r: RunResult): Outcome {
  * What real libvirt does with a case on the host currently applied: define, dumpxml, and (when
  * the case asks) start, pages consumed, destroy; the domain is undefined again afterwards.
  */
-export async function observeCase(c: LoadedCase, versions: Versions): Promise<Label> {
+export async function observeCase(c: LoadedCase, versions: Versions, machine: Machine): Promise<Label> {
   const name = domainName(c);
   await removeDomain(name);
-  const label: Label = { libvirt: versions.libvirt, qemu: versions.qemu, define: { ok: true }, start: null };
+  const label: Label = { libvirt: versions.libvirt, qemu: versions.qemu, machine: recordedFacts(machine), define: { ok: true }, start: null };
   const def = await virsh('define', join(c.dir, 'domain.xml'));
   if (def.code !== 0) {
     label.define = failure(def);
@@ -348,8 +355,17 @@ export async function labelMain(argv: string[]): Promise<number> {
   let failures = 0;
   try {
     const versions = await labVersions();
-    console.log(`label: libvirt ${versions.libvirt}, QEMU ${versions.qemu}, ${cases.length} case(s)`);
+    const machine = await labMachine();
+    console.log(`label: ${cases.length} case(s) on this machine:\n  ${describeMachine(machine, versions).split('\n').join('\n  ')}`);
     for (const c of orderByHost(cases)) {
+      // a label records what this machine does: only what it can offer is labelled here
+      // (facts it records, such as its host nodes, are the new label's to state)
+      const unmet = unmetNeeds(caseNeeds({ ...c, label: null }), machine).filter((n) => !n.relative);
+      if (unmet.length) {
+        failures++;
+        console.error(`${c.name}: NOT LABELLED: ${skipReason(unmet, machine)}`);
+        continue;
+      }
       try {
         await ensureHost(c.case.host);
       } catch (e) {
@@ -357,7 +373,7 @@ export async function labelMain(argv: string[]): Promise<number> {
         console.error(`${c.name}: NOT LABELLED: ${(e as Error).message}`);
         continue;
       }
-      const label = await observeCase(c, versions);
+      const label = await observeCase(c, versions, machine);
       writeFileSync(join(c.dir, 'label.json'), serialiseLabel(label));
       console.log(`${c.name}: ${summary(label)}`);
     }
