@@ -13,28 +13,74 @@
 #   scripts/libvirt-lab.sh stop             reset, then stop the daemons this lab started
 #   scripts/libvirt-lab.sh status           print daemons, pools, mounts, lab domains
 #   scripts/libvirt-lab.sh available        exit 0 when virsh answers (no side effects)
+#   scripts/libvirt-lab.sh uri              print the connection URI of the selected libvirt
 #
 # Only one process at a time may drive libvirtd and the pools: every subcommand that changes
 # something takes an exclusive flock on $KVMXML_LAB_LOCK. A caller that already holds that lock
 # for a longer session (the labeller, the test suite) exports KVMXML_LAB_LOCK_HELD=1.
 #
+# Two libvirts: KVMXML_LAB_LIBVIRT=9.0 (default) drives the host's libvirt 9.0 + QEMU 7.2;
+# KVMXML_LAB_LIBVIRT=11.3 drives libvirt 11.3 + QEMU 10.0 from Debian 12's backports, installed
+# by `setup` in a Debian 12 chroot (KVMXML_LAB_CHROOT, default /var/lib/kvmxml-lab/libvirt-11.3).
+# Its daemon is reached from the host through its socket (`uri` prints the URI), so virsh and
+# the case files stay on the host; its hugetlbfs mounts live inside the chroot at the paths the
+# cases name. Huge page pools are machine-wide, so only one of the two daemons runs at a time:
+# `start` refuses while the other one runs.
+#
 # Environment: KVMXML_LAB_PREFIX (domain name prefix, default "kvmxml-"),
-#              KVMXML_LAB_ROOT (mount root, default /run/kvmxml-lab),
-#              KVMXML_LAB_TIMEOUT (seconds to wait for virsh, default 60).
+#              KVMXML_LAB_ROOT (mount root as libvirt sees it, default /run/kvmxml-lab),
+#              KVMXML_LAB_TIMEOUT (seconds to wait for virsh, default 60),
+#              KVMXML_LAB_LIBVIRT (9.0 or 11.3), KVMXML_LAB_CHROOT (see above).
 set -euo pipefail
 
 PREFIX="${KVMXML_LAB_PREFIX:-kvmxml-}"
 LAB_ROOT="${KVMXML_LAB_ROOT:-/run/kvmxml-lab}"
-STATE_DIR="/run/kvmxml-lab-state"
 LOCK="${KVMXML_LAB_LOCK:-/run/kvmxml-lab.lock}"
 TIMEOUT="${KVMXML_LAB_TIMEOUT:-60}"
-URI="qemu:///system"
+LIBVIRT="${KVMXML_LAB_LIBVIRT:-9.0}"
 HP_SYS=/sys/kernel/mm/hugepages
 PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils libxml2-utils)
-QEMU_CONF=/etc/libvirt/qemu.conf
+DEFAULT_CHROOT=/var/lib/kvmxml-lab/libvirt-11.3
+case "$LIBVIRT" in
+  9.0) CHROOT="" ;;
+  11.3) CHROOT="${KVMXML_LAB_CHROOT:-$DEFAULT_CHROOT}" ;;
+  *) printf 'libvirt-lab: error: KVMXML_LAB_LIBVIRT must be 9.0 or 11.3, not %s\n' "$LIBVIRT" >&2; exit 2 ;;
+esac
+if [ -z "$CHROOT" ]; then
+  URI="qemu:///system"
+  STATE_DIR="/run/kvmxml-lab-state"
+  OTHER_PIDFILE="${KVMXML_LAB_CHROOT:-$DEFAULT_CHROOT}/run/libvirtd.pid"
+  OTHER=11.3 OTHER_STATE_DIR="/run/kvmxml-lab-state-11.3"
+else
+  URI="qemu+unix:///system?socket=$CHROOT/run/libvirt/libvirt-sock"
+  STATE_DIR="/run/kvmxml-lab-state-$LIBVIRT"
+  OTHER_PIDFILE="/run/libvirtd.pid"
+  OTHER=9.0 OTHER_STATE_DIR="/run/kvmxml-lab-state"
+fi
+# The selected libvirt's files, as the host sees them.
+QEMU_CONF="$CHROOT/etc/libvirt/qemu.conf"
+LIBVIRTD_PID="$CHROOT/run/libvirtd.pid"
+VIRTLOGD_PID="$CHROOT/run/virtlogd.pid"
+# Lab mounts, as the host sees them.
+HOST_LAB_ROOT="$CHROOT$LAB_ROOT"
 
 log() { printf 'libvirt-lab: %s\n' "$*" >&2; }
 die() { printf 'libvirt-lab: error: %s\n' "$*" >&2; exit 1; }
+
+# Runs a command of the selected libvirt: inside its chroot, or on the host.
+in_root() { if [ -n "$CHROOT" ]; then chroot "$CHROOT" "$@"; else "$@"; fi; }
+
+# Starts a daemon with no descriptor but stdin/stdout/stderr: one inherited from a caller (the
+# lab lock taken with flock(1), a pipe) would stay open in the daemon for as long as it runs.
+spawn_daemon() {
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd="${fd##*/}"
+      [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"
+    done
+    "$@"
+  )
+}
 
 need_root() {
   [ "$(id -u)" = 0 ] || die "must run as root (libvirtd, huge page pools and mounts need it)"
@@ -65,6 +111,7 @@ pid_of() { # pidfile -> pid when that process is alive
 cmd_setup() {
   need_root
   take_lock
+  if [ -n "$CHROOT" ]; then setup_chroot; return; fi
   local missing=()
   for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -85,7 +132,66 @@ cmd_setup() {
   log "setup done"
 }
 
+# The Debian mirror this machine already uses (apt's deb822 or one-line sources).
+host_mirror() { # debian | security
+  local uri
+  uri="$( { cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '/^URIs:/ { print $2 }'
+           grep -hE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | awk '{ print $2 }'; } |
+         if [ "$1" = security ]; then grep security; else grep -v security; fi | head -1 || true)"
+  [ -n "$uri" ] || die "no Debian mirror found in /etc/apt/sources.list*"
+  printf '%s' "$uri"
+}
+
+chroot_mounts_up() {
+  local d
+  for d in proc sys dev dev/pts; do
+    mkdir -p "$CHROOT/$d"
+    mountpoint -q "$CHROOT/$d" || mount --bind "/$d" "$CHROOT/$d"
+  done
+  if [ -d /sys/fs/cgroup ] && ! mountpoint -q "$CHROOT/sys/fs/cgroup"; then mount --rbind /sys/fs/cgroup "$CHROOT/sys/fs/cgroup"; fi
+  mkdir -p "$CHROOT/run/libvirt" "$CHROOT/var/log/libvirt" "$CHROOT/var/lib/libvirt" "$CHROOT/var/cache/libvirt"
+}
+
+chroot_mounts_down() {
+  local d
+  [ -d "$CHROOT" ] || return 0
+  for d in sys/fs/cgroup dev/pts dev sys proc; do
+    if mountpoint -q "$CHROOT/$d" 2>/dev/null; then umount -R "$CHROOT/$d" 2>/dev/null || umount -l "$CHROOT/$d" || true; fi
+  done
+}
+
+# libvirt 11.3 + QEMU 10.0 from bookworm-backports in a Debian 12 chroot (a few minutes the first time).
+setup_chroot() {
+  local mirror security
+  mirror="$(host_mirror debian)"
+  security="$(host_mirror security)"
+  if [ ! -x "$CHROOT/usr/bin/apt-get" ]; then
+    command -v debootstrap >/dev/null || { apt-get update; DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends debootstrap; }
+    log "creating a Debian 12 chroot in $CHROOT"
+    mkdir -p "$CHROOT"
+    debootstrap --variant=minbase --include=python3,ca-certificates bookworm "$CHROOT" "$mirror" >/dev/null
+  fi
+  printf 'deb %s bookworm main\ndeb %s bookworm-updates main\ndeb %s bookworm-security main\ndeb %s bookworm-backports main\n' \
+    "$mirror" "$mirror" "$security" "$mirror" >"$CHROOT/etc/apt/sources.list"
+  cp -L /etc/resolv.conf "$CHROOT/etc/resolv.conf" 2>/dev/null || true
+  chroot_mounts_up
+  if ! chroot "$CHROOT" dpkg-query -W -f='${Status}' libvirt-daemon-driver-qemu 2>/dev/null | grep -q 'install ok installed'; then
+    log "installing libvirt and QEMU from bookworm-backports in the chroot"
+    chroot "$CHROOT" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    chroot "$CHROOT" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -t bookworm-backports "${PACKAGES[@]}" >/dev/null
+  else
+    log "chroot packages already installed"
+  fi
+  chroot "$CHROOT" sh -c 'getent group kvm >/dev/null || groupadd -f kvm; getent group libvirt-qemu >/dev/null || groupadd -f libvirt-qemu; getent passwd libvirt-qemu >/dev/null || useradd -r -g libvirt-qemu -G kvm libvirt-qemu'
+  mkdir -p "$CHROOT/etc/libvirt"
+  write_qemu_conf
+  log "setup done ($(chroot "$CHROOT" /usr/sbin/libvirtd --version 2>/dev/null))"
+  # the bind mounts stay only while this libvirt runs: the host's libvirtd would see them too
+  pid_of "$LIBVIRTD_PID" >/dev/null || chroot_mounts_down
+}
+
 # The sandbox settings live in one marked block; any other line of qemu.conf is kept.
+# A chroot's / is not a mount point, so its libvirt gets no per-domain mount namespace.
 write_qemu_conf() {
   local begin='# BEGIN kvmxml-lab (scripts/libvirt-lab.sh)' end='# END kvmxml-lab' tmp
   tmp="$(mktemp)"
@@ -94,7 +200,7 @@ write_qemu_conf() {
       $0 == b { skip = 1; next }
       $0 == e { skip = 0; next }
       skip { next }
-      /^[[:space:]]*(user|group|dynamic_ownership|remember_owner|security_driver)[[:space:]]*=/ { next }
+      /^[[:space:]]*(user|group|dynamic_ownership|remember_owner|security_driver|namespaces)[[:space:]]*=/ { next }
       { print }' "$QEMU_CONF" >"$tmp"
   fi
   cat >>"$tmp" <<EOF
@@ -104,8 +210,9 @@ group = "root"
 dynamic_ownership = 0
 remember_owner = 0
 security_driver = "none"
-$end
 EOF
+  if [ -n "$CHROOT" ]; then echo 'namespaces = [ ]' >>"$tmp"; fi
+  echo "$end" >>"$tmp"
   if [ -f "$QEMU_CONF" ] && cmp -s "$tmp" "$QEMU_CONF"; then rm -f "$tmp"; return 0; fi
   install -m 0644 "$tmp" "$QEMU_CONF"
   rm -f "$tmp"
@@ -116,14 +223,14 @@ EOF
 # daemons
 
 start_virtlogd() {
-  if pid_of /run/virtlogd.pid >/dev/null; then return 0; fi
-  /usr/sbin/virtlogd -d 9>&-
+  if pid_of "$VIRTLOGD_PID" >/dev/null; then return 0; fi
+  spawn_daemon in_root /usr/sbin/virtlogd -d
   touch "$STATE_DIR/started-virtlogd"
 }
 
 start_libvirtd() {
-  if pid_of /run/libvirtd.pid >/dev/null; then return 0; fi
-  /usr/sbin/libvirtd -d 9>&-
+  if pid_of "$LIBVIRTD_PID" >/dev/null; then return 0; fi
+  spawn_daemon in_root /usr/sbin/libvirtd -d
   touch "$STATE_DIR/started-libvirtd"
   record_daemon_mounts
 }
@@ -132,7 +239,7 @@ wait_answer() {
   local deadline=$((SECONDS + TIMEOUT))
   until answers; do
     if [ "$SECONDS" -ge "$deadline" ]; then
-      die "libvirtd did not answer 'virsh -c $URI version' within ${TIMEOUT}s (see /var/log/libvirt/ and run '/usr/sbin/libvirtd -v' by hand)"
+      die "libvirtd did not answer 'virsh -c $URI version' within ${TIMEOUT}s (see $CHROOT/var/log/libvirt/ and run '/usr/sbin/libvirtd -v' by hand)"
     fi
     sleep 0.3
   done
@@ -154,19 +261,29 @@ cmd_start() {
   need_root
   take_lock
   mkdir -p "$STATE_DIR"
-  command -v virsh >/dev/null && [ -x /usr/sbin/libvirtd ] || die "libvirt is not installed: run 'scripts/libvirt-lab.sh setup'"
-  mkdir -p /var/log/libvirt /var/lib/libvirt /var/cache/libvirt /run/libvirt
+  command -v virsh >/dev/null && [ -x "$CHROOT/usr/sbin/libvirtd" ] || die "libvirt $LIBVIRT is not installed: run 'KVMXML_LAB_LIBVIRT=$LIBVIRT scripts/libvirt-lab.sh setup'"
+  # huge page pools are machine-wide: one libvirt at a time (the lock is held, so nobody uses it)
+  if pid_of "$OTHER_PIDFILE" >/dev/null; then
+    if [ -f "$OTHER_STATE_DIR/started-libvirtd" ]; then
+      log "stopping the lab's libvirt $OTHER first"
+      KVMXML_LAB_LIBVIRT="$OTHER" KVMXML_LAB_LOCK_HELD=1 bash "$0" stop
+    else
+      die "libvirt $OTHER's daemon runs ($OTHER_PIDFILE) and was not started by this lab: stop it first (huge page pools are machine-wide: one libvirt at a time)"
+    fi
+  fi
+  if [ -n "$CHROOT" ]; then chroot_mounts_up; fi
+  mkdir -p "$CHROOT/var/log/libvirt" "$CHROOT/var/lib/libvirt" "$CHROOT/var/cache/libvirt" "$CHROOT/run/libvirt"
   start_virtlogd
   start_libvirtd
   wait_answer
   [ -f "$STATE_DIR/daemon-mounts" ] || record_daemon_mounts
-  log "libvirtd answers ($(virsh -c "$URI" version 2>/dev/null | awk '/Running hypervisor/ {print $NF}' | head -1))"
+  log "libvirtd answers ($(virsh -c "$URI" version 2>/dev/null | awk '/Running against daemon|Running hypervisor/ {print $NF}' | tr '\n' ' ' | sed 's/ $//'))"
 }
 
 do_restart() {
-  pid_of /run/libvirtd.pid >/dev/null || touch "$STATE_DIR/started-libvirtd"
-  stop_pid /run/libvirtd.pid libvirtd
-  /usr/sbin/libvirtd -d 9>&-
+  pid_of "$LIBVIRTD_PID" >/dev/null || touch "$STATE_DIR/started-libvirtd"
+  stop_pid "$LIBVIRTD_PID" libvirtd
+  spawn_daemon in_root /usr/sbin/libvirtd -d
   record_daemon_mounts
   wait_answer
 }
@@ -185,17 +302,18 @@ cmd_stop() {
   mkdir -p "$STATE_DIR"
   do_reset norestart
   if [ -f "$STATE_DIR/started-libvirtd" ]; then
-    stop_pid /run/libvirtd.pid libvirtd
+    stop_pid "$LIBVIRTD_PID" libvirtd
     rm -f "$STATE_DIR/started-libvirtd" "$STATE_DIR/daemon-mounts"
     log "libvirtd stopped"
   else
     log "libvirtd was not started by this lab; left running"
   fi
   if [ -f "$STATE_DIR/started-virtlogd" ]; then
-    stop_pid /run/virtlogd.pid virtlogd
+    stop_pid "$VIRTLOGD_PID" virtlogd
     rm -f "$STATE_DIR/started-virtlogd"
     log "virtlogd stopped"
   fi
+  if [ -n "$CHROOT" ] && ! pid_of "$LIBVIRTD_PID" >/dev/null && ! pid_of "$VIRTLOGD_PID" >/dev/null; then chroot_mounts_down; fi
   rmdir "$STATE_DIR" 2>/dev/null || true
 }
 
@@ -259,7 +377,7 @@ mount_pagesize_kib() { # 2M / 1G / 2048K / 1024M -> KiB
   esac
 }
 
-lab_mounts() { awk -v r="$LAB_ROOT/" '$3 == "hugetlbfs" && index($2, r) == 1 { print $2 }' /proc/mounts; }
+lab_mounts() { awk -v r="$HOST_LAB_ROOT/" '$3 == "hugetlbfs" && index($2, r) == 1 { print $2 }' /proc/mounts; }
 
 unmount_lab() { # path
   local p="$1"
@@ -311,7 +429,7 @@ cmd_apply_host() {
   lines="$(parse_spec "$spec")" || die "bad host spec: $spec"
   pools="$(mktemp)"; mounts="$(mktemp)"
   printf '%s\n' "$lines" | awk '$1 == "pool" { print $2, $3 }' >"$pools"
-  printf '%s\n' "$lines" | awk '$1 == "mount" { print $2, $3 }' >"$mounts"
+  printf '%s\n' "$lines" | awk -v c="$CHROOT" '$1 == "mount" { print c $2, $3 }' >"$mounts"
   # a page size the kernel does not offer is this machine's limit, not an error of the spec
   while read -r p opt; do
     [ -n "$p" ] && [ "$opt" != - ] || continue
@@ -343,7 +461,7 @@ cmd_apply_host() {
   apply_pools "$pools"
   rm -f "$pools" "$mounts"
   # libvirtd knows only the mounts present when it started
-  if pid_of /run/libvirtd.pid >/dev/null && ! current_hugetlbfs | cmp -s - "$STATE_DIR/daemon-mounts"; then
+  if pid_of "$LIBVIRTD_PID" >/dev/null && ! current_hugetlbfs | cmp -s - "$STATE_DIR/daemon-mounts"; then
     do_restart
     changed=1
   fi
@@ -369,14 +487,14 @@ do_reset() { # [norestart]
     done
   fi
   for p in $(lab_mounts); do unmount_lab "$p"; done
-  rmdir "$LAB_ROOT" 2>/dev/null || true
+  rmdir "$HOST_LAB_ROOT" 2>/dev/null || true
   if [ -f "$STATE_DIR/orig-pools" ]; then
     # shrink first, then grow back to what was there before
     while read -r s n; do [ "$n" -lt "$(pool_get "$s" nr_hugepages)" ] && set_pool "$s" "$n"; done <"$STATE_DIR/orig-pools"
     while read -r s n; do set_pool "$s" "$n"; done <"$STATE_DIR/orig-pools"
     rm -f "$STATE_DIR/orig-pools"
   fi
-  if pid_of /run/libvirtd.pid >/dev/null && [ -f "$STATE_DIR/daemon-mounts" ] &&
+  if pid_of "$LIBVIRTD_PID" >/dev/null && [ -f "$STATE_DIR/daemon-mounts" ] &&
      ! current_hugetlbfs | cmp -s - "$STATE_DIR/daemon-mounts"; then
     restart=1
   fi
@@ -393,8 +511,9 @@ cmd_reset() {
 
 cmd_status() {
   local p
-  if p="$(pid_of /run/libvirtd.pid)"; then echo "libvirtd: running (pid $p)"; else echo "libvirtd: not running"; fi
-  if p="$(pid_of /run/virtlogd.pid)"; then echo "virtlogd: running (pid $p)"; else echo "virtlogd: not running"; fi
+  echo "libvirt: $LIBVIRT${CHROOT:+ (chroot $CHROOT)}, $URI"
+  if p="$(pid_of "$LIBVIRTD_PID")"; then echo "libvirtd: running (pid $p)"; else echo "libvirtd: not running"; fi
+  if p="$(pid_of "$VIRTLOGD_PID")"; then echo "virtlogd: running (pid $p)"; else echo "virtlogd: not running"; fi
   echo "host: $(host_summary)"
   if [ -f "$STATE_DIR/daemon-mounts" ]; then echo "libvirtd saw mounts: [$(tr '\n' ' ' <"$STATE_DIR/daemon-mounts" | sed 's/ $//')]"; fi
   if answers; then echo "lab domains: $(lab_domains | tr '\n' ' ')"; fi
@@ -409,5 +528,6 @@ case "${1:-}" in
   stop) cmd_stop ;;
   status) cmd_status ;;
   available) answers ;;
+  uri) printf '%s\n' "$URI" ;;
   *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -13,6 +13,8 @@ import {
   domainName,
   extractFragments,
   hostKey,
+  LAB_LIBVIRTS,
+  labelFile,
   loadCases,
   mountKey,
   normaliseMessage,
@@ -57,6 +59,16 @@ describe('conformance corpus (fixtures/conformance)', () => {
         expect(c.label, `no label.json: run node scripts/label.mjs ${c.dir}`).not.toBeNull();
         expect(checkLabelShape(c.label, c.case)).toEqual([]);
         expect(readFileSync(join(c.dir, 'label.json'), 'utf8')).toBe(serialiseLabel(c.label!));
+      });
+
+      it("every other libvirt's label too, from that libvirt", () => {
+        for (const v of LAB_LIBVIRTS.filter((x) => x !== '9.0')) {
+          const l = c.labels[v];
+          if (!l) continue;
+          expect(checkLabelShape(l, c.case), labelFile(v)).toEqual([]);
+          expect(l.libvirt.startsWith(`${v}.`), `${labelFile(v)} is from libvirt ${l.libvirt}`).toBe(true);
+          expect(readFileSync(join(c.dir, labelFile(v)), 'utf8')).toBe(serialiseLabel(l));
+        }
       });
 
       it('an outcome that depends on this lab machine says so in a caveat', () => {

@@ -3,7 +3,8 @@
  *
  *   fixtures/conformance/<case>/domain.xml   the input (`<name>kvmxml-<case></name>`)
  *   fixtures/conformance/<case>/case.json    written by hand: description, host, start, caveat
- *   fixtures/conformance/<case>/label.json   written only by `scripts/label.mjs` from real libvirt
+ *   fixtures/conformance/<case>/label.json   written only by `scripts/label.mjs` from real libvirt 9.0
+ *   fixtures/conformance/<case>/label-11.3.json   the same from real libvirt 11.3 (LAB_LIBVIRTS)
  *
  * This module only reads files and compares data; it never talks to libvirt (that is `lab.ts`),
  * so it can be imported by plain unit tests and by the kvmxml-vs-label check.
@@ -92,8 +93,26 @@ export interface LoadedCase {
   name: string;
   xml: string;
   case: CaseSpec;
-  /** null until the case has been labelled. */
+  /** The libvirt 9.0 label; null until the case has been labelled. */
   label: Label | null;
+  /** The label of every lab libvirt that has labelled the case, by LAB_LIBVIRTS key. */
+  labels: Partial<Record<LabLibvirt, Label>>;
+}
+
+/** The libvirts the lab runs (scripts/libvirt-lab.sh, KVMXML_LAB_LIBVIRT), each with its label file. */
+export const LAB_LIBVIRTS = ['9.0', '11.3'] as const;
+export type LabLibvirt = (typeof LAB_LIBVIRTS)[number];
+
+/** The label file of a lab libvirt: 9.0's is label.json, the others' label-<version>.json. */
+export function labelFile(libvirt: LabLibvirt): string {
+  return libvirt === '9.0' ? 'label.json' : `label-${libvirt}.json`;
+}
+
+/** The lab libvirt a process drives: KVMXML_LAB_LIBVIRT, 9.0 when unset. */
+export function selectedLibvirt(env: NodeJS.ProcessEnv = process.env): LabLibvirt {
+  const v = env.KVMXML_LAB_LIBVIRT ?? '9.0';
+  if (!(LAB_LIBVIRTS as readonly string[]).includes(v)) throw new Error(`KVMXML_LAB_LIBVIRT must be one of ${LAB_LIBVIRTS.join(', ')}, not ${v}`);
+  return v as LabLibvirt;
 }
 
 /** Every case of the corpus (or of the given case directories), sorted by name. */
@@ -112,9 +131,12 @@ export function loadCase(dir: string): LoadedCase {
   const name = dir.split('/').filter(Boolean).pop() ?? dir;
   const xml = readFileSync(join(dir, 'domain.xml'), 'utf8');
   const spec = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as CaseSpec;
-  const labelPath = join(dir, 'label.json');
-  const label = existsSync(labelPath) ? (JSON.parse(readFileSync(labelPath, 'utf8')) as Label) : null;
-  return { dir, name, xml, case: spec, label };
+  const labels: Partial<Record<LabLibvirt, Label>> = {};
+  for (const v of LAB_LIBVIRTS) {
+    const path = join(dir, labelFile(v));
+    if (existsSync(path)) labels[v] = JSON.parse(readFileSync(path, 'utf8')) as Label;
+  }
+  return { dir, name, xml, case: spec, label: labels['9.0'] ?? null, labels };
 }
 
 /** The domain name a case must use. */
@@ -133,6 +155,7 @@ export function domainName(c: { name: string }): string {
  * - domain ids in per-domain paths (`…/libvirt/qemu/3-kvmxml-x`, `…/domain-3-kvmxml-x`) → `<domid>`;
  * - libvirt 9.0 reports one QEMU start failure as either `qemu unexpectedly closed the monitor`
  *   or `process exited while connecting to monitor`, depending on timing: both become the first.
+ *   (libvirt 11.3's `QEMU unexpectedly closed the monitor (vm='NAME')` is kept as it is.)
  * Trailing newlines are dropped; everything else is kept byte for byte.
  */
 export function normaliseMessage(message: string): string {

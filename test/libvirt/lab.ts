@@ -7,7 +7,7 @@
  * lock (`acquireLabLock`, or `prepareLab` which takes it) for their whole session, and every
  * script call made from here says so with KVMXML_LAB_LOCK_HELD=1.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -16,9 +16,11 @@ import {
   domainName,
   extractFragments,
   hostKey,
+  labelFile,
   loadCases,
   normaliseMessage,
   orderByHost,
+  selectedLibvirt,
   serialiseLabel,
   virshErrorMessage,
   type HostSpec,
@@ -30,7 +32,13 @@ import { caseNeeds, describeMachine, probeMachine, recordedFacts, skipReason, un
 
 export const LAB_SCRIPT = join(REPO_ROOT, 'scripts', 'libvirt-lab.sh');
 export const LAB_LOCK = process.env.KVMXML_LAB_LOCK ?? '/run/kvmxml-lab.lock';
-const URI = 'qemu:///system';
+/** The lab libvirt this process drives (KVMXML_LAB_LIBVIRT) and its connection URI. */
+export const LAB_LIBVIRT = selectedLibvirt();
+let uri: string | null = null;
+function labUri(): string {
+  uri ??= execFileSync('bash', [join(REPO_ROOT, 'scripts', 'libvirt-lab.sh'), 'uri'], { encoding: 'utf8' }).trim();
+  return uri;
+}
 const HUGEPAGES_SYS = '/sys/kernel/mm/hugepages';
 
 export interface RunResult {
@@ -76,7 +84,7 @@ export async function lab(...args: string[]): Promise<string> {
 }
 
 export function virsh(...args: string[]): Promise<RunResult> {
-  return run('virsh', ['-c', URI, ...args], 120_000);
+  return run('virsh', ['-c', labUri(), ...args], 120_000);
 }
 
 /**
@@ -123,7 +131,7 @@ export interface LabSession {
 }
 
 async function answers(): Promise<boolean> {
-  const r = await run('virsh', ['-c', URI, 'version'], 15_000);
+  const r = await run('virsh', ['-c', labUri(), 'version'], 15_000);
   return r.code === 0;
 }
 
@@ -185,9 +193,10 @@ export async function labMachine(): Promise<Machine> {
 }
 
 export async function labVersions(): Promise<Versions> {
-  const r = await virsh('version');
+  // the daemon's own version: the chroot's daemon is newer than the host's virsh and library
+  const r = await virsh('version', '--daemon');
   if (r.code !== 0) throw new Error(`virsh version failed: ${r.stderr.trim()}`);
-  const lib = /Using library: libvirt (\S+)/.exec(r.stdout)?.[1];
+  const lib = /Running against daemon: (\S+)/.exec(r.stdout)?.[1];
   const qemu = /Running hypervisor: QEMU (\S+)/.exec(r.stdout)?.[1];
   if (!lib || !qemu) throw new Error(`unexpected virsh version output: ${r.stdout}`);
   return { libvirt: lib, qemu };
@@ -374,7 +383,7 @@ export async function labelMain(argv: string[]): Promise<number> {
         continue;
       }
       const label = await observeCase(c, versions, machine);
-      writeFileSync(join(c.dir, 'label.json'), serialiseLabel(label));
+      writeFileSync(join(c.dir, labelFile(LAB_LIBVIRT)), serialiseLabel(label));
       console.log(`${c.name}: ${summary(label)}`);
     }
   } finally {

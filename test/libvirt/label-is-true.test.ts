@@ -9,8 +9,8 @@
  * per reason, and fails when it ran fewer than MIN_SHARE of the corpus.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { compareLabels, loadCases, orderByHost } from './corpus.js';
-import { HostShortError, ensureHost, labVersions, observeCase, type Versions } from './lab.js';
+import { compareLabels, labelFile, loadCases, orderByHost } from './corpus.js';
+import { HostShortError, LAB_LIBVIRT, ensureHost, labVersions, observeCase, type Versions } from './lab.js';
 import { MIN_SHARE, caseNeeds, skipReason, unmetNeeds } from './machine.js';
 
 const status = inject('kvmxmlLab');
@@ -29,22 +29,23 @@ function skip(key: string, name: string): void {
   skipped.set(key, [...(skipped.get(key) ?? []), name]);
 }
 
-describe.skipIf(skipAll !== null)('real libvirt agrees with every label (fixtures/conformance)', () => {
+describe.skipIf(skipAll !== null)(`real libvirt ${LAB_LIBVIRT} agrees with every ${labelFile(LAB_LIBVIRT)} (fixtures/conformance)`, () => {
   let versions: Versions;
   beforeAll(async () => {
     versions = await labVersions();
   });
   afterAll(() => {
     const lines = [...skipped].map(([key, names]) => `  ${names.length} skipped: ${key} (${names.join(', ')})`);
-    console.log([`label check: ${ran.length} of ${cases.length} cases run on this machine`, ...lines].join('\n'));
+    console.log([`label check (libvirt ${LAB_LIBVIRT}): ${ran.length} of ${cases.length} cases run on this machine`, ...lines].join('\n'));
   });
 
   it('has a corpus', () => expect(cases.length).toBeGreaterThanOrEqual(45));
 
   for (const c of cases) {
-    const unmet = machine ? unmetNeeds(caseNeeds(c), machine) : [];
+    const label = c.labels[LAB_LIBVIRT] ?? null;
+    const unmet = machine ? unmetNeeds(caseNeeds({ ...c, label }), machine) : [];
     it(c.name, async (ctx) => {
-      expect(c.label, `${c.name} has no label.json: run node scripts/label.mjs ${c.dir}`).not.toBeNull();
+      expect(label, `${c.name} has no ${labelFile(LAB_LIBVIRT)}: run KVMXML_LAB_LIBVIRT=${LAB_LIBVIRT} node scripts/label.mjs ${c.dir}`).not.toBeNull();
       if (unmet.length && machine) {
         for (const n of unmet) skip(n.key, c.name);
         ctx.skip(`this machine cannot run it: ${skipReason(unmet, machine)}`);
@@ -60,7 +61,7 @@ describe.skipIf(skipAll !== null)('real libvirt agrees with every label (fixture
       }
       const actual = await observeCase(c, versions, machine!);
       ran.push(c.name);
-      expect(compareLabels(c.label!, actual), `${c.name}: ${c.case.description}`).toEqual([]);
+      expect(compareLabels(label!, actual), `${c.name}: ${c.case.description}`).toEqual([]);
     });
   }
 
