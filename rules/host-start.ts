@@ -17,7 +17,7 @@ export const rule: Rule = {
     // A page list libvirt refuses at define (two master pages, unreadable sizes…) has its own
     // findings; which page a cell would get is then a guess.
     if (!pageChoiceReliable(effectivePages(ctx.domain))) return;
-    const p = predictStart(ctx.domain, ctx.host);
+    const p = predictStart(ctx.domain, ctx.host, undefined, ctx.profile);
     if (p.verdict !== 'fails') return;
     for (const r of p.reasons) {
       // Reported by their own rules, host or not: numatune-host-nodes, hugepage-backend-size.

@@ -3,17 +3,24 @@ import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import type { Rule } from '../src/engine/types.js';
 import { attr, childElements, firstChild, type XElement } from '../src/xml/tree.js';
 
-/** Devices that need guest memory the vhost-user back end can map: virtiofs filesystems and vhost-user disks. */
-function sharedMemoryUsers(root: XElement): { el: XElement; name: 'virtiofs' | 'vhostuser' }[] {
+type SharedMemoryUser = { el: XElement; name: 'virtiofs' | 'vhostuser' | 'interface' };
+
+/**
+ * Devices that need guest memory the vhost-user back end can map: virtiofs filesystems and
+ * vhost-user disks, and vhost-user network interfaces where the profile's libvirt says so.
+ */
+function sharedMemoryUsers(root: XElement, interfaces: boolean): SharedMemoryUser[] {
   const devices = firstChild(root, 'devices');
   if (!devices) return [];
-  const out: { el: XElement; name: 'virtiofs' | 'vhostuser' }[] = [];
+  const out: SharedMemoryUser[] = [];
   for (const d of childElements(devices)) {
     if (d.name === 'filesystem') {
       const driver = firstChild(d, 'driver');
       if (driver && attr(driver, 'type')?.value === 'virtiofs') out.push({ el: d, name: 'virtiofs' });
     } else if (d.name === 'disk' && attr(d, 'type')?.value === 'vhostuser') {
       out.push({ el: d, name: 'vhostuser' });
+    } else if (interfaces && d.name === 'interface' && attr(d, 'type')?.value === 'vhostuser') {
+      out.push({ el: d, name: 'interface' });
     }
   }
   return out;
@@ -22,14 +29,14 @@ function sharedMemoryUsers(root: XElement): { el: XElement; name: 'virtiofs' | '
 export const rule: Rule = {
   meta: {
     id: 'hugepage-shared-memory',
-    description: 'virtiofs and vhost-user disks need shared guest memory (<access mode="shared"/> or memAccess="shared" on every cell)',
+    description: 'virtiofs and vhost-user disks (and, with libvirt 11.3, vhost-user interfaces) need shared guest memory (<access mode="shared"/> or memAccess="shared" on every cell)',
     severity: 'error',
     stage: 'define',
     fixable: false,
     docs: 'rules/hugepage-shared-memory.md',
   },
   check(ctx) {
-    const users = sharedMemoryUsers(ctx.domain.root);
+    const users = sharedMemoryUsers(ctx.domain.root, ctx.profile.vhostUserInterfaceNeedsSharedMemory);
     if (users.length === 0) return;
     const globalShared = memoryAccessMode(ctx.domain) === 'shared';
     const cells = ctx.domain.cells;
@@ -49,7 +56,7 @@ export const rule: Rule = {
           : `guest cell${privateCells.length === 1 ? '' : 's'} ${ids} ${privateCells.length === 1 ? 'is' : 'are'} not shared: add <access mode='shared'/> to <memoryBacking>, or memAccess='shared' on every cell`;
     }
     for (const u of users) {
-      const what = u.name === 'virtiofs' ? 'this virtiofs filesystem' : 'this vhost-user disk';
+      const what = u.name === 'virtiofs' ? 'this virtiofs filesystem' : u.name === 'vhostuser' ? 'this vhost-user disk' : 'this vhost-user interface (libvirt 11.2 and later)';
       ctx.report({
         node: u.el,
         message: `${what} needs guest memory its back end can map, but the memory is not shared: ${advice} (libvirt: ${renderLibvirtError({ code: 'config-unsupported', text: `'${u.name}' requires shared memory` })})`,

@@ -56,6 +56,7 @@ import { rule as hugepageMasterPages } from './hugepage-master-pages.js';
 import { rule as hugepageUncoveredCells } from './hugepage-uncovered-cells.js';
 import { rule as hugepageBackendSize } from './hugepage-backend-size.js';
 import { rule as hugepageBackendRounding } from './hugepage-backend-rounding.js';
+import { rule as hugepageBackendUnaligned } from './hugepage-backend-unaligned.js';
 import { rule as hugepageSourceConflict } from './hugepage-source-conflict.js';
 import { rule as hugepageBackingValues } from './hugepage-backing-values.js';
 import { rule as hugepageSharedMemory } from './hugepage-shared-memory.js';
@@ -119,6 +120,7 @@ export const rules: Rule[] = [
   hugepageUncoveredCells,
   hugepageBackendSize,
   hugepageBackendRounding,
+  hugepageBackendUnaligned,
   hugepageSourceConflict,
   hugepageBackingValues,
   hugepageSharedMemory,

@@ -18,7 +18,7 @@ const quote = (e: LibvirtError): string => `(libvirt: ${renderLibvirtError(e)})`
 export const rule: Rule = {
   meta: {
     id: 'memory-max',
-    description: '<maxMemory> (memory hotplug) that libvirt refuses: size or slots missing, smaller than the memory, or no guest NUMA cell',
+    description: '<maxMemory> (memory hotplug) that libvirt refuses: size or slots missing, smaller than the memory, or no guest NUMA cell (libvirt 9.0)',
     severity: 'error',
     stage: 'define',
     fixable: false,
@@ -40,7 +40,15 @@ export const rule: Rule = {
     if (!max.result.ok && max.result.reason !== 'absent') return; // size-value
     const maxKiB = kibOf(max) ?? 0;
     const nSlots = slots ?? 0;
-    if ((maxKiB > 0) !== (nSlots > 0)) {
+    // libvirt 9.5 and later need slots only for DIMM-like devices: a size alone is hotplug of virtio-mem
+    if (ctx.profile.maxMemorySlotsOptional && nSlots > 0 && maxKiB === 0) {
+      ctx.report({
+        node: max.el,
+        message: `<maxMemory> has ${max.result.ok ? 'a size of 0' : 'no size'} but slots='${nSlots}': the slot count needs the maximum size for memory hotplug, e.g. <maxMemory slots='16' unit='GiB'>32</maxMemory>; without hotplug, remove <maxMemory> ${quote({ code: 'xml-error', text: 'maximum memory size must be specified when specifying number of memory slots' })}`,
+      });
+      return;
+    }
+    if (!ctx.profile.maxMemorySlotsOptional && (maxKiB > 0) !== (nSlots > 0)) {
       const missing = maxKiB > 0 ? (slotsAttr ? "slots='0'" : 'no slots attribute') : max.result.ok ? 'a size of 0' : 'no size';
       ctx.report({
         node: maxKiB > 0 && slotsAttr ? slotsAttr : max.el,
@@ -58,7 +66,8 @@ export const rule: Rule = {
       });
       return;
     }
-    if (d.cells.length === 0 && memoryAlignment(d).memory === 1024) {
+    // libvirt 9.6 and later add guest cell 0 themselves (x86)
+    if (d.cells.length === 0 && memoryAlignment(d).memory === 1024 && !ctx.profile.hotplugAddsNumaCell) {
       ctx.report({
         node: max.el,
         message: `memory hotplug (<maxMemory>) needs at least one guest NUMA cell: add <cpu><numa><cell id='0' cpus='…' memory='…' unit='…'/></numa></cpu> covering all vCPUs and the memory, or remove <maxMemory> ${quote({ code: 'config-unsupported', text: 'At least one numa node has to be configured when enabling memory hotplug' })}`,

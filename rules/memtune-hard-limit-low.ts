@@ -32,7 +32,7 @@ export const rule: Rule = {
       ctx.report({
         node: v.el,
         stage: 'start',
-        message: `<hard_limit> ${formatKiB(hard)} is less than QEMU alone needs to start (about 40 MiB before the guest uses any memory): the memory cgroup OOM-kills QEMU during start${ram ? `; the guest's charged RAM is ${formatKiBig(ram.ordinaryKiB)}${hugeNote}` : ''}. libvirt advises leaving hard_limit unset for QEMU guests; if you set one, allow guest RAM + video RAM + QEMU overhead (libvirt: internal error: qemu unexpectedly closed the monitor)`,
+        message: `<hard_limit> ${formatKiB(hard)} is less than QEMU alone needs to start (about 40 MiB before the guest uses any memory): the memory cgroup OOM-kills QEMU during start${ram ? `; the guest's charged RAM is ${formatKiBig(ram.ordinaryKiB)}${hugeNote}` : ''}. libvirt advises leaving hard_limit unset for QEMU guests; if you set one, allow guest RAM + video RAM + QEMU overhead (libvirt: ${ctx.profile.monitorClosed(ctx.domain.name)})`,
       });
       return;
     }
@@ -42,7 +42,7 @@ export const rule: Rule = {
     ctx.report({
       node: v.el,
       ...(immediate ? { stage: 'start' as const } : {}),
-      message: `<hard_limit> ${formatKiB(hard)} is below the guest's RAM that the memory cgroup charges (${formatKiBig(ram.ordinaryKiB)}) plus QEMU's own memory (≥ 32 MiB)${hugeNote}: ${immediate ? "with <allocation mode='immediate'/> all of it is touched at start, so the memory cgroup OOM-kills QEMU during start (libvirt: internal error: qemu unexpectedly closed the monitor)" : 'the kernel OOM-kills QEMU once the guest uses its memory'}. libvirt advises leaving hard_limit unset for QEMU guests; if you set one, allow guest RAM + video RAM + QEMU overhead, i.e. well above ${formatKiBig(need)}`,
+      message: `<hard_limit> ${formatKiB(hard)} is below the guest's RAM that the memory cgroup charges (${formatKiBig(ram.ordinaryKiB)}) plus QEMU's own memory (≥ 32 MiB)${hugeNote}: ${immediate ? `with <allocation mode='immediate'/> all of it is touched at start, so the memory cgroup OOM-kills QEMU during start (libvirt: ${ctx.profile.monitorClosed(ctx.domain.name)})` : 'the kernel OOM-kills QEMU once the guest uses its memory'}. libvirt advises leaving hard_limit unset for QEMU guests; if you set one, allow guest RAM + video RAM + QEMU overhead, i.e. well above ${formatKiBig(need)}`,
     });
   },
 };

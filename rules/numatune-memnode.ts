@@ -69,6 +69,14 @@ export const rule: Rule = {
           message: `<memory mode='restrictive'> requires every <memnode> to be restrictive, and this one has ${modeText}: set mode='restrictive' here, or change the domain-wide mode (libvirt: ${xml("'restrictive' mode is required in memnode element when mode is 'restrictive' in memory element")})`,
         });
       }
+      const memoryRestrictive = nt.specified && nt.mode === 'restrictive';
+      if (ctx.profile.restrictiveMemnodeNeedsRestrictiveMemory && m.mode === 'restrictive' && !memoryRestrictive) {
+        const memoryText = nt.specified ? `<memory mode='${nt.mode}'>` : "no <memory>, which counts as mode='strict'";
+        ctx.report({
+          node: memnode.mode ?? memnode.el,
+          message: `a restrictive <memnode> needs <memory mode='restrictive'>, and the domain has ${memoryText}: libvirt 9.4 and later refuse this at define and at every start; make <memory> restrictive, or drop mode='restrictive' here (libvirt: ${xml("'restrictive' mode is required in memory element when mode is 'restrictive' in memnode element")})`,
+        });
+      }
       if (!memnode.nodeset) {
         ctx.report({
           node: memnode.el,

@@ -1,7 +1,8 @@
 /**
  * kvmxml agrees with real libvirt on every labelled case of fixtures/conformance (check 2 of the
- * conformance suite; needs no libvirt). With every rule on, and the case's host configuration
- * applied to this lab machine's snapshot:
+ * conformance suite; needs no libvirt), for each lab libvirt with its own labels and kvmxml's
+ * profile of that version. With every rule on, and the case's host configuration applied to this
+ * lab machine's snapshot:
  * - libvirt refused the definition → an error-level finding at stage parse or define quoting
  *   libvirt's message;
  * - libvirt defined it but `virsh start` failed → an error-level finding at stage start quoting
@@ -17,21 +18,23 @@ import { lintText } from '../src/engine/lint.js';
 import type { LintMessage } from '../src/engine/types.js';
 import { allActive } from './helpers/fixtures.js';
 import { labHost, quotable } from './helpers/lab-host.js';
-import { loadCases } from './libvirt/corpus.js';
+import { LAB_LIBVIRTS, loadCases } from './libvirt/corpus.js';
+import { PROFILES } from '../src/libvirt/profile.js';
 
-const cases = loadCases().filter((c) => c.label);
 const rules = allActive();
 
 function describeFindings(found: LintMessage[]): string {
   return JSON.stringify(found.map((m) => `${m.ruleId} [${m.stage}] ${m.severity === 2 ? 'error' : 'warn'}: ${m.message}`), null, 1);
 }
 
-describe('kvmxml agrees with real libvirt on the conformance corpus', () => {
+for (const version of LAB_LIBVIRTS) describe(`with --libvirt ${version}, kvmxml agrees with real libvirt ${version} on the conformance corpus`, () => {
+  const profile = PROFILES[version];
+  const cases = loadCases().filter((c) => c.labels[version]);
   it('has at least 40 labelled cases', () => expect(cases.length).toBeGreaterThanOrEqual(40));
   for (const c of cases) {
-    const label = c.label!;
+    const label = c.labels[version]!;
     it(c.name, () => {
-      const found = lintText(c.xml, { filePath: join(c.dir, 'domain.xml'), rules, host: labHost(c.case.host) }).messages;
+      const found = lintText(c.xml, { filePath: join(c.dir, 'domain.xml'), rules, host: labHost(c.case.host), profile }).messages;
       const errors = found.filter((m) => m.severity === 2);
       if (!label.define.ok) {
         const want = quotable(label.define.error);

@@ -1,8 +1,7 @@
 /**
  * The host snapshot against the machine the tests run on. Tests in this file run one after
- * another; the pool test changes the 2 MiB pool and mounts a hugetlbfs briefly, so it must
- * not run at the same time as anything else that changes huge page pools (e.g. the libvirt
- * lab tests).
+ * another; the pool test changes the 2 MiB pool and mounts a hugetlbfs briefly, so it holds the
+ * libvirt lab's lock meanwhile: the lab measures the pages each guest uses from the same pools.
  */
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +9,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { takeSnapshot, validateSnapshot, type HostSnapshot } from '../src/host/index.js';
+import { acquireLabLock } from './libvirt/lab.js';
+
+/** How long the pool test waits for the lab (a whole lab run takes minutes: then it skips). */
+const LOCK_WAIT_S = 60;
 
 const REPO = path.resolve(import.meta.dirname, '..');
 const POOL_2M = '/sys/kernel/mm/hugepages/hugepages-2048kB';
@@ -105,62 +108,75 @@ describe.runIf(process.platform === 'linux')('the live host', () => {
     }
   });
 
-  it('matches /proc/meminfo, sysfs pools and /proc/mounts after changing the 2 MiB pool and mounting a hugetlbfs (root only)', async (ctx) => {
+  it('matches /proc/meminfo, sysfs pools and /proc/mounts after changing the 2 MiB pool and mounting a hugetlbfs (root only)', { timeout: (LOCK_WAIT_S + 30) * 1000 }, async (ctx) => {
     const reason = poolTestSkipReason();
     ctx.skip(reason !== null, `pool test skipped: ${reason}`);
-
-    const nrFile = `${POOL_2M}/nr_hugepages`;
-    const before = readCount(nrFile);
-    const mountDir = mkdtempSync(path.join(tmpdir(), 'kvmxml-hugetlbfs-'));
-    let mounted = false;
+    let release: () => Promise<void>;
     try {
-      writeFileSync(nrFile, `${before + 4}\n`);
-      const after = readCount(nrFile);
-      expect(after, 'the kernel found no memory for 4 more 2 MiB pages').toBeGreaterThan(before);
-      execFileSync('mount', ['-t', 'hugetlbfs', '-o', 'pagesize=2M', 'none', mountDir]);
-      mounted = true;
-
-      const { snapshot, problems } = await takeSnapshot();
-      const pools = sysfsPools();
-      const mem = meminfo();
-      const mountsText = readFileSync('/proc/mounts', 'utf8');
-
-      expect(problems).toEqual([]);
-      expect(snapshot.hugepages).toEqual(pools);
-      const pool2m = snapshot.hugepages!.find((p) => p.sizeKiB === 2048)!;
-      expect(pool2m.total).toBe(after);
-
-      // /proc/meminfo's HugePages_* describe the default size.
-      expect(snapshot.defaultHugepageSizeKiB).toBe(mem.get('Hugepagesize'));
-      const dflt = snapshot.hugepages!.find((p) => p.sizeKiB === snapshot.defaultHugepageSizeKiB)!;
-      expect([dflt.total, dflt.free, dflt.reserved, dflt.surplus]).toEqual([
-        mem.get('HugePages_Total'),
-        mem.get('HugePages_Free'),
-        mem.get('HugePages_Rsvd'),
-        mem.get('HugePages_Surp'),
-      ]);
-      expect(snapshot.memory.totalKiB).toBe(mem.get('MemTotal'));
-
-      // Per-node pools add up to the global pool.
-      for (const p of snapshot.hugepages!) {
-        const nodeSum = (f: 'total' | 'free' | 'surplus') =>
-          snapshot.nodes!.reduce((s, n) => s + n.hugepages!.find((q) => q.sizeKiB === p.sizeKiB)![f]!, 0);
-        expect([nodeSum('total'), nodeSum('free'), nodeSum('surplus')]).toEqual([p.total, p.free, p.surplus]);
-      }
-
-      // The new mount, where /proc/mounts has it.
-      const lines = mountsText.split('\n').filter((l) => l.split(' ')[2] === 'hugetlbfs');
-      expect(snapshot.mounts!.map((m) => m.path)).toEqual(lines.map((l) => l.split(' ')[1]));
-      expect(snapshot.mounts!.find((m) => m.path === mountDir)).toMatchObject({
-        device: 'none',
-        pageSizeKiB: 2048,
-        pageSizeExplicit: true,
-      });
-    } finally {
-      if (mounted) execFileSync('umount', [mountDir]);
-      rmSync(mountDir, { recursive: true, force: true });
-      writeFileSync(nrFile, `${before}\n`);
+      release = await acquireLabLock(LOCK_WAIT_S);
+    } catch (e) {
+      return ctx.skip(`pool test skipped: the libvirt lab uses the huge page pools (${(e as Error).message})`);
     }
-    expect(readCount(nrFile)).toBe(before);
+    try {
+      await poolTest();
+    } finally {
+      await release();
+    }
   });
 });
+
+async function poolTest(): Promise<void> {
+  const nrFile = `${POOL_2M}/nr_hugepages`;
+  const before = readCount(nrFile);
+  const mountDir = mkdtempSync(path.join(tmpdir(), 'kvmxml-hugetlbfs-'));
+  let mounted = false;
+  try {
+    writeFileSync(nrFile, `${before + 4}\n`);
+    const after = readCount(nrFile);
+    expect(after, 'the kernel found no memory for 4 more 2 MiB pages').toBeGreaterThan(before);
+    execFileSync('mount', ['-t', 'hugetlbfs', '-o', 'pagesize=2M', 'none', mountDir]);
+    mounted = true;
+
+    const { snapshot, problems } = await takeSnapshot();
+    const pools = sysfsPools();
+    const mem = meminfo();
+    const mountsText = readFileSync('/proc/mounts', 'utf8');
+
+    expect(problems).toEqual([]);
+    expect(snapshot.hugepages).toEqual(pools);
+    const pool2m = snapshot.hugepages!.find((p) => p.sizeKiB === 2048)!;
+    expect(pool2m.total).toBe(after);
+
+    // /proc/meminfo's HugePages_* describe the default size.
+    expect(snapshot.defaultHugepageSizeKiB).toBe(mem.get('Hugepagesize'));
+    const dflt = snapshot.hugepages!.find((p) => p.sizeKiB === snapshot.defaultHugepageSizeKiB)!;
+    expect([dflt.total, dflt.free, dflt.reserved, dflt.surplus]).toEqual([
+      mem.get('HugePages_Total'),
+      mem.get('HugePages_Free'),
+      mem.get('HugePages_Rsvd'),
+      mem.get('HugePages_Surp'),
+    ]);
+    expect(snapshot.memory.totalKiB).toBe(mem.get('MemTotal'));
+
+    // Per-node pools add up to the global pool.
+    for (const p of snapshot.hugepages!) {
+      const nodeSum = (f: 'total' | 'free' | 'surplus') =>
+        snapshot.nodes!.reduce((s, n) => s + n.hugepages!.find((q) => q.sizeKiB === p.sizeKiB)![f]!, 0);
+      expect([nodeSum('total'), nodeSum('free'), nodeSum('surplus')]).toEqual([p.total, p.free, p.surplus]);
+    }
+
+    // The new mount, where /proc/mounts has it.
+    const lines = mountsText.split('\n').filter((l) => l.split(' ')[2] === 'hugetlbfs');
+    expect(snapshot.mounts!.map((m) => m.path)).toEqual(lines.map((l) => l.split(' ')[1]));
+    expect(snapshot.mounts!.find((m) => m.path === mountDir)).toMatchObject({
+      device: 'none',
+      pageSizeKiB: 2048,
+      pageSizeExplicit: true,
+    });
+  } finally {
+    if (mounted) execFileSync('umount', [mountDir]);
+    rmSync(mountDir, { recursive: true, force: true });
+    writeFileSync(nrFile, `${before}\n`);
+  }
+  expect(readCount(nrFile)).toBe(before);
+}

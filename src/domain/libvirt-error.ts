@@ -35,8 +35,3 @@ export interface LibvirtError {
 export function renderLibvirtError(err: LibvirtError): string {
   return PREFIX[err.code] + err.text;
 }
-
-/** A QEMU start failure as libvirt 9.0 wraps it (the monitor variant; compare the QEMU part). */
-export function qemuStartFailure(qemuLine: string): string {
-  return `internal error: qemu unexpectedly closed the monitor: qemu-system-x86_64: ${qemuLine}`;
-}

@@ -4,6 +4,7 @@
  */
 import { buildDomainModel } from '../domain/model.js';
 import type { HostSnapshot } from '../host/snapshot.js';
+import { DEFAULT_PROFILE, type Profile } from '../libvirt/profile.js';
 import { decodeUtf8, parseXml, type XmlDocument } from '../xml/document.js';
 import { applyEdits, Fixer, type TextEdit } from '../xml/edit.js';
 import type { Range, XAttr, XElement, XText } from '../xml/tree.js';
@@ -25,6 +26,8 @@ export interface LintOptions {
   rules: ActiveRule[];
   host?: HostSnapshot | null;
   fix?: boolean;
+  /** Whose behaviour and words to reproduce; DEFAULT_PROFILE when absent. */
+  profile?: Profile;
 }
 
 export interface FileLintResult extends LintResult {
@@ -129,14 +132,17 @@ function runRules(doc: XmlDocument, opts: LintOptions): Collected[] {
   const fixer = new Fixer(doc);
   const out: Collected[] = [];
   const host = opts.host ?? null;
+  const profile = opts.profile ?? DEFAULT_PROFILE;
   for (const active of opts.rules) {
     const { rule } = active;
     if (rule.meta.needsHost && !host) continue;
+    if (rule.meta.profiles && !rule.meta.profiles.includes(profile.id)) continue;
     const seen = new Set<string>();
     const ctx: RuleContext = {
       doc,
       domain,
       host,
+      profile,
       options: { ...(rule.meta.defaultOptions ?? {}), ...active.options },
       filePath: opts.filePath,
       select: (expr) => selectElements(doc, expr),

@@ -5,6 +5,7 @@
  */
 import type { DomainModel } from '../domain/model.js';
 import type { HostSnapshot } from '../host/snapshot.js';
+import type { Profile, ProfileId } from '../libvirt/profile.js';
 import type { XmlDocument } from '../xml/document.js';
 import type { Fixer, TextEdit } from '../xml/edit.js';
 import type { Range, XAttr, XElement, XText } from '../xml/tree.js';
@@ -25,6 +26,8 @@ export interface RuleMeta {
   fixable: boolean;
   /** Rules that need a host snapshot run only with --host. */
   needsHost?: boolean;
+  /** The profiles (libvirt + QEMU pairs) the check holds for; absent = every profile. */
+  profiles?: ProfileId[];
   /** JSON schema of the rule's options object, if it takes any. */
   schema?: Record<string, unknown>;
   /** Default options. */
@@ -49,6 +52,8 @@ export interface RuleContext {
   readonly doc: XmlDocument;
   readonly domain: DomainModel;
   readonly host: HostSnapshot | null;
+  /** Whose behaviour and words to reproduce (--libvirt). */
+  readonly profile: Profile;
   readonly options: Record<string, unknown>;
   readonly filePath: string;
   report(r: Report): void;

@@ -7,6 +7,7 @@ import type { FileLintResult } from '../engine/lint.js';
 import type { LintMessage } from '../engine/types.js';
 import type { HostSnapshot } from '../host/snapshot.js';
 import { buildDomainModel } from '../domain/model.js';
+import { DEFAULT_PROFILE, type Profile } from '../libvirt/profile.js';
 import type { XmlDocument } from '../xml/document.js';
 import type { XAttr, XElement } from '../xml/tree.js';
 import { HostPools } from './host-pools.js';
@@ -55,7 +56,7 @@ function merge(blocking: LintMessage[], prediction: Prediction | null, doc: XmlD
   if (prediction && doc) {
     for (const r of prediction.reasons) {
       // A rule may already quote the same libvirt/QEMU line; say it once.
-      if (reasons.some((x) => x.message.includes(r.message.replace(/^internal error: qemu unexpectedly closed the monitor: qemu-system-x86_64: /, '')))) continue;
+      if (reasons.some((x) => x.message.includes(r.message.replace(/^.*? qemu-system-x86_64: /, '')))) continue;
       reasons.push(toMessage(doc, r));
     }
   }
@@ -67,16 +68,16 @@ function merge(blocking: LintMessage[], prediction: Prediction | null, doc: XmlD
  * Judge one linted file on `host`. `shared` carries the pools consumed by the VMs checked
  * before it (batch mode); it is updated when this VM would start.
  */
-export function checkLinted(lint: FileLintResult, doc: XmlDocument | null, host: HostSnapshot, shared: HostPools | null): CheckResult {
+export function checkLinted(lint: FileLintResult, doc: XmlDocument | null, host: HostSnapshot, shared: HostPools | null, profile: Profile = DEFAULT_PROFILE): CheckResult {
   if (lint.skipped) return { filePath: lint.filePath, verdict: 'unknown', reasons: [], demand: [], skipped: lint.skipped };
   // host-start is the prediction itself as a lint rule: here the prediction speaks for it.
   const blocking = lint.messages.filter((m) => m.severity === 2 && BLOCKING.has(m.stage) && m.ruleId !== 'host-start');
   const domain = doc ? buildDomainModel(doc.root) : null;
   const defineFails = blocking.some((m) => m.stage !== 'start') || !domain;
-  const alone = defineFails || !domain ? null : predictStart(domain, host);
+  const alone = defineFails || !domain ? null : predictStart(domain, host, undefined, profile);
   const result: CheckResult = { filePath: lint.filePath, ...merge(blocking, alone, doc), demand: alone?.demand ?? [] };
   if (shared) {
-    const together = defineFails || !domain ? null : predictStart(domain, host, shared);
+    const together = defineFails || !domain ? null : predictStart(domain, host, shared, profile);
     result.together = merge(blocking, together, doc);
   }
   return result;

@@ -6,6 +6,7 @@
  * (R1.14), per host node where the backend is strictly bound (R5.5). The first failure is the
  * verdict; what the snapshot cannot tell makes it "unknown", never a guess.
  */
+import { DEFAULT_PROFILE, qemuStartFailure, type Profile } from '../libvirt/profile.js';
 import type { DomainModel } from '../domain/model.js';
 import { describeBackend, memoryBackends, type MemoryBackend } from '../domain/hugepages.js';
 import { hostNodesetUses, needsNumad, type HostNodesetUse } from '../domain/numa.js';
@@ -49,7 +50,6 @@ export interface Prediction {
   demand: DemandRow[];
 }
 
-const QEMU = 'internal error: qemu unexpectedly closed the monitor: qemu-system-x86_64: ';
 const hex = (n: number) => `0x${n.toString(16)}`;
 
 function sizeName(kib: number): string {
@@ -64,15 +64,16 @@ function poolPath(kib: number, node: number | null): string {
  * Predict one start. `pools` carries what earlier VMs of a batch already took; pass a fresh
  * `new HostPools(host)` (the default) to judge the VM alone.
  */
-export function predictStart(domain: DomainModel, host: HostSnapshot, shared: HostPools = new HostPools(host)): Prediction {
+export function predictStart(domain: DomainModel, host: HostSnapshot, shared: HostPools = new HostPools(host), profile: Profile = DEFAULT_PROFILE): Prediction {
   // A failed start leaves no pages taken (R1.14): work on a copy, keep it only if the VM starts.
   const pools = shared.clone();
-  const result = predictOn(domain, host, pools);
+  const result = predictOn(domain, host, pools, profile);
   if (result.verdict !== 'fails') shared.commit(pools);
   return result;
 }
 
-function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools): Prediction {
+function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools, profile: Profile): Prediction {
+  const qemu = (line: string) => qemuStartFailure(profile, line, domain.name);
   const reasons: PredictionReason[] = [];
   const demand: DemandRow[] = [];
   const fail = (step: StartStep, message: string, node: XElement | XAttr, suggestion?: string, pageSizeKiB?: number): Prediction => {
@@ -175,7 +176,7 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools): P
       const smaller = (host.hugepages ?? []).map((p) => p.sizeKiB).filter((s) => s < page && s <= b.sizeKiB!);
       return fail(
         'page-size',
-        `${QEMU}memory size ${hex(b.sizeKiB * 1024)} must be equal to or larger than page size ${hex(page * 1024)}`,
+        qemu(`memory size ${hex(b.sizeKiB * 1024)} must be equal to or larger than page size ${hex(page * 1024)}`),
         b.sizeNode,
         `${describeBackend(b)} has ${formatKiB(b.sizeKiB)}, less than one ${formatKiB(page)} page${smaller.length ? `: use ${formatKiB(Math.max(...smaller))} pages for it` : ''}`,
       );
@@ -206,7 +207,7 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools): P
         const target = pool?.total !== null && pool?.total !== undefined ? pool.total + short : null;
         return fail(
           'pool',
-          `${QEMU}unable to map backing store for guest RAM: Cannot allocate memory`,
+          qemu('unable to map backing store for guest RAM: Cannot allocate memory'),
           b.sizeNode,
           `${describeBackend(b)} needs ${pages} × ${formatKiB(page)} pages, ${res.available} available: allocate ${short} more${target !== null ? ` (echo ${target} > ${poolPath(page, null)})` : ''}`,
         );
@@ -216,12 +217,21 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools): P
       const target = nodePool?.total !== null && nodePool?.total !== undefined ? nodePool.total + short : null;
       return fail(
         'pool',
-        `${QEMU}qemu_prealloc_mem: preallocating memory failed: Bad address`,
+        qemu('qemu_prealloc_mem: preallocating memory failed: Bad address'),
         b.binding?.origin ?? b.sizeNode,
         `${describeBackend(b)} is bound (strict) to host node(s) ${strict?.join(',')}, which have ${res.available} free ${formatKiB(page)} pages for the ${pages} it needs: allocate ${short} more there${target !== null && strict?.length === 1 ? ` (echo ${target} > ${poolPath(page, node)})` : ''}, or use mode='preferred'. (QEMU's exact text for this case is expected, not yet observed on a multi-node host.)`,
       );
     }
     if (res.ok === 'unknown') unknown('pool', `${describeBackend(b)} needs ${pages} × ${formatKiB(page)} pages: ${res.why}`, b.sizeNode);
+    // QEMU ≥ 9.1 checks the size against the page size only once the mapping succeeded
+    if (profile.qemuRefusesUnalignedBackend && b.source === 'file' && b.sizeKiB % page !== 0) {
+      return fail(
+        'page-size',
+        qemu(`backend 'memory-backend-file' memory size must be multiple of ${formatKiB(page)}`),
+        b.sizeNode,
+        `${describeBackend(b)} has ${formatKiB(b.sizeKiB)}, not a whole number of ${formatKiB(page)} pages: make it ${formatKiB((pages - 1) * page)} or ${formatKiB(pages * page)}`,
+      );
+    }
     if (policy === null && b.binding?.mode === 'restrictive' && boundNodes) {
       const r = pools.nodesRange(page, boundNodes);
       if (r === null || r.high < pages) unknown('pool', `${describeBackend(b)} is restricted to host node(s) ${boundNodes.join(',')} (mode='restrictive'); whether the kernel takes its huge pages there is not known`, b.binding.origin ?? b.sizeNode);
@@ -253,11 +263,11 @@ export interface BatchPrediction {
 }
 
 /** Start VMs one after another on one host: each alone, and each after the ones before it. */
-export function predictBatch(domains: DomainModel[], host: HostSnapshot): BatchPrediction[] {
+export function predictBatch(domains: DomainModel[], host: HostSnapshot, profile: Profile = DEFAULT_PROFILE): BatchPrediction[] {
   const shared = new HostPools(host);
   return domains.map((d) => {
-    const alone = predictStart(d, host);
-    const together = predictStart(d, host, shared);
+    const alone = predictStart(d, host, new HostPools(host), profile);
+    const together = predictStart(d, host, shared, profile);
     return { alone, together };
   });
 }

@@ -6,6 +6,7 @@ import { lintBytes, lintText, type ActiveRule, type FileLintResult } from '../..
 import type { Rule } from '../../src/engine/types.js';
 import { loadSnapshot, takeSnapshot } from '../../src/host/index.js';
 import type { HostSnapshot } from '../../src/host/snapshot.js';
+import { DEFAULT_PROFILE, PROFILES, type Profile, type ProfileId } from '../../src/libvirt/profile.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const RULE_FIXTURES = join(ROOT, 'fixtures', 'rules');
@@ -33,12 +34,25 @@ export function ruleById(id: string): Rule | undefined {
   return rules.find((r) => r.meta.id === id);
 }
 
+/**
+ * `<!-- kvmxml-libvirt: 11.3 -->` in a fixture lints it with that profile, as `--libvirt 11.3`
+ * would; without the comment, the default profile.
+ */
+export function fixtureProfile(text: string): Profile {
+  const id = /<!--\s*kvmxml-libvirt:\s*([\d.]+)\s*-->/.exec(text)?.[1];
+  if (id === undefined) return DEFAULT_PROFILE;
+  const p = PROFILES[id as ProfileId];
+  if (!p) throw new Error(`kvmxml-libvirt: no profile ${id}`);
+  return p;
+}
+
 export function lintFile(path: string, active: ActiveRule[], fix = false, host: HostSnapshot | null = null): FileLintResult {
-  return lintBytes(readFileSync(path), { filePath: path, rules: active, fix, host });
+  const bytes = readFileSync(path);
+  return lintBytes(bytes, { filePath: path, rules: active, fix, host, profile: fixtureProfile(bytes.toString('utf8')) });
 }
 
 export function lintString(text: string, active: ActiveRule[] = allActive(), fix = false, host: HostSnapshot | null = null): FileLintResult {
-  return lintText(text, { filePath: 'test.xml', rules: active, fix, host });
+  return lintText(text, { filePath: 'test.xml', rules: active, fix, host, profile: fixtureProfile(text) });
 }
 
 /**

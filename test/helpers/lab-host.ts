@@ -46,11 +46,18 @@ export function labHost(spec: HostSpec | undefined): HostSnapshot {
   };
 }
 
-/** The part of libvirt's message kvmxml must quote: QEMU's own line for QEMU failures; the first line otherwise. */
+/**
+ * The part of libvirt's message kvmxml must quote: QEMU's own line for QEMU failures (libvirt 11.3
+ * may put QEMU's warnings first: then its last line naming qemu-system-x86_64); the first line
+ * otherwise, without the location libxml2 errors start with (`(domain_definition):N: ` in 9.0,
+ * `at line N: ` in 11.3).
+ */
 export function quotable(error: string): string {
-  const first = error.split('\n')[0] as string;
-  const qemu = /qemu-system-x86_64: (.*)$/.exec(first);
-  if (qemu) return qemu[1] as string;
-  return first.replace(/^\(domain_definition\):\d+: /, '');
+  const lines = error.split('\n');
+  const qemuLine = (l: string) => /qemu-system-x86_64: (.*)$/.exec(l)?.[1];
+  const first = lines[0] as string;
+  const qemu = qemuLine(first) ?? (/unexpectedly closed the monitor/.test(first) ? lines.map(qemuLine).filter(Boolean).pop() : undefined);
+  if (qemu) return qemu;
+  return first.replace(/^\(domain_definition\):\d+: /, '').replace(/^at line \d+: /, '');
 }
 

@@ -45,11 +45,17 @@ describe.skipIf(skipAll !== null)(`real libvirt ${LAB_LIBVIRT} agrees with every
     const label = c.labels[LAB_LIBVIRT] ?? null;
     const unmet = machine ? unmetNeeds(caseNeeds({ ...c, label }), machine) : [];
     it(c.name, async (ctx) => {
-      expect(label, `${c.name} has no ${labelFile(LAB_LIBVIRT)}: run KVMXML_LAB_LIBVIRT=${LAB_LIBVIRT} node scripts/label.mjs ${c.dir}`).not.toBeNull();
       if (unmet.length && machine) {
         for (const n of unmet) skip(n.key, c.name);
         ctx.skip(`this machine cannot run it: ${skipReason(unmet, machine)}`);
       }
+      const relabel = `KVMXML_LAB_LIBVIRT=${LAB_LIBVIRT} node scripts/label.mjs ${c.dir}`;
+      // every case has a 9.0 label; another version's comes when a machine that can run it labels it
+      if (!label && LAB_LIBVIRT !== '9.0') {
+        skip(`no ${labelFile(LAB_LIBVIRT)} yet`, c.name);
+        ctx.skip(`not labelled on libvirt ${LAB_LIBVIRT} yet: ${relabel}`);
+      }
+      expect(label, `${c.name} has no ${labelFile(LAB_LIBVIRT)}: run ${relabel}`).not.toBeNull();
       try {
         await ensureHost(c.case.host);
       } catch (e) {
