@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { engineRules, rules as builtinRules } from '../../rules/index.js';
+import { notConfigurable } from '../engine/config-schema.js';
 import { activeRulesFor, ConfigError, setBuiltinRuleIds, type RuleEntry } from '../engine/config.js';
 import { lintBytes, type FileLintResult } from '../engine/lint.js';
 import type { Rule, RuleMeta, SeverityName } from '../engine/types.js';
@@ -48,7 +49,8 @@ function parseRuleFlags(flags: string[], known: Map<string, Rule>): Record<strin
     const m = /^([\w-]+):(off|warn|error)$/.exec(f.trim());
     if (!m) throw new UsageError(`--rule expects RULE:off|warn|error, got '${f}'`);
     const id = m[1] as string;
-    if (!known.has(id) && !engineRules.some((r) => r.id === id)) throw new UsageError(`--rule: unknown rule '${id}'`);
+    if (engineRules.some((r) => r.id === id && r.fatal)) throw new UsageError(`--rule: ${notConfigurable(id)}`);
+    if (!known.has(id)) throw new UsageError(`--rule: unknown rule '${id}'`);
     out[id] = m[2] as SeverityName;
   }
   return out;
@@ -191,7 +193,7 @@ async function listRules(format: string): Promise<number> {
   }
   const w = Math.max(...metas.map((m) => m.id.length));
   for (const m of metas) {
-    process.stdout.write(`${m.id.padEnd(w)}  ${m.severity.padEnd(5)}  ${m.stage.padEnd(7)}  ${m.fixable ? 'fixable' : '       '}  ${m.description}\n`);
+    process.stdout.write(`${m.id.padEnd(w)}  ${m.severity.padEnd(5)}  ${m.stage.padEnd(7)}  ${m.fixable ? 'fixable' : '       '}  ${m.description}${m.fatal ? ' (always an error: not configurable)' : ''}\n`);
   }
   return 0;
 }
