@@ -123,7 +123,8 @@ describe('--format sarif', () => {
       // Pages still being written are covered by the doc-page test (test/config-docs.test.ts).
       const page = join(ROOT, 'rules', `${rule.id}.md`);
       if (!existsSync(page)) continue;
-      expect(rule.helpUri).toMatch(new RegExp(`^(file|https?)://.*${rule.id}\\.md$`));
+      // No file: path into one machine's node_modules; package.json declares no homepage for a URL.
+      expect(rule.helpUri).toBeUndefined();
       expect(rule.help.text).toBe(readFileSync(page, 'utf8'));
     }
   });
