@@ -59,7 +59,7 @@ describe('a bad rule option', () => {
     const r = runCli(['lint', vm], { cwd: dir });
     expect(r.code).toBe(2);
     expect(isOneLine(r.stderr)).toBe(true);
-    expect(r.stderr).toBe(`kvmxml: ${join(dir, 'kvmxml.config.json')}: invalid options for rule 'memtune-order': /units: must be boolean (its options: units (boolean))\n`);
+    expect(r.stderr).toBe(`kvmxml: ${join(dir, 'kvmxml.config.json')}: invalid options for rule 'memtune-order' (/rules/memtune-order/1): /units: must be boolean (its options: units (boolean))\n`);
     expect(r.stderr).not.toContain('allowed values');
   });
 
@@ -67,21 +67,21 @@ describe('a bad rule option', () => {
     const { dir, vm } = project({ rules: { 'hugepage-page-size': ['warn', { sizes: [2048] }] } });
     const r = runCli(['lint', vm], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("invalid options for rule 'hugepage-page-size': unknown property 'sizes' (its options: sizesKiB (array))");
+    expect(r.stderr).toContain("invalid options for rule 'hugepage-page-size' (/rules/hugepage-page-size/1): unknown property 'sizes' (its options: sizesKiB (array))");
   });
 
   it('a bad severity is still a bad severity, in an override too', () => {
     const { dir, vm } = project({ overrides: [{ files: ['*.xml'], rules: { 'memtune-order': ['eror', { units: true }] } }] });
     const r = runCli(['lint', vm], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`(overrides[0]): rule 'memtune-order': severity must be one of off, warn, error (got "eror")`);
+    expect(r.stderr).toContain(`(overrides[0]): invalid config: /overrides/0/rules/memtune-order: severity of rule 'memtune-order' must be one of off, warn, error (got "eror")`);
   });
 
   it('options for a rule that takes none', () => {
     const { dir, vm } = project({ rules: { 'numa-cell-id': ['error', { x: 1 }] } });
     const r = runCli(['lint', vm], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("rule 'numa-cell-id' takes no options");
+    expect(r.stderr).toContain("invalid config: /rules/numa-cell-id/1: rule 'numa-cell-id' takes no options");
   });
 });
 

@@ -14,15 +14,16 @@ import { activeRulesFor, ConfigError, setBuiltinRuleIds, type RuleEntry } from '
 import { lintBytes, type FileLintResult } from '../engine/lint.js';
 import type { Rule, RuleMeta, SeverityName } from '../engine/types.js';
 import type { HostSnapshot } from '../host/snapshot.js';
-import { FORMATS, loadFormatter, type FormatName } from '../formatters/index.js';
+import { FORMATS, loadFormatter, MACHINE_FORMATS, type FormatContext, type FormatName } from '../formatters/index.js';
 import { ConfigResolver } from './config-resolver.js';
 import { expandPaths, MAX_FILE_BYTES, readInput, readStdin, UsageError, writeAtomic } from './files.js';
+import { conventionOptions, ignoreOptions, ignoreOptionsOf, unusedDirectivesLevel, warnOnStderr, type ConventionArgs, type IgnoreArgs } from './lint-options.js';
 import { PROGRESS_MIN_FILES, startProgress } from './progress.js';
 import { VERSION } from './version.js';
 
 const STDIN_TOKEN = '\u0000stdin';
 
-interface CommonArgs {
+interface CommonArgs extends ConventionArgs {
   paths: string[];
   format: FormatName;
   quiet: boolean;
@@ -62,12 +63,16 @@ async function runLint(argv: CommonArgs, mode: 'lint' | 'fix', dryRun: boolean):
   const ruleFlags = argv.rule === undefined ? [] : ([] as string[]).concat(argv.rule);
   const cli = parseRuleFlags(ruleFlags, known);
   const configs = new ConfigResolver(argv.config, known);
+  if (argv['print-config'] !== undefined) {
+    const { printConfig } = await import('./print-config.js');
+    return printConfig(argv['print-config'], { configs, builtin: builtinRules, cli, unusedDirectives: argv['report-unused-disable-directives'] });
+  }
   const host = await loadHost(argv.host);
   const results: FileLintResult[] = [];
   argv.paths = argv.paths.map((p) => (p === STDIN_TOKEN ? '-' : p));
   const stdinMode = argv.paths.length === 1 && argv.paths[0] === '-';
   if (argv.paths.length === 0) throw new UsageError(`no files given (try: kvmxml ${mode} vm.xml, a directory, or - for standard input)`);
-  const files = stdinMode ? [] : expandPaths(argv.paths.filter((p) => p !== '-'));
+  const files = stdinMode ? [] : await expandPaths(argv.paths.filter((p) => p !== '-'), { ignore: ignoreOptionsOf(argv), warn: warnOnStderr });
   const originals = new Map<string, Uint8Array>();
   const lintOne = async (filePath: string, bytes: Uint8Array | null, size: number) => {
     if (bytes && mode === 'fix') originals.set(filePath, bytes);
@@ -76,7 +81,7 @@ async function runLint(argv: CommonArgs, mode: 'lint' | 'fix', dryRun: boolean):
     if (!bytes) {
       return lintTooLarge(filePath, size);
     }
-    return lintBytes(bytes, { filePath, rules: active, fix: mode === 'fix', host });
+    return lintBytes(bytes, { filePath, rules: active, fix: mode === 'fix', host, reportUnusedDisableDirectives: unusedDirectivesLevel(argv['report-unused-disable-directives'], cfg) });
   };
   if (stdinMode) {
     const name = argv['stdin-filename'] ? resolve(argv['stdin-filename']) : '<stdin>';
@@ -169,8 +174,15 @@ async function formatResults(results: FileLintResult[], argv: CommonArgs, fd: 1 
     ? results.map((r) => ({ ...r, messages: r.messages.filter((m) => m.severity === 2), warningCount: 0, fixableWarningCount: 0 }))
     : results;
   const formatter = await loadFormatter(argv.format);
+  return formatter(shown, await formatContext(argv, fd));
+}
+
+/** What a formatter needs; machine formats name files relative to the repository root (git's top level, else the working directory). */
+async function formatContext(argv: { format: FormatName; 'output-file'?: string | undefined; color?: boolean | undefined }, fd: 1 | 2): Promise<FormatContext> {
   const metas = new Map<string, RuleMeta>([...builtinRules.map((r) => [r.meta.id, r.meta] as const), ...engineRules.map((m) => [m.id, m] as const)]);
-  return formatter(shown, { color: !argv['output-file'] && useColor(fd, argv.color), cwd: process.cwd(), rules: metas, tty: !argv['output-file'] && isatty(fd) });
+  const cwd = process.cwd();
+  const root = MACHINE_FORMATS.includes(argv.format) ? ((await import('./ignore.js')).repositoryRoot(cwd) ?? cwd) : cwd;
+  return { color: !argv['output-file'] && useColor(fd, argv.color), cwd, root, rules: metas, tty: !argv['output-file'] && isatty(fd) };
 }
 
 function exitCode(results: FileLintResult[], argv: CommonArgs): number {
@@ -199,7 +211,7 @@ async function listRules(format: string): Promise<number> {
 }
 
 function commonOptions<T>(y: import('yargs').Argv<T>) {
-  return y
+  return conventionOptions(y)
     .positional('paths', { type: 'string', array: true, default: [] as string[], describe: 'files, directories (searched for *.xml) or - for standard input' })
     .option('format', { alias: 'f', choices: FORMATS, default: 'stylish' as FormatName, describe: 'output format' })
     .option('quiet', { type: 'boolean', default: false, describe: 'report errors only' })
@@ -225,14 +237,16 @@ async function loadHost(spec: string | string[] | undefined): Promise<HostSnapsh
   }
 }
 
-async function runCheck(argv: { paths: string[]; host: string | string[]; format: string; 'output-file'?: string; config: boolean; color?: boolean }): Promise<number> {
+type CheckCliArgs = { paths: string[]; host: string | string[]; format: FormatName; 'output-file'?: string; config: boolean; color?: boolean } & IgnoreArgs;
+
+async function runCheck(argv: CheckCliArgs): Promise<number> {
   const host = await loadHost(argv.host);
   if (!host) throw new UsageError('check needs --host');
   const { checkFiles } = await import('./check.js');
-  const { formatCheckJson, formatCheckStylish } = await import('../formatters/check.js');
-  const results = await checkFiles({ paths: argv.paths, host, config: argv.config });
+  const { formatCheck } = await import('../formatters/check.js');
+  const results = await checkFiles({ paths: argv.paths, host, config: argv.config, ignore: ignoreOptionsOf(argv) });
   for (const r of results) if (r.skipped) process.stderr.write(`kvmxml: skipped ${relativeName(r.filePath)}: ${r.skipped}\n`);
-  const text = argv.format === 'json' ? formatCheckJson(results) + '\n' : formatCheckStylish(results, { color: !argv['output-file'] && useColor(1, argv.color), cwd: process.cwd() });
+  const text = await formatCheck(results, argv.format, await formatContext(argv, 1));
   if (argv['output-file']) {
     try {
       writeFileSync(argv['output-file'], text);
@@ -284,15 +298,15 @@ export async function main(argv: string[]): Promise<number> {
       'check [paths..]',
       'predict whether each VM starts on a host (and whether they all fit together, in the given order)',
       (y) =>
-        y
-          .positional('paths', { type: 'string', array: true, default: [] as string[], describe: 'domain XML files or directories' })
+        ignoreOptions(y)
+          .positional('paths', { type: 'string', array: true, default: [] as string[], describe: 'domain XML files, directories or globs' })
           .option('host', { type: 'string', demandOption: true, describe: 'host description: kvmxml snapshot JSON, `virsh capabilities` XML or `virsh freepages --all` text (repeat to merge)' })
-          .option('format', { alias: 'f', choices: ['stylish', 'json'], default: 'stylish', describe: 'output format' })
+          .option('format', { alias: 'f', choices: FORMATS, default: 'stylish' as FormatName, describe: 'output format (sarif, github and junit carry each reason as a finding)' })
           .option('output-file', { alias: 'o', type: 'string', describe: 'write the report to a file' })
           .option('config', { type: 'boolean', default: true, describe: 'use kvmxml.config.json files (--no-config ignores them)' })
           .option('color', { type: 'boolean', describe: 'force colour on or off (NO_COLOR is honoured)' }),
       async (a) => {
-        code = await runCheck(a as unknown as { paths: string[]; host: string | string[]; format: string; 'output-file'?: string; config: boolean; color?: boolean });
+        code = await runCheck(a as unknown as CheckCliArgs);
       },
     )
     .command(

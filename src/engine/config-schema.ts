@@ -37,6 +37,7 @@ export function buildConfigSchema(metas: RuleMeta[]): Record<string, unknown> {
     properties: {
       $schema: { type: 'string' },
       root: { type: 'boolean', description: 'Stop looking for configuration in parent directories (the nearest file always wins)' },
+      reportUnusedDisableDirectives: { enum: ['off', 'warn', 'error'], description: 'Report kvmxml-disable comments that suppress nothing (default: warn; --report-unused-disable-directives wins)' },
       rules,
       plugins: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Rule packages or paths; each exports `rules`: [{ meta, check }]' },
       overrides: {

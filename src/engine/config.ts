@@ -21,6 +21,7 @@ export type RuleEntry = SeverityName | [SeverityName] | [SeverityName, Record<st
 export interface ConfigFile {
   $schema?: string;
   root?: boolean;
+  reportUnusedDisableDirectives?: SeverityName;
   rules?: Record<string, RuleEntry>;
   plugins?: string[];
   overrides?: { files: string[]; rules: Record<string, RuleEntry> }[];
@@ -94,8 +95,8 @@ export async function loadConfigFile(path: string, knownRules: Map<string, Rule>
   for (const spec of cfg.plugins ?? []) pluginRules.push(...(await loadPlugin(spec, dir, path)));
   const all = new Map(knownRules);
   for (const r of pluginRules) all.set(r.meta.id, r);
-  await checkRuleEntries(path, cfg.rules ?? {}, all);
-  for (const [i, o] of (cfg.overrides ?? []).entries()) await checkRuleEntries(`${path} (overrides[${i}])`, o.rules, all);
+  await checkRuleEntries(path, '/rules', cfg.rules ?? {}, all);
+  for (const [i, o] of (cfg.overrides ?? []).entries()) await checkRuleEntries(`${path} (overrides[${i}])`, `/overrides/${i}/rules`, o.rules, all);
   return { path, dir, config: cfg, pluginRules };
 }
 
@@ -120,7 +121,7 @@ async function loadPlugin(spec: string, dir: string, configPath: string): Promis
   return list as Rule[];
 }
 
-async function checkRuleEntries(where: string, entries: Record<string, RuleEntry>, all: Map<string, Rule>): Promise<void> {
+async function checkRuleEntries(where: string, pointer: string, entries: Record<string, RuleEntry>, all: Map<string, Rule>): Promise<void> {
   for (const [id, entry] of Object.entries(entries)) {
     const rule = all.get(id);
     if (!rule) {
@@ -129,7 +130,7 @@ async function checkRuleEntries(where: string, entries: Record<string, RuleEntry
     }
     // Built-in option schemas are part of the generated validator; plugin ones are checked here.
     if (!isBuiltin(rule)) {
-      const problem = await ruleEntryProblem(id, entry, rule);
+      const problem = await ruleEntryProblem(id, entry, rule, `${pointer}/${id}`);
       if (problem) throw new ConfigError(`${where}: ${problem}`);
     }
   }
@@ -150,17 +151,18 @@ function refuseFatalRules(path: string, config: unknown): void {
 const SEVERITIES = ['off', 'warn', 'error'];
 
 /** What is wrong with one rule entry: its severity, or its options against the rule's own schema. */
-async function ruleEntryProblem(id: string, entry: unknown, rule: Rule): Promise<string | null> {
+async function ruleEntryProblem(id: string, entry: unknown, rule: Rule, pointer: string): Promise<string | null> {
   const severity = Array.isArray(entry) ? entry[0] : entry;
-  if (!SEVERITIES.includes(severity as string)) return `rule '${id}': severity must be one of off, warn, error (got ${JSON.stringify(severity)})`;
+  if (!SEVERITIES.includes(severity as string)) return `invalid config: ${pointer}: severity of rule '${id}' must be one of off, warn, error (got ${JSON.stringify(severity)})`;
   if (!Array.isArray(entry) || entry.length < 2) return null;
-  if (entry.length > 2) return `rule '${id}': expected [severity, {options}], got ${entry.length} items`;
-  if (!rule.meta.schema) return `rule '${id}' takes no options`;
+  if (entry.length > 2) return `invalid config: ${pointer}: expected [severity, {options}], got ${entry.length} items`;
+  if (!rule.meta.schema) return `invalid config: ${pointer}/1: rule '${id}' takes no options`;
   const { default: Ajv } = await import('ajv');
   const ajv = new (Ajv as unknown as new (o: object) => { compile(s: object): Validator })({ allErrors: false, strict: false });
   const v = ajv.compile(rule.meta.schema);
   if (v(entry[1])) return null;
-  return `invalid options for rule '${id}': ${describeAjvErrors(v.errors ?? []).replace(/^\/: /, '')} (its options: ${describeOptions(rule.meta.schema)})`;
+  const e = describeAjvErrors(v.errors ?? []);
+  return `invalid options for rule '${id}' (${pointer}/1): ${e.startsWith('/: ') ? e.slice(3) : e} (its options: ${describeOptions(rule.meta.schema)})`;
 }
 
 /** `units (boolean)`, from an options schema: what a user may write. */
@@ -179,7 +181,7 @@ async function describeRuleEntryError(path: string, cfg: ConfigFile, errors: Non
     const rule = known.get(id);
     const entries = m[1] === undefined ? cfg.rules : cfg.overrides?.[Number(m[1])]?.rules;
     if (!rule || !entries) continue;
-    const problem = await ruleEntryProblem(id, entries[id], rule);
+    const problem = await ruleEntryProblem(id, entries[id], rule, m[0]);
     if (problem) return `${path}${m[1] === undefined ? '' : ` (overrides[${m[1]}])`}: ${problem}`;
   }
   return null;
