@@ -19,6 +19,7 @@ import { ConfigResolver } from './config-resolver.js';
 import { expandPaths, MAX_FILE_BYTES, readInput, readStdin, UsageError, writeAtomic } from './files.js';
 import { conventionOptions, ignoreOptions, ignoreOptionsOf, unusedDirectivesLevel, warnOnStderr, type ConventionArgs, type IgnoreArgs } from './lint-options.js';
 import { PROGRESS_MIN_FILES, startProgress } from './progress.js';
+import { debugSummary, debugTrace, debugWanted } from './debug.js';
 import { VERSION } from './version.js';
 
 const STDIN_TOKEN = '\u0000stdin';
@@ -346,6 +347,7 @@ export async function main(argv: string[]): Promise<number> {
         code = await listRules(String(a.format));
       },
     )
+    .option('debug', { type: 'boolean', global: true, describe: 'on an internal error print its stack trace, and end with the exit code and time (as KVMXML_DEBUG=1 does)' })
     .demandCommand(1, 'say what to do: kvmxml lint|fix|rules (see --help)')
     .strict()
     .version(VERSION)
@@ -369,18 +371,21 @@ export async function main(argv: string[]): Promise<number> {
 
 export async function run(): Promise<void> {
   let code: number;
+  const debug = debugWanted(process.argv.slice(2));
+  const started = debug ? performance.now() : 0;
   try {
     code = await main(process.argv.slice(2));
   } catch (e) {
     if (e instanceof UsageError || e instanceof ConfigError) {
       process.stderr.write(`kvmxml: ${e.message}\n`);
     } else {
-      // Never a stack trace for users; KVMXML_DEBUG=1 shows it.
+      // Never a stack trace for users; --debug (or KVMXML_DEBUG=1) shows it.
       const msg = e instanceof Error ? e.message : String(e);
-      process.stderr.write(`kvmxml: internal error: ${msg.split('\n')[0]}\n`);
-      if (process.env.KVMXML_DEBUG) process.stderr.write(`${(e as Error).stack ?? ''}\n`);
+      process.stderr.write(`kvmxml: internal error: ${msg.split('\n')[0]}${debug ? '' : ' (--debug shows where)'}\n`);
+      if (debug) process.stderr.write(debugTrace(e));
     }
     code = 2;
   }
+  if (debug) process.stderr.write(debugSummary(code, started));
   process.exitCode = code;
 }
