@@ -248,15 +248,31 @@ async function runCheck(argv: CheckCliArgs): Promise<number> {
   const results = await checkFiles({ paths: argv.paths, host, config: argv.config, ignore: ignoreOptionsOf(argv) });
   for (const r of results) if (r.skipped) process.stderr.write(`kvmxml: skipped ${relativeName(r.filePath)}: ${r.skipped}\n`);
   const text = await formatCheck(results, argv.format, await formatContext(argv, 1));
-  if (argv['output-file']) {
-    try {
-      writeFileSync(argv['output-file'], text);
-    } catch (e) {
-      throw new UsageError(`cannot write '${argv['output-file']}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-  } else process.stdout.write(text);
+  writeReport(text, argv['output-file']);
   const failed = results.some((r) => r.verdict === 'fails' || r.together?.verdict === 'fails');
   return failed ? 1 : 0;
+}
+
+/** The report to its file (-o) or standard output. */
+function writeReport(text: string, outputFile: string | undefined): void {
+  if (outputFile) {
+    try {
+      writeFileSync(outputFile, text);
+    } catch (e) {
+      throw new UsageError(`cannot write '${outputFile}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  } else process.stdout.write(text);
+}
+
+type AuditCliArgs = { connect?: string; host?: string | string[]; format: FormatName; 'output-file'?: string; config: boolean; color?: boolean; 'report-unused-disable-directives'?: SeverityName };
+
+async function runAudit(argv: AuditCliArgs): Promise<number> {
+  const { auditDomains, auditExitCode, formatAudit } = await import('./audit.js');
+  const host = await loadHost(argv.host);
+  const domains = await auditDomains({ connect: argv.connect, config: argv.config, host, unusedDirectives: argv['report-unused-disable-directives'] });
+  // Domains have no files: names are reported as they are, from the working directory.
+  writeReport(await formatAudit(domains, argv.format, { ...(await formatContext(argv, 1)), root: process.cwd() }), argv['output-file']);
+  return auditExitCode(domains);
 }
 
 async function runSnapshot(argv: { root: string; output: string | undefined }): Promise<number> {
@@ -308,6 +324,22 @@ export async function main(argv: string[]): Promise<number> {
           .option('color', { type: 'boolean', describe: 'force colour on or off (NO_COLOR is honoured)' }),
       async (a) => {
         code = await runCheck(a as unknown as CheckCliArgs);
+      },
+    )
+    .command(
+      'audit',
+      'lint and start-check every domain libvirt has defined (virsh list --all, dumpxml --inactive) against the host it is defined on',
+      (y) =>
+        y
+          .option('connect', { type: 'string', requiresArg: true, describe: 'libvirt connection URI (as virsh -c); a remote URI is checked against its own virsh capabilities and freepages' })
+          .option('host', { type: 'string', requiresArg: true, describe: 'check against this host description instead (snapshot JSON, virsh capabilities XML or freepages text; repeat to merge)' })
+          .option('format', { alias: 'f', choices: FORMATS, default: 'stylish' as FormatName, describe: 'output format' })
+          .option('output-file', { alias: 'o', type: 'string', describe: 'write the report to a file' })
+          .option('config', { type: 'boolean', default: true, describe: 'use the kvmxml.config.json of the working directory (--no-config ignores it)' })
+          .option('report-unused-disable-directives', { choices: ['off', 'warn', 'error'] as const, describe: 'report kvmxml-disable comments that suppress nothing (default warn)' })
+          .option('color', { type: 'boolean', describe: 'force colour on or off (NO_COLOR is honoured)' }),
+      async (a) => {
+        code = await runAudit(a as unknown as AuditCliArgs);
       },
     )
     .command(
