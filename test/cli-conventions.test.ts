@@ -57,6 +57,15 @@ describe('ignore files, --ignore-pattern, --no-ignore', () => {
     expect(runCli(['lint', '-f', 'json', '--no-ignore', 'vms/old/a.xml'], { cwd: d }).stderr).toBe('');
   });
 
+  it('a .kvmxmlignore deep in a directory tree counts, in a repository or not', () => {
+    const plain = mkdtempSync(join(tmpdir(), 'kvmxml-conv-plain-'));
+    mkdirSync(join(plain, 'vms', 'lab'), { recursive: true });
+    copyFileSync(REVERSE, join(plain, 'vms', 'lab', 'x.xml'));
+    copyFileSync(REVERSE, join(plain, 'vms', 'lab', 'y.xml'));
+    writeFileSync(join(plain, 'vms', 'lab', '.kvmxmlignore'), 'x.xml\n');
+    expect(linted(runCli(['lint', '-f', 'json', 'vms'], { cwd: plain }).stdout, plain)).toEqual(['vms/lab/y.xml']);
+  });
+
   it('check leaves out the same files', () => {
     const r = runCli(['check', '--host', join(ROOT, 'fixtures', 'check', 'tutorial-host.json'), '-f', 'json', 'vms'], { cwd: d });
     expect(linted(r.stdout, d).length).toBe(2);

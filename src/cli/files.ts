@@ -54,8 +54,10 @@ export async function expandPaths(paths: string[], opts: ExpandOptions = {}): Pr
     }
   };
   const ignoreOpts = opts.ignore ?? { enabled: true, patterns: [], cwd: process.cwd() };
-  const { IgnoreRules } = await import('./ignore.js');
-  const rules = await IgnoreRules.create(ignoreOpts, paths.map((p) => (GLOB_CHARS.test(p) && !existsSync(p) ? ignoreOpts.cwd : dirname(resolve(p)))));
+  const isGlob = (p: string) => GLOB_CHARS.test(p) && !existsSync(p);
+  const { IgnoreRules, isDirectory } = await import('./ignore.js');
+  const walks = paths.some((p) => isGlob(p) || isDirectory(p));
+  const rules = await IgnoreRules.create(ignoreOpts, walks, paths.map((p) => dirname(resolve(p))));
   for (const p of paths) {
     let st;
     try {

@@ -52,12 +52,16 @@ export class IgnoreRules {
     private readonly make: Factory | null,
   ) {}
 
-  /** Loads the matcher only when something could be ignored. */
-  static async create(opts: IgnoreOptions, probeDirs: string[]): Promise<IgnoreRules> {
+  /**
+   * Loads the matcher only when something could be ignored: a directory or glob is expanded
+   * (`walks`: ignore files may sit anywhere below), patterns are given, or an ignore file lies
+   * above one of the named files (`fileDirs`).
+   */
+  static async create(opts: IgnoreOptions, walks: boolean, fileDirs: string[]): Promise<IgnoreRules> {
     if (!opts.enabled) return new IgnoreRules(opts, null);
     const probe = new IgnoreRules(opts, null);
-    const anyFile = probeDirs.some((d) => probe.ancestors(resolve(d)).some((a) => IGNORE_FILES.some((f) => existsSync(join(a, f)))));
-    const rules = opts.patterns.length > 0 || anyFile ? new IgnoreRules(opts, await loadFactory()) : probe;
+    const anyFile = () => fileDirs.some((d) => probe.ancestors(resolve(d)).some((a) => IGNORE_FILES.some((f) => existsSync(join(a, f)))));
+    const rules = walks || opts.patterns.length > 0 || anyFile() ? new IgnoreRules(opts, await loadFactory()) : probe;
     if (rules.make && opts.patterns.length) rules.cli = rules.make().add(opts.patterns);
     return rules;
   }
@@ -122,7 +126,7 @@ export class IgnoreRules {
   }
 }
 
-function isDirectory(p: string): boolean {
+export function isDirectory(p: string): boolean {
   try {
     return statSync(p).isDirectory();
   } catch {
