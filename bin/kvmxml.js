@@ -48,7 +48,7 @@ try {
   } catch (e) {
     // main.ts reports its own errors; this is for a broken bundle. Never a stack trace for users.
     process.stderr.write(`kvmxml: internal error: ${String(e?.message ?? e).split('\n')[0]}\n`);
-    if (process.env.KVMXML_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
+    if (process.env.KVMXML_DEBUG || process.argv.includes('--debug')) process.stderr.write(`${e?.stack ?? ''}\n`);
     process.exit(2);
   }
 

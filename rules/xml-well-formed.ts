@@ -11,4 +11,5 @@ export const meta: RuleMeta = {
   stage: 'parse',
   fixable: false,
   docs: 'rules/xml-well-formed.md',
+  fatal: true,
 };

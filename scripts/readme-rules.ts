@@ -39,7 +39,7 @@ export function renderRuleList(metas: RuleMeta[] = [...engineRules, ...rules.map
   ];
   for (const m of metas) {
     const name = m.docs ? `[\`${m.id}\`](${m.docs})` : `\`${m.id}\``;
-    lines.push(`| ${name} | ${m.stage} | ${m.severity} | ${m.fixable ? 'yes' : ''} | ${cell(m.description)}${m.needsHost ? ' (with `--host`)' : ''} |`);
+    lines.push(`| ${name} | ${m.stage} | ${m.fatal ? `${m.severity} (always)` : m.severity} | ${m.fixable ? 'yes' : ''} | ${cell(m.description)}${m.needsHost ? ' (with `--host`)' : ''} |`);
   }
   return lines.join('\n');
 }

@@ -8,19 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/fixtures.js';
+import { runCli } from './helpers/run-cli.js';
 
 const BIN = join(ROOT, 'bin', 'kvmxml.js');
 const FIX = join(ROOT, 'fixtures', 'rules');
 
-function kvmxml(args: string[], opts: { cwd?: string; input?: string | Buffer; env?: Record<string, string> } = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: opts.cwd ?? ROOT,
-    input: opts.input ?? '',
-    env: { ...process.env, NO_COLOR: '1', ...opts.env },
-    encoding: 'utf8',
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const kvmxml = runCli;
 
 let dir: string;
 beforeAll(() => {

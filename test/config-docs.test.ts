@@ -6,8 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { engineRules, rules } from '../rules/index.js';
 import { ROOT } from './helpers/fixtures.js';
@@ -96,7 +95,8 @@ describe('kvmxml init', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('kvmxml.config.json');
     const cfg = JSON.parse(readFileSync(join(d, 'kvmxml.config.json'), 'utf8'));
-    expect(cfg.$schema).toBe('./node_modules/kvmxml/schemas/kvmxml.config.schema.json');
+    // No kvmxml under a node_modules here: the running package's own schema, relative to the file.
+    expect(resolve(d, cfg.$schema)).toBe(join(ROOT, 'schemas', 'kvmxml.config.schema.json'));
     const expected = Object.fromEntries(rules.map((x) => [x.meta.id, x.meta.defaultOptions && x.meta.schema ? [x.meta.severity, x.meta.defaultOptions] : x.meta.severity]));
     expect(cfg.rules).toEqual(expected);
     // The file it wrote is a valid config, and changes nothing: same findings as without it.
@@ -106,6 +106,17 @@ describe('kvmxml init', () => {
     expect(withCfg.code).toBe(without.code);
     expect(withCfg.stderr).toBe('');
     expect(JSON.parse(withCfg.stdout)[0].messages).toEqual(JSON.parse(without.stdout)[0].messages);
+  });
+
+  it('$schema names the project\'s installed kvmxml relative to where the config is written', () => {
+    const proj = join(dir, 'init-project');
+    mkdirSync(join(proj, 'node_modules', 'kvmxml', 'schemas'), { recursive: true });
+    copyFileSync(join(ROOT, 'schemas', 'kvmxml.config.schema.json'), join(proj, 'node_modules', 'kvmxml', 'schemas', 'kvmxml.config.schema.json'));
+    mkdirSync(join(proj, 'vms', 'prod'), { recursive: true });
+    expect(kvmxml(['init'], proj).code).toBe(0);
+    expect(kvmxml(['init'], join(proj, 'vms', 'prod')).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(proj, 'kvmxml.config.json'), 'utf8')).$schema).toBe('./node_modules/kvmxml/schemas/kvmxml.config.schema.json');
+    expect(JSON.parse(readFileSync(join(proj, 'vms', 'prod', 'kvmxml.config.json'), 'utf8')).$schema).toBe('../../node_modules/kvmxml/schemas/kvmxml.config.schema.json');
   });
 
   it('refuses to overwrite an existing file: exit 2, file untouched', () => {
@@ -158,12 +169,13 @@ describe('rule documentation', () => {
     expect(kvmxml(['explain']).code).toBe(2);
   });
 
-  it('JSON messages link to the doc page and keep the ESLint shape', () => {
+  it('JSON messages keep the ESLint shape, with no file: path into the installed package', () => {
     const r = kvmxml(['lint', '--format', 'json', join(FIX, 'memtune-order/reverse.fail.xml')]);
     const [file] = JSON.parse(r.stdout);
     const m = file.messages.find((x: { ruleId: string }) => x.ruleId === 'memtune-order');
     expect(m).toMatchObject({ ruleId: 'memtune-order', severity: 1, line: 6, column: 5, stage: 'style' });
-    expect(m.docs).toBe(pathToFileURL(join(ROOT, 'rules', 'memtune-order.md')).href);
+    expect(m.docs).toBeUndefined();
+    expect(r.stdout).not.toContain('file:');
   });
 });
 

@@ -53,9 +53,10 @@ describe.skipIf(skip)('pre-commit hooks (real pre-commit)', () => {
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
   }, 180_000);
 
+  // A hook environment is some 3,000 files: removing them takes many seconds on a busy disk.
   afterAll(() => {
     for (const d of made) rmSync(d, { recursive: true, force: true });
-  });
+  }, 120_000);
 
   it('the hooks file declares both hooks as node hooks on *.xml', () => {
     const text = readFileSync(join(ROOT, '.pre-commit-hooks.yaml'), 'utf8');

@@ -32,8 +32,8 @@ describe('README.md', () => {
   it('starts with the two setup commands', () => {
     const firstBlock = /```sh\n([\s\S]*?)```/.exec(README)?.[1];
     expect(firstBlock).toBe(
-      'npm ci && ./bin/kvmxml.js lint fixtures/examples   # install, then lint the bundled examples\n' +
-        'npm test                                           # run the tests\n',
+      'npm ci && npm run build && ./bin/kvmxml.js lint fixtures/examples   # install, build, then lint the bundled examples\n' +
+        'npm test                                                            # run the tests\n',
     );
     expect(README.indexOf('```sh')).toBeLessThan(README.indexOf('\n## '));
   });

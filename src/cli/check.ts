@@ -7,11 +7,14 @@ import { checkLinted, newBatchPools, type CheckResult } from '../predict/check.j
 import { decodeUtf8, parseXml } from '../xml/document.js';
 import { ConfigResolver } from './config-resolver.js';
 import { expandPaths, readInput, UsageError } from './files.js';
+import type { IgnoreOptions } from './ignore.js';
+import { warnOnStderr } from './lint-options.js';
 
 export interface CheckArgs {
   paths: string[];
   host: HostSnapshot;
   config: boolean;
+  ignore: IgnoreOptions;
 }
 
 export async function checkFiles(args: CheckArgs): Promise<CheckResult[]> {
@@ -19,7 +22,7 @@ export async function checkFiles(args: CheckArgs): Promise<CheckResult[]> {
   const known = new Map(builtinRules.map((r) => [r.meta.id, r] as const));
   setBuiltinRuleIds(known.keys());
   const configs = new ConfigResolver(args.config, known);
-  const files = expandPaths(args.paths);
+  const files = await expandPaths(args.paths, { ignore: args.ignore, warn: warnOnStderr });
   const shared = files.length > 1 ? newBatchPools(args.host) : null;
   const out: CheckResult[] = [];
   for (const f of files) {

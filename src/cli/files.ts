@@ -1,6 +1,7 @@
 /** Turning command-line paths into files to lint, and reading/writing them safely. */
-import { chmodSync, closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { chmodSync, closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import type { IgnoreOptions, IgnoreRules } from './ignore.js';
 
 /** The tool could not do its job (exit 2); the message is one line for the user. */
 export class UsageError extends Error {}
@@ -29,8 +30,20 @@ function describeErrno(e: unknown): string {
   }
 }
 
-/** Expand files and directories (recursively, `*.xml`) in a stable order. */
-export function expandPaths(paths: string[]): string[] {
+export interface ExpandOptions {
+  /** --no-ignore turns it off; --ignore-pattern adds to the ignore files. */
+  ignore?: IgnoreOptions;
+  /** Told about explicitly named files that are ignored (they are left out, as ESLint does). */
+  warn?: (message: string) => void;
+}
+
+const GLOB_CHARS = /[*?[\]{}]/;
+
+/**
+ * Expand files, directories (recursively, `*.xml`) and quoted globs (the `*.xml` files they
+ * match) in a stable order, leaving out what the ignore files and patterns ignore.
+ */
+export async function expandPaths(paths: string[], opts: ExpandOptions = {}): Promise<string[]> {
   const out: string[] = [];
   const seen = new Set<string>();
   const add = (p: string) => {
@@ -40,23 +53,51 @@ export function expandPaths(paths: string[]): string[] {
       out.push(p);
     }
   };
+  const ignoreOpts = opts.ignore ?? { enabled: true, patterns: [], cwd: process.cwd() };
+  const isGlob = (p: string) => GLOB_CHARS.test(p) && !existsSync(p);
+  const { IgnoreRules, isDirectory } = await import('./ignore.js');
+  const walks = paths.some((p) => isGlob(p) || isDirectory(p));
+  const rules = await IgnoreRules.create(ignoreOpts, walks, paths.map((p) => dirname(resolve(p))));
   for (const p of paths) {
     let st;
     try {
       st = statSync(p);
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && GLOB_CHARS.test(p)) {
+        const before = out.length;
+        await expandGlob(p, ignoreOpts.cwd, rules, add);
+        if (out.length === before) throw new UsageError(`no *.xml files match '${p}'`);
+        continue;
+      }
       throw new UsageError(`cannot read '${p}': ${describeErrno(e)}`);
     }
     if (st.isDirectory()) {
       const before = out.length;
-      walk(p, add);
-      if (out.length === before) throw new UsageError(`no *.xml files under '${p}'`);
-    } else add(p);
+      walk(p, add, rules);
+      if (out.length === before) throw new UsageError(`no *.xml files under '${p}'${rules.ignored(p, true) ? ' that are not ignored' : ''}`);
+    } else {
+      const by = rules.ignored(p, false);
+      if (by) opts.warn?.(`${p} is ignored (${by.source}); use --no-ignore to lint it`);
+      else add(p);
+    }
   }
   return out;
 }
 
-function walk(dir: string, add: (p: string) => void): void {
+/** A glob the shell did not expand: walk its static base and keep the `*.xml` files it matches. */
+async function expandGlob(pattern: string, cwd: string, rules: IgnoreRules, add: (p: string) => void): Promise<void> {
+  const { default: picomatch } = await import('picomatch');
+  const { base } = picomatch.scan(pattern);
+  const isMatch = picomatch(pattern, { dot: false });
+  const root = base === '' ? '.' : base;
+  if (!existsSync(root)) return;
+  walk(root, (p) => {
+    const shown = p.split(sep).join("/");
+    if (isMatch(shown)) add(p);
+  }, rules);
+}
+
+function walk(dir: string, add: (p: string) => void, rules: IgnoreRules): void {
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -67,8 +108,8 @@ function walk(dir: string, add: (p: string) => void): void {
   for (const e of entries) {
     const p = join(dir, e.name);
     if (e.isDirectory()) {
-      if (!SKIP_DIRS.has(e.name)) walk(p, add);
-    } else if ((e.isFile() || e.isSymbolicLink()) && e.name.toLowerCase().endsWith('.xml')) add(p);
+      if (!SKIP_DIRS.has(e.name) && !rules.ignored(p, true)) walk(p, add, rules);
+    } else if ((e.isFile() || e.isSymbolicLink()) && e.name.toLowerCase().endsWith('.xml') && !rules.ignored(p, false)) add(p);
   }
 }
 

@@ -9,19 +9,22 @@ import { resolve } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { engineRules, rules as builtinRules } from '../../rules/index.js';
+import { notConfigurable } from '../engine/config-schema.js';
 import { activeRulesFor, ConfigError, setBuiltinRuleIds, type RuleEntry } from '../engine/config.js';
 import { lintBytes, type FileLintResult } from '../engine/lint.js';
 import type { Rule, RuleMeta, SeverityName } from '../engine/types.js';
 import type { HostSnapshot } from '../host/snapshot.js';
-import { FORMATS, loadFormatter, type FormatName } from '../formatters/index.js';
+import { FORMATS, loadFormatter, MACHINE_FORMATS, type FormatContext, type FormatName } from '../formatters/index.js';
 import { ConfigResolver } from './config-resolver.js';
 import { expandPaths, MAX_FILE_BYTES, readInput, readStdin, UsageError, writeAtomic } from './files.js';
+import { conventionOptions, ignoreOptions, ignoreOptionsOf, unusedDirectivesLevel, warnOnStderr, type ConventionArgs, type IgnoreArgs } from './lint-options.js';
 import { PROGRESS_MIN_FILES, startProgress } from './progress.js';
+import { debugSummary, debugTrace, debugWanted } from './debug.js';
 import { VERSION } from './version.js';
 
 const STDIN_TOKEN = '\u0000stdin';
 
-interface CommonArgs {
+interface CommonArgs extends ConventionArgs {
   paths: string[];
   format: FormatName;
   quiet: boolean;
@@ -48,7 +51,8 @@ function parseRuleFlags(flags: string[], known: Map<string, Rule>): Record<strin
     const m = /^([\w-]+):(off|warn|error)$/.exec(f.trim());
     if (!m) throw new UsageError(`--rule expects RULE:off|warn|error, got '${f}'`);
     const id = m[1] as string;
-    if (!known.has(id) && !engineRules.some((r) => r.id === id)) throw new UsageError(`--rule: unknown rule '${id}'`);
+    if (engineRules.some((r) => r.id === id && r.fatal)) throw new UsageError(`--rule: ${notConfigurable(id)}`);
+    if (!known.has(id)) throw new UsageError(`--rule: unknown rule '${id}'`);
     out[id] = m[2] as SeverityName;
   }
   return out;
@@ -60,12 +64,16 @@ async function runLint(argv: CommonArgs, mode: 'lint' | 'fix', dryRun: boolean):
   const ruleFlags = argv.rule === undefined ? [] : ([] as string[]).concat(argv.rule);
   const cli = parseRuleFlags(ruleFlags, known);
   const configs = new ConfigResolver(argv.config, known);
+  if (argv['print-config'] !== undefined) {
+    const { printConfig } = await import('./print-config.js');
+    return printConfig(argv['print-config'], { configs, builtin: builtinRules, cli, unusedDirectives: argv['report-unused-disable-directives'] });
+  }
   const host = await loadHost(argv.host);
   const results: FileLintResult[] = [];
   argv.paths = argv.paths.map((p) => (p === STDIN_TOKEN ? '-' : p));
   const stdinMode = argv.paths.length === 1 && argv.paths[0] === '-';
   if (argv.paths.length === 0) throw new UsageError(`no files given (try: kvmxml ${mode} vm.xml, a directory, or - for standard input)`);
-  const files = stdinMode ? [] : expandPaths(argv.paths.filter((p) => p !== '-'));
+  const files = stdinMode ? [] : await expandPaths(argv.paths.filter((p) => p !== '-'), { ignore: ignoreOptionsOf(argv), warn: warnOnStderr });
   const originals = new Map<string, Uint8Array>();
   const lintOne = async (filePath: string, bytes: Uint8Array | null, size: number) => {
     if (bytes && mode === 'fix') originals.set(filePath, bytes);
@@ -74,7 +82,7 @@ async function runLint(argv: CommonArgs, mode: 'lint' | 'fix', dryRun: boolean):
     if (!bytes) {
       return lintTooLarge(filePath, size);
     }
-    return lintBytes(bytes, { filePath, rules: active, fix: mode === 'fix', host });
+    return lintBytes(bytes, { filePath, rules: active, fix: mode === 'fix', host, reportUnusedDisableDirectives: unusedDirectivesLevel(argv['report-unused-disable-directives'], cfg) });
   };
   if (stdinMode) {
     const name = argv['stdin-filename'] ? resolve(argv['stdin-filename']) : '<stdin>';
@@ -167,8 +175,15 @@ async function formatResults(results: FileLintResult[], argv: CommonArgs, fd: 1 
     ? results.map((r) => ({ ...r, messages: r.messages.filter((m) => m.severity === 2), warningCount: 0, fixableWarningCount: 0 }))
     : results;
   const formatter = await loadFormatter(argv.format);
+  return formatter(shown, await formatContext(argv, fd));
+}
+
+/** What a formatter needs; machine formats name files relative to the repository root (git's top level, else the working directory). */
+async function formatContext(argv: { format: FormatName; 'output-file'?: string | undefined; color?: boolean | undefined }, fd: 1 | 2): Promise<FormatContext> {
   const metas = new Map<string, RuleMeta>([...builtinRules.map((r) => [r.meta.id, r.meta] as const), ...engineRules.map((m) => [m.id, m] as const)]);
-  return formatter(shown, { color: !argv['output-file'] && useColor(fd, argv.color), cwd: process.cwd(), rules: metas, tty: !argv['output-file'] && isatty(fd) });
+  const cwd = process.cwd();
+  const root = MACHINE_FORMATS.includes(argv.format) ? ((await import('./ignore.js')).repositoryRoot(cwd) ?? cwd) : cwd;
+  return { color: !argv['output-file'] && useColor(fd, argv.color), cwd, root, rules: metas, tty: !argv['output-file'] && isatty(fd) };
 }
 
 function exitCode(results: FileLintResult[], argv: CommonArgs): number {
@@ -191,13 +206,13 @@ async function listRules(format: string): Promise<number> {
   }
   const w = Math.max(...metas.map((m) => m.id.length));
   for (const m of metas) {
-    process.stdout.write(`${m.id.padEnd(w)}  ${m.severity.padEnd(5)}  ${m.stage.padEnd(7)}  ${m.fixable ? 'fixable' : '       '}  ${m.description}\n`);
+    process.stdout.write(`${m.id.padEnd(w)}  ${m.severity.padEnd(5)}  ${m.stage.padEnd(7)}  ${m.fixable ? 'fixable' : '       '}  ${m.description}${m.fatal ? ' (always an error: not configurable)' : ''}\n`);
   }
   return 0;
 }
 
 function commonOptions<T>(y: import('yargs').Argv<T>) {
-  return y
+  return conventionOptions(y)
     .positional('paths', { type: 'string', array: true, default: [] as string[], describe: 'files, directories (searched for *.xml) or - for standard input' })
     .option('format', { alias: 'f', choices: FORMATS, default: 'stylish' as FormatName, describe: 'output format' })
     .option('quiet', { type: 'boolean', default: false, describe: 'report errors only' })
@@ -223,23 +238,41 @@ async function loadHost(spec: string | string[] | undefined): Promise<HostSnapsh
   }
 }
 
-async function runCheck(argv: { paths: string[]; host: string | string[]; format: string; 'output-file'?: string; config: boolean; color?: boolean }): Promise<number> {
+type CheckCliArgs = { paths: string[]; host: string | string[]; format: FormatName; 'output-file'?: string; config: boolean; color?: boolean } & IgnoreArgs;
+
+async function runCheck(argv: CheckCliArgs): Promise<number> {
   const host = await loadHost(argv.host);
   if (!host) throw new UsageError('check needs --host');
   const { checkFiles } = await import('./check.js');
-  const { formatCheckJson, formatCheckStylish } = await import('../formatters/check.js');
-  const results = await checkFiles({ paths: argv.paths, host, config: argv.config });
+  const { formatCheck } = await import('../formatters/check.js');
+  const results = await checkFiles({ paths: argv.paths, host, config: argv.config, ignore: ignoreOptionsOf(argv) });
   for (const r of results) if (r.skipped) process.stderr.write(`kvmxml: skipped ${relativeName(r.filePath)}: ${r.skipped}\n`);
-  const text = argv.format === 'json' ? formatCheckJson(results) + '\n' : formatCheckStylish(results, { color: !argv['output-file'] && useColor(1, argv.color), cwd: process.cwd() });
-  if (argv['output-file']) {
-    try {
-      writeFileSync(argv['output-file'], text);
-    } catch (e) {
-      throw new UsageError(`cannot write '${argv['output-file']}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-  } else process.stdout.write(text);
+  const text = await formatCheck(results, argv.format, await formatContext(argv, 1));
+  writeReport(text, argv['output-file']);
   const failed = results.some((r) => r.verdict === 'fails' || r.together?.verdict === 'fails');
   return failed ? 1 : 0;
+}
+
+/** The report to its file (-o) or standard output. */
+function writeReport(text: string, outputFile: string | undefined): void {
+  if (outputFile) {
+    try {
+      writeFileSync(outputFile, text);
+    } catch (e) {
+      throw new UsageError(`cannot write '${outputFile}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  } else process.stdout.write(text);
+}
+
+type AuditCliArgs = { connect?: string; host?: string | string[]; format: FormatName; 'output-file'?: string; config: boolean; color?: boolean; 'report-unused-disable-directives'?: SeverityName };
+
+async function runAudit(argv: AuditCliArgs): Promise<number> {
+  const { auditDomains, auditExitCode, formatAudit } = await import('./audit.js');
+  const host = await loadHost(argv.host);
+  const domains = await auditDomains({ connect: argv.connect, config: argv.config, host, unusedDirectives: argv['report-unused-disable-directives'] });
+  // Domains have no files: names are reported as they are, from the working directory.
+  writeReport(await formatAudit(domains, argv.format, { ...(await formatContext(argv, 1)), root: process.cwd() }), argv['output-file']);
+  return auditExitCode(domains);
 }
 
 async function runSnapshot(argv: { root: string; output: string | undefined }): Promise<number> {
@@ -282,15 +315,31 @@ export async function main(argv: string[]): Promise<number> {
       'check [paths..]',
       'predict whether each VM starts on a host (and whether they all fit together, in the given order)',
       (y) =>
-        y
-          .positional('paths', { type: 'string', array: true, default: [] as string[], describe: 'domain XML files or directories' })
+        ignoreOptions(y)
+          .positional('paths', { type: 'string', array: true, default: [] as string[], describe: 'domain XML files, directories or globs' })
           .option('host', { type: 'string', demandOption: true, describe: 'host description: kvmxml snapshot JSON, `virsh capabilities` XML or `virsh freepages --all` text (repeat to merge)' })
-          .option('format', { alias: 'f', choices: ['stylish', 'json'], default: 'stylish', describe: 'output format' })
+          .option('format', { alias: 'f', choices: FORMATS, default: 'stylish' as FormatName, describe: 'output format (sarif, github and junit carry each reason as a finding)' })
           .option('output-file', { alias: 'o', type: 'string', describe: 'write the report to a file' })
           .option('config', { type: 'boolean', default: true, describe: 'use kvmxml.config.json files (--no-config ignores them)' })
           .option('color', { type: 'boolean', describe: 'force colour on or off (NO_COLOR is honoured)' }),
       async (a) => {
-        code = await runCheck(a as unknown as { paths: string[]; host: string | string[]; format: string; 'output-file'?: string; config: boolean; color?: boolean });
+        code = await runCheck(a as unknown as CheckCliArgs);
+      },
+    )
+    .command(
+      'audit',
+      'lint and start-check every domain libvirt has defined (virsh list --all, dumpxml --inactive) against the host it is defined on',
+      (y) =>
+        y
+          .option('connect', { type: 'string', requiresArg: true, describe: 'libvirt connection URI (as virsh -c); a remote URI is checked against its own virsh capabilities and freepages' })
+          .option('host', { type: 'string', requiresArg: true, describe: 'check against this host description instead (snapshot JSON, virsh capabilities XML or freepages text; repeat to merge)' })
+          .option('format', { alias: 'f', choices: FORMATS, default: 'stylish' as FormatName, describe: 'output format' })
+          .option('output-file', { alias: 'o', type: 'string', describe: 'write the report to a file' })
+          .option('config', { type: 'boolean', default: true, describe: 'use the kvmxml.config.json of the working directory (--no-config ignores it)' })
+          .option('report-unused-disable-directives', { choices: ['off', 'warn', 'error'] as const, describe: 'report kvmxml-disable comments that suppress nothing (default warn)' })
+          .option('color', { type: 'boolean', describe: 'force colour on or off (NO_COLOR is honoured)' }),
+      async (a) => {
+        code = await runAudit(a as unknown as AuditCliArgs);
       },
     )
     .command(
@@ -330,6 +379,7 @@ export async function main(argv: string[]): Promise<number> {
         code = await listRules(String(a.format));
       },
     )
+    .option('debug', { type: 'boolean', global: true, describe: 'on an internal error print its stack trace, and end with the exit code and time (as KVMXML_DEBUG=1 does)' })
     .demandCommand(1, 'say what to do: kvmxml lint|fix|rules (see --help)')
     .strict()
     .version(VERSION)
@@ -353,18 +403,21 @@ export async function main(argv: string[]): Promise<number> {
 
 export async function run(): Promise<void> {
   let code: number;
+  const debug = debugWanted(process.argv.slice(2));
+  const started = debug ? performance.now() : 0;
   try {
     code = await main(process.argv.slice(2));
   } catch (e) {
     if (e instanceof UsageError || e instanceof ConfigError) {
       process.stderr.write(`kvmxml: ${e.message}\n`);
     } else {
-      // Never a stack trace for users; KVMXML_DEBUG=1 shows it.
+      // Never a stack trace for users; --debug (or KVMXML_DEBUG=1) shows it.
       const msg = e instanceof Error ? e.message : String(e);
-      process.stderr.write(`kvmxml: internal error: ${msg.split('\n')[0]}\n`);
-      if (process.env.KVMXML_DEBUG) process.stderr.write(`${(e as Error).stack ?? ''}\n`);
+      process.stderr.write(`kvmxml: internal error: ${msg.split('\n')[0]}${debug ? '' : ' (--debug shows where)'}\n`);
+      if (debug) process.stderr.write(debugTrace(e));
     }
     code = 2;
   }
+  if (debug) process.stderr.write(debugSummary(code, started));
   process.exitCode = code;
 }

@@ -11,11 +11,20 @@ function ruleEntrySchema(meta: RuleMeta | null): Record<string, unknown> {
   };
 }
 
+/** A fatal rule is not configurable: the schema names it only to refuse it, saying why. */
+function fatalRuleSchema(meta: RuleMeta): Record<string, unknown> {
+  return { description: `${notConfigurable(meta.id)}.`, not: {} };
+}
+
+export function notConfigurable(id: string): string {
+  return `rule '${id}' cannot be configured: a document libvirt cannot parse is always an error`;
+}
+
 export function buildConfigSchema(metas: RuleMeta[]): Record<string, unknown> {
   const rules = {
     type: 'object',
     description: 'Rule severities and options, by rule id',
-    properties: Object.fromEntries(metas.map((m) => [m.id, ruleEntrySchema(m)])),
+    properties: Object.fromEntries(metas.map((m) => [m.id, m.fatal ? fatalRuleSchema(m) : ruleEntrySchema(m)])),
     // Rules from plugins are checked once the plugins are loaded.
     additionalProperties: ruleEntrySchema(null),
   };
@@ -28,6 +37,7 @@ export function buildConfigSchema(metas: RuleMeta[]): Record<string, unknown> {
     properties: {
       $schema: { type: 'string' },
       root: { type: 'boolean', description: 'Stop looking for configuration in parent directories (the nearest file always wins)' },
+      reportUnusedDisableDirectives: { enum: ['off', 'warn', 'error'], description: 'Report kvmxml-disable comments that suppress nothing (default: warn; --report-unused-disable-directives wins)' },
       rules,
       plugins: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Rule packages or paths; each exports `rules`: [{ meta, check }]' },
       overrides: {

@@ -10,7 +10,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ActiveRule } from './lint.js';
+import { notConfigurable } from './config-schema.js';
+import { PARSE_RULE_ID, type ActiveRule } from './lint.js';
 import type { Rule, SeverityName } from './types.js';
 
 export const CONFIG_FILE = 'kvmxml.config.json';
@@ -20,6 +21,7 @@ export type RuleEntry = SeverityName | [SeverityName] | [SeverityName, Record<st
 export interface ConfigFile {
   $schema?: string;
   root?: boolean;
+  reportUnusedDisableDirectives?: SeverityName;
   rules?: Record<string, RuleEntry>;
   plugins?: string[];
   overrides?: { files: string[]; rules: Record<string, RuleEntry> }[];
@@ -81,16 +83,20 @@ export async function loadConfigFile(path: string, knownRules: Map<string, Rule>
     const msg = (e as Error).message;
     throw new ConfigError(`${path}${jsonErrorPosition(text, msg)}: invalid JSON: ${msg.replace(/ in JSON at position \d+.*$/, '')}`);
   }
+  refuseFatalRules(path, config);
   const validate = await getValidator();
-  if (!validate(config)) throw new ConfigError(`${path}: invalid config: ${describeAjvErrors(validate.errors ?? [])}`);
+  if (!validate(config)) {
+    const entryProblem = await describeRuleEntryError(path, config as ConfigFile, validate.errors ?? [], knownRules);
+    throw new ConfigError(entryProblem ?? `${path}: invalid config: ${describeAjvErrors(validate.errors ?? [])}`);
+  }
   const cfg = config as ConfigFile;
   const dir = dirname(path);
   const pluginRules: Rule[] = [];
   for (const spec of cfg.plugins ?? []) pluginRules.push(...(await loadPlugin(spec, dir, path)));
   const all = new Map(knownRules);
   for (const r of pluginRules) all.set(r.meta.id, r);
-  await checkRuleEntries(path, cfg.rules ?? {}, all);
-  for (const [i, o] of (cfg.overrides ?? []).entries()) await checkRuleEntries(`${path} (overrides[${i}])`, o.rules, all);
+  await checkRuleEntries(path, '/rules', cfg.rules ?? {}, all);
+  for (const [i, o] of (cfg.overrides ?? []).entries()) await checkRuleEntries(`${path} (overrides[${i}])`, `/overrides/${i}/rules`, o.rules, all);
   return { path, dir, config: cfg, pluginRules };
 }
 
@@ -115,7 +121,7 @@ async function loadPlugin(spec: string, dir: string, configPath: string): Promis
   return list as Rule[];
 }
 
-async function checkRuleEntries(where: string, entries: Record<string, RuleEntry>, all: Map<string, Rule>): Promise<void> {
+async function checkRuleEntries(where: string, pointer: string, entries: Record<string, RuleEntry>, all: Map<string, Rule>): Promise<void> {
   for (const [id, entry] of Object.entries(entries)) {
     const rule = all.get(id);
     if (!rule) {
@@ -123,13 +129,62 @@ async function checkRuleEntries(where: string, entries: Record<string, RuleEntry
       throw new ConfigError(`${where}: unknown rule '${id}'${guess ? ` (did you mean '${guess}'?)` : ''}`);
     }
     // Built-in option schemas are part of the generated validator; plugin ones are checked here.
-    if (Array.isArray(entry) && entry[1] && rule.meta.schema && !isBuiltin(rule)) {
-      const { default: Ajv } = await import('ajv');
-      const ajv = new (Ajv as unknown as new (o: object) => { compile(s: object): Validator })({ allErrors: false });
-      const v = ajv.compile(rule.meta.schema);
-      if (!v(entry[1])) throw new ConfigError(`${where}: options of rule '${id}': ${describeAjvErrors(v.errors ?? [])}`);
+    if (!isBuiltin(rule)) {
+      const problem = await ruleEntryProblem(id, entry, rule, `${pointer}/${id}`);
+      if (problem) throw new ConfigError(`${where}: ${problem}`);
     }
   }
+}
+
+/** A document libvirt cannot parse is always an error: a config that names the parse rule is refused. */
+function refuseFatalRules(path: string, config: unknown): void {
+  if (!config || typeof config !== 'object') return;
+  const c = config as { rules?: unknown; overrides?: unknown };
+  const names = (rules: unknown) => (rules && typeof rules === 'object' ? Object.keys(rules) : []);
+  if (names(c.rules).includes(PARSE_RULE_ID)) throw new ConfigError(`${path}: ${notConfigurable(PARSE_RULE_ID)}`);
+  if (!Array.isArray(c.overrides)) return;
+  for (const [i, o] of c.overrides.entries()) {
+    if (names((o as { rules?: unknown } | null)?.rules).includes(PARSE_RULE_ID)) throw new ConfigError(`${path} (overrides[${i}]): ${notConfigurable(PARSE_RULE_ID)}`);
+  }
+}
+
+const SEVERITIES = ['off', 'warn', 'error'];
+
+/** What is wrong with one rule entry: its severity, or its options against the rule's own schema. */
+async function ruleEntryProblem(id: string, entry: unknown, rule: Rule, pointer: string): Promise<string | null> {
+  const severity = Array.isArray(entry) ? entry[0] : entry;
+  if (!SEVERITIES.includes(severity as string)) return `invalid config: ${pointer}: severity of rule '${id}' must be one of off, warn, error (got ${JSON.stringify(severity)})`;
+  if (!Array.isArray(entry) || entry.length < 2) return null;
+  if (entry.length > 2) return `invalid config: ${pointer}: expected [severity, {options}], got ${entry.length} items`;
+  if (!rule.meta.schema) return `invalid config: ${pointer}/1: rule '${id}' takes no options`;
+  const { default: Ajv } = await import('ajv');
+  const ajv = new (Ajv as unknown as new (o: object) => { compile(s: object): Validator })({ allErrors: false, strict: false });
+  const v = ajv.compile(rule.meta.schema);
+  if (v(entry[1])) return null;
+  const e = describeAjvErrors(v.errors ?? []);
+  return `invalid options for rule '${id}' (${pointer}/1): ${e.startsWith('/: ') ? e.slice(3) : e} (its options: ${describeOptions(rule.meta.schema)})`;
+}
+
+/** `units (boolean)`, from an options schema: what a user may write. */
+function describeOptions(schema: Record<string, unknown>): string {
+  const props = (schema.properties ?? {}) as Record<string, { type?: unknown; enum?: unknown[] }>;
+  const parts = Object.entries(props).map(([k, p]) => `${k} (${p.enum ? p.enum.map((v) => JSON.stringify(v)).join('|') : Array.isArray(p.type) ? p.type.join('|') : String(p.type ?? 'any')})`);
+  return parts.length ? parts.join(', ') : JSON.stringify(schema);
+}
+
+/** When the generated validator fails inside a built-in rule's entry, say what is wrong with that entry. */
+async function describeRuleEntryError(path: string, cfg: ConfigFile, errors: NonNullable<Validator['errors']>, known: Map<string, Rule>): Promise<string | null> {
+  for (const e of errors) {
+    const m = /^(?:\/overrides\/(\d+))?\/rules\/([^/]+)/.exec(e.instancePath);
+    if (!m) continue;
+    const id = (m[2] as string).replace(/~1/g, '/').replace(/~0/g, '~');
+    const rule = known.get(id);
+    const entries = m[1] === undefined ? cfg.rules : cfg.overrides?.[Number(m[1])]?.rules;
+    if (!rule || !entries) continue;
+    const problem = await ruleEntryProblem(id, entries[id], rule, m[0]);
+    if (problem) return `${path}${m[1] === undefined ? '' : ` (overrides[${m[1]}])`}: ${problem}`;
+  }
+  return null;
 }
 
 let builtinIds: Set<string> | null = null;

@@ -28,6 +28,8 @@ export interface LintOptions {
   fix?: boolean;
   /** Whose behaviour and words to reproduce; DEFAULT_PROFILE when absent. */
   profile?: Profile;
+  /** Report `kvmxml-disable` comments that suppress nothing: 0 off, 1 warning (the default), 2 error. */
+  reportUnusedDisableDirectives?: 0 | 1 | 2;
 }
 
 export interface FileLintResult extends LintResult {
@@ -190,6 +192,17 @@ function runRules(doc: XmlDocument, opts: LintOptions): Collected[] {
       // A broken rule must not take the run down; say which rule failed.
       out.push({
         message: { ruleId: rule.meta.id, severity: 2, message: `rule ${rule.meta.id} failed: ${e instanceof Error ? e.message : String(e)}`, line: 1, column: 1, stage: rule.meta.stage, fatal: true },
+        edits: null,
+      });
+    }
+  }
+  const level = opts.reportUnusedDisableDirectives ?? 1;
+  if (level) {
+    const notRun = new Set(opts.rules.filter((a) => a.rule.meta.needsHost && !host).map((a) => a.rule.meta.id));
+    for (const { directive: d, rules } of directives.unused((id) => !notRun.has(id))) {
+      const what = rules ? ` (no problems were reported from ${rules.map((r) => `'${r}'`).join(', ')})` : ' (no problems were reported)';
+      out.push({
+        message: { ruleId: null, severity: level, message: `Unused ${d.kind} directive${what}`, line: d.line, column: d.column, endLine: d.endLine, endColumn: d.endColumn, stage: 'style' },
         edits: null,
       });
     }

@@ -34,6 +34,11 @@ export interface RuleMeta {
   defaultOptions?: Record<string, unknown>;
   /** Path of the doc page relative to the package root, or a URL. */
   docs?: string;
+  /**
+   * Reported by the engine for a document libvirt cannot parse: always an error, so neither a
+   * config file nor `--rule` may name it (ESLint's fatal parse errors work the same way).
+   */
+  fatal?: boolean;
 }
 
 export type FixFunction = (fixer: Fixer) => TextEdit | TextEdit[] | null | undefined;

@@ -1,7 +1,42 @@
-/** Output of `kvmxml check`: a verdict per VM with its reasons and the page demand table. */
+/**
+ * Output of `kvmxml check`: a verdict per VM with its reasons and the page demand table
+ * (stylish, json), or the reasons as findings in lint's machine formats (sarif, github, junit),
+ * so CI annotates start failures the way it annotates lint findings.
+ */
 import { relative } from 'node:path';
 import { formatKiB } from '../domain/units.js';
-import type { CheckResult } from '../predict/check.js';
+import type { FileLintResult } from '../engine/lint.js';
+import type { RuleMeta } from '../engine/types.js';
+import { PREDICTION_RULE_ID, type CheckResult } from '../predict/check.js';
+import { loadFormatter, type FormatContext, type FormatName } from './index.js';
+
+export const PREDICTION_META: RuleMeta = {
+  id: PREDICTION_RULE_ID,
+  description: 'The VM would not start on that host (huge page pools and mounts, host NUMA nodes, KVM), in libvirt\'s and QEMU\'s words; a warning where the host description cannot tell',
+  severity: 'error',
+  stage: 'start',
+  fixable: false,
+};
+
+/** Each verdict's reasons as lint findings: errors for `fails`, warnings for `unknown`. */
+export function checkAsLint(results: CheckResult[]): FileLintResult[] {
+  return results.map((r) => {
+    const messages = r.reasons.map(({ suggestion, ...m }) => ({ ...m, message: suggestion ? `${m.message} (${suggestion})` : m.message }));
+    if (r.together?.verdict === 'fails' && r.verdict !== 'fails') {
+      for (const { suggestion, ...m } of r.together.reasons) messages.push({ ...m, message: `started after the VMs before it: ${m.message}${suggestion ? ` (${suggestion})` : ''}` });
+    }
+    const errorCount = messages.filter((m) => m.severity === 2).length;
+    return { filePath: r.filePath, messages, errorCount, warningCount: messages.length - errorCount, fixableErrorCount: 0, fixableWarningCount: 0, ...(r.skipped ? { skipped: r.skipped } : {}) };
+  });
+}
+
+/** `kvmxml check` in any format lint has. */
+export async function formatCheck(results: CheckResult[], format: FormatName, ctx: FormatContext): Promise<string> {
+  if (format === 'json') return formatCheckJson(results) + '\n';
+  if (format === 'stylish') return formatCheckStylish(results, ctx);
+  const formatter = await loadFormatter(format);
+  return formatter(checkAsLint(results), { ...ctx, rules: new Map([...ctx.rules, [PREDICTION_RULE_ID, PREDICTION_META]]) });
+}
 
 export function formatCheckJson(results: CheckResult[]): string {
   return JSON.stringify(

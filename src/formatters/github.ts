@@ -3,9 +3,10 @@
  * shows as an annotation on the file and line:
  *   ::error file={name},line={line},col={col},endLine={endLine},endColumn={endColumn},title={ruleId}::{message}
  * Escaping as @actions/core does it: `%`, CR and LF in the message; also `:` and `,` in properties.
+ * File names are relative to the repository root, where GitHub looks for them.
  */
-import { isAbsolute, relative, sep } from 'node:path';
 import type { Formatter } from './index.js';
+import { reportName } from './paths.js';
 
 export function escapeData(s: string): string {
   return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
@@ -15,17 +16,11 @@ export function escapeProperty(s: string): string {
   return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
-function fileName(filePath: string, cwd: string): string {
-  if (filePath === '<stdin>') return filePath;
-  const rel = relative(cwd, filePath);
-  const name = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : filePath;
-  return name.split(sep).join('/');
-}
 
 export const format: Formatter = (results, ctx) => {
   let out = '';
   for (const r of results) {
-    const file = fileName(r.filePath, ctx.cwd);
+    const file = reportName(r.filePath, ctx);
     for (const m of r.messages) {
       const props: [string, string | number | undefined][] = [
         ['file', file],

@@ -5,6 +5,8 @@ import type { RuleMeta } from '../engine/types.js';
 export interface FormatContext {
   color: boolean;
   cwd: string;
+  /** Where machine formats (sarif, github, junit) root file paths: the repository's top level, else cwd. */
+  root?: string;
   rules: Map<string, RuleMeta>;
   /** The report goes to a terminal (not a pipe or a file): stylish then also sums up clean runs. */
   tty?: boolean;

@@ -1,11 +1,14 @@
 /**
- * JUnit XML for CI test reports (GitLab, Jenkins, Azure…): one test suite, one test case per
- * file, one <failure> per error-level finding. Warnings do not fail a test case; they are listed
- * in its <system-out>. A file that was not linted (not a domain definition) is <skipped>.
+ * JUnit XML for CI test reports (GitLab, Jenkins, Azure…): one test suite; a test case per
+ * error-level finding, each with exactly one <failure> (GitLab's parser reads one per test
+ * case), named by file, position and rule; a file without errors is one passing test case.
+ * Warnings do not fail anything; they are listed in the <system-out> of the file's first test
+ * case. A file that was not linted (not a domain definition) is <skipped>. File names are
+ * relative to the repository root.
  */
-import { isAbsolute, relative, sep } from 'node:path';
 import type { LintMessage } from '../engine/types.js';
 import type { Formatter } from './index.js';
+import { reportName } from './paths.js';
 
 /** Text safe in XML 1.0 content and attribute values. */
 export function xmlEscape(s: string): string {
@@ -27,37 +30,39 @@ function textEscape(s: string): string {
   return xmlEscape(s).replace(/&#10;/g, '\n').replace(/&#9;/g, '\t');
 }
 
-function fileName(filePath: string, cwd: string): string {
-  if (filePath === '<stdin>') return filePath;
-  const rel = relative(cwd, filePath);
-  const name = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : filePath;
-  return name.split(sep).join('/');
-}
-
 const line = (file: string, m: LintMessage) => `${file}:${m.line}:${m.column}: ${m.severity === 2 ? 'error' : 'warning'}: ${m.message} (${m.ruleId ?? 'kvmxml'} [${m.stage}])`;
 
 export const format: Formatter = (results, ctx) => {
   let cases = '';
+  let tests = 0;
   let failures = 0;
   let skipped = 0;
   for (const r of results) {
-    const file = fileName(r.filePath, ctx.cwd);
-    const attrs = `classname="kvmxml" name="${xmlEscape(file)}" file="${xmlEscape(file)}"`;
+    const file = reportName(r.filePath, ctx);
     const errors = r.messages.filter((m) => m.severity === 2);
     const warnings = r.messages.filter((m) => m.severity !== 2);
-    if (errors.length > 0) failures++;
-    let body = '';
+    const out = warnings.length > 0 ? `      <system-out>${textEscape(warnings.map((m) => line(file, m)).join('\n'))}</system-out>\n` : '';
+    const testcase = (name: string, body: string) => {
+      tests++;
+      const attrs = `classname="${xmlEscape(file)}" name="${xmlEscape(name)}" file="${xmlEscape(file)}"`;
+      cases += body ? `    <testcase ${attrs}>\n${body}    </testcase>\n` : `    <testcase ${attrs}/>\n`;
+    };
     if (r.skipped) {
       skipped++;
-      body += `      <skipped message="${xmlEscape(r.skipped)}"/>\n`;
+      testcase(file, `      <skipped message="${xmlEscape(r.skipped)}"/>\n${out}`);
+      continue;
     }
-    for (const m of errors) {
-      body += `      <failure message="${xmlEscape(m.message)}" type="${xmlEscape(m.ruleId ?? 'kvmxml')}">${textEscape(line(file, m))}</failure>\n`;
+    if (errors.length === 0) {
+      testcase(file, out);
+      continue;
     }
-    if (warnings.length > 0) body += `      <system-out>${textEscape(warnings.map((m) => line(file, m)).join('\n'))}</system-out>\n`;
-    cases += body ? `    <testcase ${attrs}>\n${body}    </testcase>\n` : `    <testcase ${attrs}/>\n`;
+    errors.forEach((m, i) => {
+      failures++;
+      const failure = `      <failure message="${xmlEscape(m.message)}" type="${xmlEscape(m.ruleId ?? 'kvmxml')}">${textEscape(line(file, m))}</failure>\n`;
+      testcase(`${file}:${m.line}:${m.column} ${m.ruleId ?? 'kvmxml'}`, failure + (i === 0 ? out : ''));
+    });
   }
-  const counts = `tests="${results.length}" failures="${failures}" errors="0" skipped="${skipped}"`;
+  const counts = `tests="${tests}" failures="${failures}" errors="0" skipped="${skipped}"`;
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
     `<testsuites name="kvmxml" ${counts}>\n` +

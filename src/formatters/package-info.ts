@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { RuleMeta } from '../engine/types.js';
 
 let root: string | null | undefined;
@@ -57,14 +57,22 @@ export function docPath(meta: RuleMeta): string | null {
 }
 
 /**
- * A URL for a rule's doc page: the rule's own URL when `docs` is one, else the page shipped in
- * the installed package (a file: URL), or null when there is none.
+ * A URL for a rule's doc page, or null: the rule's own http(s) URL when `docs` is one, else the
+ * page under the package's declared `homepage` (package.json) when it declares one. Never a
+ * path into the installed package: a file: URL names one machine's node_modules, which a CI
+ * log or a code-scanning alert read elsewhere cannot open. The help text itself travels in the
+ * output instead (SARIF `help`, `kvmxml explain`).
  */
 export function docsUrl(meta: RuleMeta | undefined): string | null {
   if (!meta?.docs) return null;
-  if (URL_RE.test(meta.docs)) return meta.docs;
-  const p = docPath(meta);
-  return p ? pathToFileURL(p).href : null;
+  if (URL_RE.test(meta.docs)) return /^https?:/i.test(meta.docs) ? meta.docs : null;
+  const home = packageJson().homepage;
+  if (!home || !/^https?:/i.test(home)) return null;
+  try {
+    return new URL(meta.docs, home.endsWith('/') ? home : `${home}/`).href;
+  } catch {
+    return null;
+  }
 }
 
 /** The Markdown text of a rule's doc page, or null. */

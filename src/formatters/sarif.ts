@@ -1,9 +1,12 @@
 /**
  * SARIF 2.1.0, as GitHub code scanning reads it: one run; `tool.driver.rules` describes every
- * rule (with its doc page as help text and `helpUri`), each finding is a result pointing at a
- * region of a file whose URI is relative to the working directory (`%SRCROOT%`). A file that is
- * not well-formed is a result too (rule `xml-well-formed`).
+ * rule (with its doc page as help text, and `helpUri` where the page has a URL), each finding is
+ * a result pointing at a region of a file whose URI is relative to the repository root
+ * (`%SRCROOT%`: git's top level, else the working directory), with a `partialFingerprints` entry
+ * that stays the same when lines move, so code scanning tracks an alert across commits. A file
+ * that is not well-formed is a result too (rule `xml-well-formed`).
  */
+import { createHash } from 'node:crypto';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LintMessage, RuleMeta } from '../engine/types.js';
@@ -15,6 +18,9 @@ const SRCROOT = '%SRCROOT%';
 type Level = 'error' | 'warning' | 'note';
 
 const levelOf = (severity: 1 | 2): Level => (severity === 2 ? 'error' : 'warning');
+
+/** Findings with no rule of their own: unused kvmxml-disable comments (ESLint reports them with ruleId null). */
+const DIRECTIVE_RULE: RuleMeta = { id: 'unused-disable-directive', description: 'A kvmxml-disable comment that suppresses nothing: remove it, or name the rule that fires there', severity: 'warn', stage: 'style', fixable: false };
 
 function describeRule(id: string, meta: RuleMeta | undefined): Record<string, unknown> {
   if (!meta) return { id, shortDescription: { text: id } };
@@ -32,11 +38,11 @@ function describeRule(id: string, meta: RuleMeta | undefined): Record<string, un
   };
 }
 
-/** A relative URI reference under %SRCROOT% for files below `cwd`, else an absolute file: URI. */
-function artifactLocation(filePath: string, cwd: string): Record<string, string> {
+/** A relative URI reference under %SRCROOT% for files below `root`, else an absolute file: URI. */
+function artifactLocation(filePath: string, root: string, cwd: string): { uri: string; uriBaseId?: string } {
   if (filePath === '<stdin>') return { uri: 'stdin' };
   const abs = isAbsolute(filePath) ? filePath : resolve(cwd, filePath);
-  const rel = relative(cwd, abs);
+  const rel = relative(root, abs);
   if (rel && !rel.startsWith('..') && !isAbsolute(rel)) {
     return { uri: rel.split(sep).map(encodeURIComponent).join('/'), uriBaseId: SRCROOT };
   }
@@ -68,18 +74,26 @@ export const format: Formatter = (results, ctx) => {
     return i;
   };
   for (const id of ctx.rules.keys()) addRule(id);
+  const root = ctx.root ?? ctx.cwd;
 
   const sarifResults: Record<string, unknown>[] = [];
   for (const r of results) {
-    const location = artifactLocation(r.filePath, ctx.cwd);
+    const location = artifactLocation(r.filePath, root, ctx.cwd);
+    const seen = new Map<string, number>();
     for (const m of r.messages) {
-      const id = m.ruleId ?? 'xml-well-formed';
+      const id = m.ruleId ?? DIRECTIVE_RULE.id;
+      if (!ctx.rules.has(id) && id === DIRECTIVE_RULE.id) ctx.rules.set(id, DIRECTIVE_RULE);
+      // Rule, file and message identify a finding; the occurrence count tells repeats apart.
+      const key = `${id}\u0000${location.uri}\u0000${m.message}`;
+      const n = (seen.get(key) ?? 0) + 1;
+      seen.set(key, n);
       sarifResults.push({
         ruleId: id,
         ruleIndex: addRule(id),
         level: levelOf(m.severity),
         message: { text: m.message },
         locations: [{ physicalLocation: { artifactLocation: location, region: region(m) } }],
+        partialFingerprints: { 'kvmxmlFinding/v1': `${createHash('sha256').update(key).digest('hex').slice(0, 32)}:${n}` },
         properties: { stage: m.stage, ...(m.fix ? { fixable: true } : {}) },
       });
     }
@@ -91,7 +105,7 @@ export const format: Formatter = (results, ctx) => {
     runs: [
       {
         tool: { driver: { name: 'kvmxml', version: packageVersion(), semanticVersion: packageVersion(), rules } },
-        originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(ctx.cwd.endsWith(sep) ? ctx.cwd : ctx.cwd + sep).href } },
+        originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(root.endsWith(sep) ? root : root + sep).href } },
         columnKind: 'utf16CodeUnits',
         results: sarifResults,
       },

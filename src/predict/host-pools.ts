@@ -13,14 +13,22 @@ import type { HostSnapshot } from '../host/snapshot.js';
 export interface Availability {
   /** Pages of that size the kernel can still hand out, or null when the snapshot cannot tell. */
   global: number | null;
+  /**
+   * The most pages of that size the kernel could ever hand out (pool size plus overcommit
+   * headroom), or null: known from the pool size alone (e.g. `virsh capabilities`) when free
+   * counts are not.
+   */
+  ceiling: number | null;
   perNode: Map<number, { low: number; high: number } | null>;
 }
 
 export type Reservation =
   | { ok: true }
-  | { ok: false; scope: 'global'; available: number }
+  | { ok: false; scope: 'global'; available: number; /** `available` is the pool's size, not its free pages. */ ceiling?: true }
   | { ok: false; scope: 'nodes'; available: number }
   | { ok: 'unknown'; why: string; low?: number; high?: number };
+
+const GIGANTIC_ABOVE_KIB = 4096;
 
 export class HostPools {
   private bySize = new Map<number, Availability>();
@@ -29,13 +37,17 @@ export class HostPools {
     for (const p of host.hugepages ?? []) {
       const headroom = p.overcommit !== null && p.surplus !== null ? Math.max(0, p.overcommit - p.surplus) : 0;
       const global = p.free !== null && p.reserved !== null ? Math.max(0, p.free - p.reserved) + headroom : null;
+      // The kernel has no overcommit for gigantic pages (above the buddy allocator's largest
+      // block, 4 MiB on x86_64), so their pool size is the ceiling even when overcommit is unknown.
+      const ceilingHeadroom = p.sizeKiB > GIGANTIC_ABOVE_KIB ? 0 : p.overcommit !== null ? Math.max(0, p.overcommit - (p.surplus ?? 0)) : null;
+      const ceiling = p.total !== null && ceilingHeadroom !== null ? p.total + ceilingHeadroom : null;
       const perNode = new Map<number, { low: number; high: number } | null>();
       for (const n of host.nodes ?? []) {
         const np = n.hugepages?.find((h) => h.sizeKiB === p.sizeKiB);
         if (!np || np.free === null) perNode.set(n.id, null);
         else perNode.set(n.id, { low: Math.max(0, np.free - (p.reserved ?? np.free)), high: np.free });
       }
-      this.bySize.set(p.sizeKiB, { global, perNode });
+      this.bySize.set(p.sizeKiB, { global, ceiling, perNode });
     }
   }
 
@@ -43,7 +55,7 @@ export class HostPools {
   clone(): HostPools {
     const copy = Object.create(HostPools.prototype) as HostPools;
     (copy as { host: HostSnapshot }).host = this.host;
-    copy.bySize = new Map([...this.bySize].map(([k, a]) => [k, { global: a.global, perNode: new Map([...a.perNode].map(([n, r]) => [n, r ? { ...r } : null])) }]));
+    copy.bySize = new Map([...this.bySize].map(([k, a]) => [k, { global: a.global, ceiling: a.ceiling, perNode: new Map([...a.perNode].map(([n, r]) => [n, r ? { ...r } : null])) }]));
     return copy;
   }
 
@@ -85,7 +97,12 @@ export class HostPools {
   reserve(sizeKiB: number, pages: number, strictNodes: number[] | null): Reservation {
     const a = this.bySize.get(sizeKiB);
     if (!a) return { ok: false, scope: 'global', available: 0 };
-    if (a.global === null) return { ok: 'unknown', why: `the snapshot does not say how many ${sizeKiB} KiB pages are free` };
+    if (a.global === null) {
+      // Free counts unknown, but more pages than the pool can ever hold fail whatever is free.
+      if (a.ceiling !== null && pages > a.ceiling) return { ok: false, scope: 'global', available: a.ceiling, ceiling: true };
+      if (a.ceiling !== null) a.ceiling -= pages;
+      return { ok: 'unknown', why: `the snapshot does not say how many ${sizeKiB} KiB pages are free` };
+    }
     if (pages > a.global) return { ok: false, scope: 'global', available: a.global };
     let verdict: Reservation = { ok: true };
     if (strictNodes) {
@@ -114,6 +131,7 @@ export class HostPools {
       for (const r of a.perNode.values()) if (r) r.low = Math.max(0, r.low - pages);
     }
     a.global -= pages;
+    if (a.ceiling !== null) a.ceiling -= pages;
     return verdict;
   }
 }

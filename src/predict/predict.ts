@@ -14,7 +14,7 @@ import { formatKiB } from '../domain/units.js';
 import type { HostSnapshot } from '../host/snapshot.js';
 import type { XAttr, XElement } from '../xml/tree.js';
 import { HostPools } from './host-pools.js';
-import { lookupMount } from './mounts.js';
+import { lookupMount, noUsableMountMessage } from './mounts.js';
 
 export type Verdict = 'starts' | 'fails' | 'unknown';
 
@@ -128,6 +128,7 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools, pr
   }
   const backends = memoryBackends(domain);
   const pageOf = new Map<MemoryBackend, number>();
+  const mountUnknown = new Set<MemoryBackend>();
   for (const b of backends) {
     if (b.pageSizeKiB !== null) {
       const memfd = b.source === 'memfd';
@@ -144,8 +145,15 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools, pr
               : `mount a hugetlbfs for ${formatKiB(size)} pages (mount -t hugetlbfs -o pagesize=${sizeName(size)} none /dev/hugepages${sizeName(size)}), then restart libvirtd: it looks for mounts only when it starts`;
         return fail('mount', found.message, where, suggestion, size ?? undefined);
       }
-      if (found.ok === 'unknown') unknown('mount', found.why, where);
-      else pageOf.set(b, found.sizeKiB);
+      if (found.ok === 'unknown') {
+        unknown('mount', found.why, where);
+        // An explicit size is the page size whatever the mounts are (without its mount the start
+        // fails earlier), so QEMU's checks below still judge it.
+        if (b.pageSizeKiB !== 'default') {
+          pageOf.set(b, b.pageSizeKiB);
+          mountUnknown.add(b);
+        }
+      } else pageOf.set(b, found.sizeKiB);
     }
   }
   if (!domain.cells.length) {
@@ -205,11 +213,13 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools, pr
       if (res.scope === 'global') {
         const pool = host.hugepages?.find((p) => p.sizeKiB === page);
         const target = pool?.total !== null && pool?.total !== undefined ? pool.total + short : null;
+        const have = res.ceiling ? `the host has ${res.available} in all` : `${res.available} available`;
+        const earlier = mountUnknown.has(b) ? ` (and without a hugetlbfs mount for ${formatKiB(page)} pages libvirt refuses the start before QEMU: ${noUsableMountMessage(page)})` : '';
         return fail(
           'pool',
           qemu('unable to map backing store for guest RAM: Cannot allocate memory'),
           b.sizeNode,
-          `${describeBackend(b)} needs ${pages} × ${formatKiB(page)} pages, ${res.available} available: allocate ${short} more${target !== null ? ` (echo ${target} > ${poolPath(page, null)})` : ''}`,
+          `${describeBackend(b)} needs ${pages} × ${formatKiB(page)} pages, ${have}: allocate ${short} more${target !== null ? ` (echo ${target} > ${poolPath(page, null)})` : ''}${earlier}`,
         );
       }
       const node = strict?.[0] ?? null;
