@@ -3,7 +3,7 @@
  * No domain logic lives here. Exit codes (DESIGN.md): 0 no error-level finding, 1 at least one,
  * 2 the tool could not do its job.
  */
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { resolve } from 'node:path';
 import yargs from 'yargs';
@@ -15,6 +15,7 @@ import type { Rule, RuleMeta, SeverityName } from '../engine/types.js';
 import type { HostSnapshot } from '../host/snapshot.js';
 import { FORMATS, loadFormatter, type FormatName } from '../formatters/index.js';
 import { ConfigResolver } from './config-resolver.js';
+import { INSTALLED_SCHEMA_DIR, SchemaSource } from './schema-source.js';
 import { expandPaths, MAX_FILE_BYTES, readInput, readStdin, UsageError, writeAtomic } from './files.js';
 import { PROGRESS_MIN_FILES, startProgress } from './progress.js';
 import { VERSION } from './version.js';
@@ -32,6 +33,7 @@ interface CommonArgs {
   config: boolean;
   color: boolean | undefined;
   host: string | string[] | undefined;
+  schema: string | undefined;
 }
 
 // Terminal checks go by file descriptor: creating process.stdout or process.stderr costs a
@@ -61,6 +63,7 @@ async function runLint(argv: CommonArgs, mode: 'lint' | 'fix', dryRun: boolean):
   const cli = parseRuleFlags(ruleFlags, known);
   const configs = new ConfigResolver(argv.config, known);
   const host = await loadHost(argv.host);
+  const schemas = new SchemaSource(argv.schema);
   const results: FileLintResult[] = [];
   argv.paths = argv.paths.map((p) => (p === STDIN_TOKEN ? '-' : p));
   const stdinMode = argv.paths.length === 1 && argv.paths[0] === '-';
@@ -74,7 +77,8 @@ async function runLint(argv: CommonArgs, mode: 'lint' | 'fix', dryRun: boolean):
     if (!bytes) {
       return lintTooLarge(filePath, size);
     }
-    return lintBytes(bytes, { filePath, rules: active, fix: mode === 'fix', host });
+    const schema = active.some((a) => a.rule.meta.needsSchema) ? await schemas.for(cfg) : null;
+    return lintBytes(bytes, { filePath, rules: active, fix: mode === 'fix', host, schema });
   };
   if (stdinMode) {
     const name = argv['stdin-filename'] ? resolve(argv['stdin-filename']) : '<stdin>';
@@ -207,6 +211,7 @@ function commonOptions<T>(y: import('yargs').Argv<T>) {
     .option('rule', { type: 'string', describe: 'set a rule severity, e.g. --rule memtune-order:off' })
     .option('config', { type: 'boolean', default: true, describe: 'use kvmxml.config.json files (--no-config ignores them)' })
     .option('color', { type: 'boolean', describe: 'force colour on or off (NO_COLOR is honoured)' })
+    .option('schema', { type: 'string', describe: `libvirt's RNG schema directory (holding domain.rng) for the libvirt-schema rule; alone: ${INSTALLED_SCHEMA_DIR}` })
     .option('host', { type: 'string', describe: 'host description (kvmxml snapshot JSON, `virsh capabilities` XML or `virsh freepages --all` text; repeat to merge): enables the host rules' });
 }
 
@@ -255,6 +260,29 @@ async function runSnapshot(argv: { root: string; output: string | undefined }): 
     }
   } else process.stdout.write(json);
   return 0;
+}
+
+/**
+ * `--schema` takes an optional directory: `--schema vm.xml` (or `-`, or any existing file) means
+ * the installed schema and a file to lint, as a user writing it means.
+ */
+function schemaAlone(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const next = argv[i + 1];
+    if (a === '--schema' && next !== undefined && (next === '-' || next.endsWith('.xml') || isFile(next))) out.push('--schema=');
+    else out.push(a);
+  }
+  return out;
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -347,7 +375,7 @@ export async function main(argv: string[]): Promise<number> {
   const usage = (parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.().getUsageInstance?.();
   if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
   // yargs drops a lone `-`; carry it through as a token of our own.
-  await parser.parseAsync(hideBin(['node', 'kvmxml', ...argv.map((a) => (a === '-' ? STDIN_TOKEN : a))]));
+  await parser.parseAsync(hideBin(['node', 'kvmxml', ...schemaAlone(argv).map((a) => (a === '-' ? STDIN_TOKEN : a))]));
   return code;
 }
 

@@ -5,6 +5,7 @@
  */
 import type { DomainModel } from '../domain/model.js';
 import type { HostSnapshot } from '../host/snapshot.js';
+import type { LibvirtSchema } from '../schema/validator.js';
 import type { XmlDocument } from '../xml/document.js';
 import type { Fixer, TextEdit } from '../xml/edit.js';
 import type { Range, XAttr, XElement, XText } from '../xml/tree.js';
@@ -25,6 +26,8 @@ export interface RuleMeta {
   fixable: boolean;
   /** Rules that need a host snapshot run only with --host. */
   needsHost?: boolean;
+  /** Rules that need libvirt's RNG schema run only with --schema (or config `schema`). */
+  needsSchema?: boolean;
   /** JSON schema of the rule's options object, if it takes any. */
   schema?: Record<string, unknown>;
   /** Default options. */
@@ -45,10 +48,20 @@ export interface Report {
   suggestions?: { desc: string; fix: FixFunction }[];
 }
 
+/** A finding an earlier rule made in this document (rules run in registry order). */
+export interface EarlierFinding {
+  ruleId: string;
+  range: Range;
+}
+
 export interface RuleContext {
   readonly doc: XmlDocument;
   readonly domain: DomainModel;
   readonly host: HostSnapshot | null;
+  /** libvirt's compiled RNG schema, with --schema; null otherwise. */
+  readonly schema: LibvirtSchema | null;
+  /** What the rules before this one reported in this document. */
+  readonly earlier: readonly EarlierFinding[];
   readonly options: Record<string, unknown>;
   readonly filePath: string;
   report(r: Report): void;
