@@ -36,6 +36,18 @@ QEMU_CONF=/etc/libvirt/qemu.conf
 log() { printf 'libvirt-lab: %s\n' "$*" >&2; }
 die() { printf 'libvirt-lab: error: %s\n' "$*" >&2; exit 1; }
 
+# Starts a daemon with no descriptor but stdin/stdout/stderr: one inherited from a caller (the
+# lab lock taken with flock(1), a pipe) would stay open in the daemon for as long as it runs.
+spawn_daemon() {
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd="${fd##*/}"
+      [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"
+    done
+    "$@"
+  )
+}
+
 need_root() {
   [ "$(id -u)" = 0 ] || die "must run as root (libvirtd, huge page pools and mounts need it)"
 }
@@ -117,13 +129,13 @@ EOF
 
 start_virtlogd() {
   if pid_of /run/virtlogd.pid >/dev/null; then return 0; fi
-  /usr/sbin/virtlogd -d 9>&-
+  spawn_daemon /usr/sbin/virtlogd -d
   touch "$STATE_DIR/started-virtlogd"
 }
 
 start_libvirtd() {
   if pid_of /run/libvirtd.pid >/dev/null; then return 0; fi
-  /usr/sbin/libvirtd -d 9>&-
+  spawn_daemon /usr/sbin/libvirtd -d
   touch "$STATE_DIR/started-libvirtd"
   record_daemon_mounts
 }
@@ -166,7 +178,7 @@ cmd_start() {
 do_restart() {
   pid_of /run/libvirtd.pid >/dev/null || touch "$STATE_DIR/started-libvirtd"
   stop_pid /run/libvirtd.pid libvirtd
-  /usr/sbin/libvirtd -d 9>&-
+  spawn_daemon /usr/sbin/libvirtd -d
   record_daemon_mounts
   wait_answer
 }

@@ -3,9 +3,9 @@
  * No domain logic lives here. Exit codes (DESIGN.md): 0 no error-level finding, 1 at least one,
  * 2 the tool could not do its job.
  */
-import { statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { engineRules, rules as builtinRules } from '../../rules/index.js';
@@ -263,23 +263,24 @@ async function runSnapshot(argv: { root: string; output: string | undefined }): 
 }
 
 /**
- * `--schema` takes an optional directory: `--schema vm.xml` (or `-`, or any existing file) means
- * the installed schema and a file to lint, as a user writing it means.
+ * `--schema` takes an optional directory. Followed by something to lint (`-`, a file, a
+ * directory without domain.rng) it stands alone, as whoever wrote `--schema vm.xml` means.
  */
 function schemaAlone(argv: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     const next = argv[i + 1];
-    if (a === '--schema' && next !== undefined && (next === '-' || next.endsWith('.xml') || isFile(next))) out.push('--schema=');
+    if (a === '--schema' && next !== undefined && (next === '-' || next.endsWith('.xml') || lintable(next))) out.push('--schema=');
     else out.push(a);
   }
   return out;
 }
 
-function isFile(p: string): boolean {
+function lintable(p: string): boolean {
   try {
-    return statSync(p).isFile();
+    const st = statSync(p);
+    return st.isFile() || (st.isDirectory() && !existsSync(join(p, 'domain.rng')));
   } catch {
     return false;
   }

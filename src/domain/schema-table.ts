@@ -587,7 +587,7 @@ export const SCHEMA_EXPLAINED_BY: readonly { area: AreaPath; rules: readonly str
   },
   {
     area: ['numatune'],
-    rules: ['numatune-schema', 'numatune-mode', 'numatune-nodeset', 'numatune-duplicate', 'numatune-memnode', 'unknown-memory-element', 'unknown-memory-attribute', 'duplicate-memory-element'],
+    rules: ['numatune-schema', 'numatune-mode', 'numatune-nodeset', 'numatune-auto-nodeset', 'numatune-duplicate', 'numatune-memnode', 'unknown-memory-element', 'unknown-memory-attribute', 'duplicate-memory-element'],
   },
   {
     area: ['cpu', 'numa'],

@@ -11,7 +11,7 @@
  */
 import type { XmlDocument } from '../xml/document.js';
 import { applyEdits, type TextEdit } from '../xml/edit.js';
-import { childElements, type Range, type XAttr, type XElement } from '../xml/tree.js';
+import { childElements, textOf, type Range, type XAttr, type XElement } from '../xml/tree.js';
 import { suggestName } from '../domain/schema-table.js';
 import { normaliseToken, type AttributeInfo, type ElementInfo, type Grammar } from './rng.js';
 import type { LibvirtSchema, SchemaError } from './validator.js';
@@ -37,13 +37,39 @@ export function diagnose(schema: LibvirtSchema, doc: XmlDocument): SchemaVerdict
   const errors = schema.validate(doc.text);
   if (errors.length === 0) return { errors, violations: [] };
   const violations = checkNames(schema.grammar, doc.root);
-  const covered = (el: XElement): boolean => violations.some((v) => within(nodeRange(v.node), el.range));
-  const blamed = blamedElements(doc.root, errors);
-  for (const b of blamed) {
-    if (!covered(b)) violations.push(...narrow(schema, doc, b, { variants: MAX_VARIANTS, chars: MAX_VARIANT_CHARS }));
+  const covered = (scope: XElement): boolean => violations.some((v) => within(v.node.range, scope.range));
+  const budget: Budget = { variants: MAX_VARIANTS, chars: MAX_VARIANT_CHARS };
+  // libxml2 stops at the first failing part of <domain>: set aside what is found, ask again.
+  let current = errors;
+  for (let round = 0; round < MAX_ROUNDS && current.length > 0; round++) {
+    const scopes = [...new Set(blamedElements(doc.root, current).map((b) => scopeOf(doc.root, b)))].filter((sc) => isDevices(sc) || !covered(sc));
+    const before = violations.length;
+    for (const sc of scopes) violations.push(...narrow(schema, doc, sc, violations.map((v) => v.node.range), budget));
+    if (violations.length === before) break;
+    const ok = validWithout(schema, doc.text, violations.map((v) => v.node.range), budget);
+    if (ok === null) break;
+    current = ok ? [] : schema.validate(without(doc.text, violations.map((v) => v.node.range)));
   }
-  if (violations.length === 0) violations.push({ node: doc.root, message: 'the document does not match libvirt\'s schema (libxml2 names no element)' });
-  return { errors, violations };
+  if (violations.length === 0) violations.push({ node: doc.root, message: "the document does not match libvirt's schema (libxml2 names no element)" });
+  return { errors, violations: violations.sort((a, b) => a.node.range.start - b.node.range.start) };
+}
+
+function isDevices(el: XElement): boolean {
+  return el.name === 'devices' && el.parent !== null && el.parent.parent === null;
+}
+
+/** How many times the document is validated again without what was found. */
+const MAX_ROUNDS = 8;
+
+/**
+ * The part of the document a blamed element is judged in: the device (a child of `<devices>`)
+ * or the child of `<domain>` it belongs to; libxml2's own pointer inside it may be a sibling of
+ * the cause (it names the first alternative it tried).
+ */
+function scopeOf(root: XElement, el: XElement): XElement {
+  let e = el;
+  while (e.parent && e.parent !== root && !(e.parent.name === 'devices' && e.parent.parent === root)) e = e.parent;
+  return e;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -66,7 +92,7 @@ function describeValues(a: AttributeInfo): string {
   return listNames(vals, (v) => `'${v}'`, 16);
 }
 
-function checkNames(grammar: Grammar, root: XElement): Violation[] {
+export function checkNames(grammar: Grammar, root: XElement): Violation[] {
   const out: Violation[] = [];
   const visit = (el: XElement, path: string[], info: ElementInfo): void => {
     const where = `<${el.name}>`;
@@ -89,6 +115,12 @@ function checkNames(grammar: Grammar, root: XElement): Violation[] {
           node: a,
           message: `${a.name}='${a.value}' on ${where} is not a value the schema allows: it expects ${describeValues(known)}${best.length ? ` (did you mean '${best[0]?.name}'?)` : ''}`,
         });
+      }
+    }
+    if (info.textValues && childElements(el).length === 0) {
+      const value = textOf(el);
+      if (!info.textValues.has(normaliseToken(value))) {
+        out.push({ node: el, message: `${where}${value.trim()}</${el.name}> is not a value the schema allows: it expects ${listNames([...info.textValues], (v) => `'${v}'`, 16)}` });
       }
     }
     for (const c of childElements(el)) {
@@ -118,10 +150,6 @@ function checkNames(grammar: Grammar, root: XElement): Violation[] {
 
 // ---------------------------------------------------------------------------------------------
 // 2. Narrowing down what libxml2 blames.
-
-function nodeRange(n: XElement | XAttr): Range {
-  return n.range;
-}
 
 function within(inner: Range, outer: Range): boolean {
   return inner.start >= outer.start && inner.end <= outer.end;
@@ -165,11 +193,15 @@ function removal(range: Range): TextEdit {
   return { range, text: '' };
 }
 
+function without(text: string, removed: Range[]): string {
+  return applyEdits(text, removed.map(removal)).text;
+}
+
 function validWithout(schema: LibvirtSchema, text: string, removed: Range[], budget: Budget): boolean | null {
   if (budget.variants <= 0 || budget.chars < text.length) return null;
   budget.variants--;
   budget.chars -= text.length;
-  return schema.validate(applyEdits(text, removed.map(removal)).text).length === 0;
+  return schema.validate(without(text, removed)).length === 0;
 }
 
 function describeNode(n: XElement | XAttr): string {
@@ -181,30 +213,36 @@ function expectedFor(grammar: Grammar, a: XAttr): string {
   const info = grammar.infoAt(elementPath(a.owner))?.attributes.get(a.name);
   if (!info) return '';
   if (info.values) return `: it expects ${describeValues(info)}`;
-  const types = [...info.types].filter((t) => t !== 'string');
-  return types.length ? `: it expects ${types.map((t) => `a value of type ${t}`).join(' or ')}` : '';
+  const types = [...info.types].filter((t) => t !== 'a value of type string');
+  return types.length ? `: it expects ${types.join(' or ')}` : '';
 }
 
-function narrow(schema: LibvirtSchema, doc: XmlDocument, blamed: XElement, budget: Budget): Violation[] {
-  const text = doc.text;
-  // <devices>: each device alone, so the ones at fault are told apart.
-  if (blamed.name === 'devices' && blamed.parent?.parent === null) {
-    const devices = childElements(blamed);
+function narrow(schema: LibvirtSchema, doc: XmlDocument, scope: XElement, removed: Range[], budget: Budget): Violation[] {
+  // <devices> as a whole: each device alone, so the ones at fault are told apart.
+  if (isDevices(scope)) {
+    const devices = childElements(scope);
     const bad: Violation[] = [];
+    let known = false;
     for (const d of devices) {
+      if (removed.some((r) => within(r, d.range))) {
+        known = true;
+        continue;
+      }
       const others = devices.filter((o) => o !== d).map((o) => o.range);
-      const ok = validWithout(schema, text, others, budget);
+      const ok = validWithout(schema, doc.text, [...removed, ...others], budget);
       if (ok === null) break;
-      if (!ok) bad.push(...culprits(schema, doc, d, others, budget));
+      if (!ok) bad.push(...culprits(schema, doc, d, [...removed, ...others], budget));
     }
-    if (bad.length) return bad;
+    // What is left may lie in a device already reported.
+    if (bad.length || known) return bad;
   }
-  return culprits(schema, doc, blamed, [], budget);
+  return culprits(schema, doc, scope, removed, budget);
 }
 
 /**
- * Within `el` (in the document less `removed`): the attributes or elements whose removal alone
- * makes the document valid. Falls back to `el` itself.
+ * Within `el` (in the document less `removed`): the smallest parts whose removal alone makes the
+ * document valid. Attributes of one element that each would do are one finding. Falls back to
+ * `el` itself.
  */
 function culprits(schema: LibvirtSchema, doc: XmlDocument, el: XElement, removed: Range[], budget: Budget): Violation[] {
   const candidates: (XElement | XAttr)[] = [];
@@ -216,20 +254,38 @@ function culprits(schema: LibvirtSchema, doc: XmlDocument, el: XElement, removed
     }
   };
   collect(el);
-  const out: Violation[] = [];
+  const found: (XElement | XAttr)[] = [];
   for (const c of candidates) {
-    // Inside something already found to be the cause: the outer one says it.
-    if (out.some((o) => o.node.kind === 'element' && within(c.range, o.node.range))) continue;
+    if (removed.some((r) => within(c.range, r))) continue;
     const ok = validWithout(schema, doc.text, [...removed, c.range], budget);
     if (ok === null) break;
-    if (!ok) continue;
-    const owner = c.kind === 'attr' ? c.owner : (c.parent as XElement);
-    const message =
-      c.kind === 'attr'
-        ? `the schema does not accept ${describeNode(c)} on <${owner.name}>${expectedFor(schema.grammar, c) || ' here (the value has the wrong form, or does not go with the other attributes)'}; without it <${el.name}> would be valid`
-        : `the schema does not accept <${c.name}> here in <${owner.name}> as written (a value of the wrong form, a part missing, or parts that do not go together); without it <${el.name}> would be valid`;
-    out.push({ node: c, message });
+    if (ok) found.push(c);
   }
-  if (out.length) return out;
+  // An element whose removal helps because of something inside it that alone helps too: the inner one says more.
+  const smallest = found.filter((c) => !found.some((o) => o !== c && c.kind === 'element' && within(o.range, c.range)));
+  const out: Violation[] = [];
+  const attrsByOwner = new Map<XElement, XAttr[]>();
+  for (const c of smallest) {
+    if (c.kind === 'attr') {
+      const list = attrsByOwner.get(c.owner) ?? [];
+      if (list.length === 0) attrsByOwner.set(c.owner, list);
+      list.push(c);
+      continue;
+    }
+    const owner = c.parent as XElement;
+    out.push({
+      node: c,
+      message: `the schema does not accept <${c.name}> here in <${owner.name}> as written (a value of the wrong form, a part missing, or parts that do not go together); without it <${el.name}> would be valid`,
+    });
+  }
+  for (const [owner, attrs] of attrsByOwner) {
+    const first = attrs[0] as XAttr;
+    const message =
+      attrs.length === 1
+        ? `the schema does not accept ${describeNode(first)} on <${owner.name}>${expectedFor(schema.grammar, first) || ' here (the value has the wrong form, or does not go with the other attributes)'}; without it <${el.name}> would be valid`
+        : `the schema does not accept ${attrs.map(describeNode).join(' together with ')} on <${owner.name}>: without any one of them <${el.name}> would be valid`;
+    out.push({ node: first, message });
+  }
+  if (out.length) return out.sort((a, b) => a.node.range.start - b.node.range.start);
   return [{ node: el, message: `<${el.name}> does not match libvirt's schema: its names are all known here, so a value has the wrong form, a required part is missing, or parts that do not go together are combined` }];
 }

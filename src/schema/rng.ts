@@ -16,7 +16,7 @@ import { attr, type XElement } from '../xml/tree.js';
 export interface AttributeInfo {
   /** Its fixed values, or null when it also takes free text or a datatype. */
   values: Set<string> | null;
-  /** The datatypes it takes (`unsignedInt`, `string`…), when any. */
+  /** The datatypes it takes, for messages (`a value of type unsignedInt`, `text matching [0-9]+`). */
   types: Set<string>;
 }
 
@@ -26,8 +26,12 @@ export interface ElementInfo {
   anyAttribute: boolean;
   /** Child element names. */
   children: Set<string>;
+  /** Child elements that may appear more than once (under zeroOrMore/oneOrMore). */
+  repeatable: Set<string>;
   /** Any child element is allowed (an `anyName` element, as in `<metadata>`). */
   anyChild: boolean;
+  /** The fixed values its text takes (`<on_poweroff>`), or null when free or none. */
+  textValues: Set<string> | null;
 }
 
 export interface Grammar {
@@ -117,21 +121,30 @@ export function readGrammar(rngPath: string): Grammar {
   };
   load(rngPath);
 
-  /** `element` (or `attribute`) patterns reachable from `patterns` without entering another element. */
-  const reach = (patterns: XElement[], kind: 'element' | 'attribute'): XElement[] => {
-    const out: XElement[] = [];
-    const seen = new Set<XElement>();
-    const walk = (p: XElement): void => {
-      if (seen.has(p)) return;
-      seen.add(p);
+  /**
+   * `element` (or `attribute`) patterns reachable from `patterns` without entering another
+   * element; `repeated` holds those reached through zeroOrMore/oneOrMore.
+   */
+  const reachAll = (patterns: XElement[], kind: 'element' | 'attribute'): { found: XElement[]; repeated: Set<XElement> } => {
+    const found: XElement[] = [];
+    const repeated = new Set<XElement>();
+    const seen = new Map<XElement, boolean>();
+    const walk = (p: XElement, many: boolean): void => {
+      const before = seen.get(p);
+      if (before === true || (before === false && !many)) return;
+      seen.set(p, many);
       const k = local(p);
-      if (k === kind) out.push(p);
-      else if (k === 'ref' || k === 'parentRef') for (const d of defines.get(attr(p, 'name')?.value ?? '') ?? []) kids(d).forEach(walk);
-      else if (CONTAINERS.has(k) || k === 'start') kids(p).forEach(walk);
+      const more = many || k === 'zeroOrMore' || k === 'oneOrMore';
+      if (k === kind) {
+        if (before === undefined) found.push(p);
+        if (many) repeated.add(p);
+      } else if (k === 'ref' || k === 'parentRef') for (const d of defines.get(attr(p, 'name')?.value ?? '') ?? []) kids(d).forEach((c) => walk(c, more));
+      else if (CONTAINERS.has(k) || k === 'start') kids(p).forEach((c) => walk(c, more));
     };
-    patterns.forEach(walk);
-    return out;
+    patterns.forEach((p) => walk(p, false));
+    return { found, repeated };
   };
+  const reach = (patterns: XElement[], kind: 'element' | 'attribute'): XElement[] => reachAll(patterns, kind).found;
 
   const byPath = new Map<string, XElement[]>();
   const elementsAt = (path: readonly string[]): XElement[] => {
@@ -150,7 +163,7 @@ export function readGrammar(rngPath: string): Grammar {
   };
 
   /** What an attribute pattern takes: fixed values, datatypes, or free text. */
-  const valuesOf = (a: XElement): AttributeInfo => {
+  const valuesOf = (a: XElement, isAttribute = true): AttributeInfo => {
     const values = new Set<string>();
     const types = new Set<string>();
     let open = false;
@@ -162,13 +175,18 @@ export function readGrammar(rngPath: string): Grammar {
       if (k === 'value') values.add(normaliseToken(textContent(p)));
       else if (k === 'ref') for (const d of defines.get(attr(p, 'name')?.value ?? '') ?? []) kids(d).forEach(walk);
       else if (k === 'choice' || k === 'group') kids(p).forEach(walk);
+      else if (!isAttribute && (k === 'attribute' || k === 'element' || k === 'empty' || k === 'notAllowed')) return;
+      else if (!isAttribute && CONTAINERS.has(k) && k !== 'list') kids(p).forEach(walk);
       else {
-        if (k === 'data') types.add(attr(p, 'type')?.value ?? 'string');
+        if (k === 'data') {
+          const pattern = kids(p).find((c) => local(c) === 'param' && attr(c, 'name')?.value === 'pattern');
+          types.add(pattern ? `text matching ${textContent(pattern).trim()}` : `a value of type ${attr(p, 'type')?.value ?? 'string'}`);
+        }
         open = true; // data, text, list, …
       }
     };
     const body = bodyOf(a);
-    if (body.length === 0) return { values: null, types }; // <attribute name="x"/> is text
+    if (body.length === 0) return { values: isAttribute ? null : values, types }; // <attribute name="x"/> is text; <element name="x"/> is empty
     body.forEach(walk);
     return { values: open ? null : values, types };
   };
@@ -176,7 +194,9 @@ export function readGrammar(rngPath: string): Grammar {
   const infoAt = (path: readonly string[]): ElementInfo | null => {
     const els = elementsAt(path);
     if (els.length === 0) return null;
-    const info: ElementInfo = { attributes: new Map(), anyAttribute: false, children: new Set(), anyChild: false };
+    const info: ElementInfo = { attributes: new Map(), anyAttribute: false, children: new Set(), repeatable: new Set(), anyChild: false, textValues: null };
+    let openText = false;
+    const textValues = new Set<string>();
     for (const e of els) {
       for (const a of reach(bodyOf(e), 'attribute')) {
         const { names, any } = namesOf(a);
@@ -192,12 +212,20 @@ export function readGrammar(rngPath: string): Grammar {
           }
         }
       }
-      for (const c of reach(bodyOf(e), 'element')) {
+      const text = valuesOf(e, false);
+      if (text.values === null) openText = true;
+      else for (const v of text.values) textValues.add(v);
+      const { found, repeated } = reachAll(bodyOf(e), 'element');
+      for (const c of found) {
         const { names, any } = namesOf(c);
         if (any) info.anyChild = true;
-        for (const n of names) info.children.add(n);
+        for (const n of names) {
+          info.children.add(n);
+          if (repeated.has(c)) info.repeatable.add(n);
+        }
       }
     }
+    if (!openText && textValues.size > 0) info.textValues = textValues;
     return info;
   };
 
