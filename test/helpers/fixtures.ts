@@ -6,6 +6,7 @@ import { lintBytes, lintText, type ActiveRule, type FileLintResult } from '../..
 import type { Rule } from '../../src/engine/types.js';
 import { loadSnapshot, takeSnapshot } from '../../src/host/index.js';
 import type { HostSnapshot } from '../../src/host/snapshot.js';
+import type { LibvirtSchema } from '../../src/schema/validator.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const RULE_FIXTURES = join(ROOT, 'fixtures', 'rules');
@@ -33,8 +34,8 @@ export function ruleById(id: string): Rule | undefined {
   return rules.find((r) => r.meta.id === id);
 }
 
-export function lintFile(path: string, active: ActiveRule[], fix = false, host: HostSnapshot | null = null): FileLintResult {
-  return lintBytes(readFileSync(path), { filePath: path, rules: active, fix, host });
+export function lintFile(path: string, active: ActiveRule[], fix = false, host: HostSnapshot | null = null, schema: LibvirtSchema | null = null): FileLintResult {
+  return lintBytes(readFileSync(path), { filePath: path, rules: active, fix, host, schema });
 }
 
 export function lintString(text: string, active: ActiveRule[] = allActive(), fix = false, host: HostSnapshot | null = null): FileLintResult {
