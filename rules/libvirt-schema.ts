@@ -10,7 +10,7 @@ function within(inner: Range, outer: Range): boolean {
 export const rule: Rule = {
   meta: {
     id: 'libvirt-schema',
-    description: "The whole document against libvirt's own RelaxNG schema (domain.rng), as virsh define --validate and virt-xml-validate check it (with `--schema`)",
+    description: "The whole document against libvirt's own RelaxNG schema (domain.rng), as virsh define --validate and virt-xml-validate check it",
     severity: 'error',
     stage: 'schema',
     fixable: false,
