@@ -236,7 +236,10 @@ function narrow(schema: LibvirtSchema, doc: XmlDocument, scope: XElement, remove
     // What is left may lie in a device already reported.
     if (bad.length || known) return bad;
   }
-  return culprits(schema, doc, scope, removed, budget);
+  // Outside <devices>, the devices are left out of every variant: <devices> is optional and
+  // judged apart, and it is most of a large document's text.
+  const devices = childElements(doc.root, 'devices').filter((d) => !within(scope.range, d.range) && !within(d.range, scope.range));
+  return culprits(schema, doc, scope, [...removed, ...devices.map((d) => d.range)], budget);
 }
 
 /**

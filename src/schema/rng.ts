@@ -191,7 +191,18 @@ export function readGrammar(rngPath: string): Grammar {
     return { values: open ? null : values, types };
   };
 
+  const infos = new Map<string, ElementInfo | null>();
   const infoAt = (path: readonly string[]): ElementInfo | null => {
+    const key = path.join('/');
+    let info = infos.get(key);
+    if (info === undefined) {
+      info = computeInfo(path);
+      infos.set(key, info);
+    }
+    return info;
+  };
+
+  const computeInfo = (path: readonly string[]): ElementInfo | null => {
     const els = elementsAt(path);
     if (els.length === 0) return null;
     const info: ElementInfo = { attributes: new Map(), anyAttribute: false, children: new Set(), repeatable: new Set(), anyChild: false, textValues: null };

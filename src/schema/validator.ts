@@ -22,8 +22,8 @@ export interface SchemaError {
 export interface LibvirtSchema {
   /** The schema directory, absolute. */
   dir: string;
-  /** The grammar as written, for saying what the schema expects where. */
-  grammar: Grammar;
+  /** The grammar as written, for saying what the schema expects where (read on first use). */
+  readonly grammar: Grammar;
   /** libxml2's verdict on a whole document: no errors means valid. */
   validate(text: string): SchemaError[];
 }
@@ -66,12 +66,6 @@ async function compile(dir: string): Promise<LibvirtSchema> {
       `no libvirt schema in ${dir} (domain.rng not found): install libvirt's schemas (Debian and Ubuntu: apt-get install libvirt0; Fedora: libvirt-libs) or point --schema at a directory holding domain.rng`,
     );
   }
-  let grammar: Grammar;
-  try {
-    grammar = readGrammar(rngPath);
-  } catch (e) {
-    throw new SchemaUnavailable(`${rngPath}: cannot read libvirt's schema: ${(e as Error).message}`);
-  }
   const { lib } = await loadLibxml2();
   let validator: InstanceType<Libxml2['RelaxNGValidator']>;
   try {
@@ -81,9 +75,14 @@ async function compile(dir: string): Promise<LibvirtSchema> {
     const detail = e instanceof lib.XmlLibError ? e.details.map((d) => d.message.trim()).join('; ') : (e as Error).message;
     throw new SchemaUnavailable(`${rngPath}: libxml2 cannot compile libvirt's schema: ${detail.split('\n')[0]}`);
   }
+  // Read only for an invalid document: most runs never need it.
+  let grammar: Grammar | null = null;
   return {
     dir,
-    grammar,
+    get grammar() {
+      grammar ??= readGrammar(rngPath);
+      return grammar;
+    },
     validate(text) {
       let doc: InstanceType<Libxml2['XmlDocument']>;
       try {
