@@ -222,12 +222,10 @@ function narrow(schema: LibvirtSchema, doc: XmlDocument, scope: XElement, remove
   if (isDevices(scope)) {
     const devices = childElements(scope);
     const bad: Violation[] = [];
-    let known = false;
+    const reported = (d: XElement): boolean => removed.some((r) => within(r, d.range));
+    const known = devices.some(reported);
     for (const d of devices) {
-      if (removed.some((r) => within(r, d.range))) {
-        known = true;
-        continue;
-      }
+      if (reported(d)) continue;
       const others = devices.filter((o) => o !== d).map((o) => o.range);
       const ok = validWithout(schema, doc.text, [...removed, ...others], budget);
       if (ok === null) break;
