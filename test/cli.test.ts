@@ -275,6 +275,12 @@ describe('--schema: the whole document against libvirt\'s RNG schema', () => {
     expect(msgs.filter((m) => m.ruleId === 'libvirt-schema')).toEqual([]);
   });
 
+  it('asking for the rule without a schema says once what it needs', () => {
+    const r = kvmxml(['lint', '--no-config', '--rule', 'libvirt-schema:error', valid, typos]);
+    oneLine(r.stderr);
+    expect(r.stderr).toContain("libvirt-schema needs libvirt's RNG schema: add --schema");
+  });
+
   it('a schema directory that is not there is said once; the other rules run and decide the exit code', () => {
     const r = kvmxml(['lint', '--no-config', '--schema=/nonexistent/schemas', valid, join(FIX, 'memtune-order', 'canonical.pass.xml')]);
     expect(r.code).toBe(0);

@@ -129,6 +129,10 @@ async function runLint(argv: CommonArgs, mode: 'lint' | 'fix', dryRun: boolean):
     }
   }
   for (const r of results) if (r.skipped) process.stderr.write(`kvmxml: skipped ${relativeName(r.filePath)}: ${r.skipped}\n`);
+  const wanted = cli['libvirt-schema'];
+  if (wanted !== undefined && wanted !== 'off' && !schemas.asked) {
+    process.stderr.write(`kvmxml: libvirt-schema needs libvirt's RNG schema: add --schema (the installed one, ${INSTALLED_SCHEMA_DIR}) or --schema=DIR; it did not run\n`);
+  }
   const text = await formatResults(results, argv, 1);
   if (argv['output-file']) {
     try {

@@ -15,10 +15,14 @@ export class SchemaSource {
   /** `flag`: the --schema value ('' when given alone), undefined without --schema. */
   constructor(private readonly flag: string | undefined) {}
 
+  /** Whether any file asked for a schema (--schema or a config's `schema`). */
+  asked = false;
+
   /** The schema for a file under `cfg`, or null when none is asked for or it cannot be used. */
   for(cfg: LoadedConfig | null): Promise<LibvirtSchema | null> {
     const dir = this.dirFor(cfg);
     if (dir === null) return Promise.resolve(null);
+    this.asked = true;
     let p = this.loaded.get(dir);
     if (!p) {
       p = load(dir);
