@@ -61,6 +61,7 @@ import { rule as hugepageSourceConflict } from './hugepage-source-conflict.js';
 import { rule as hugepageBackingValues } from './hugepage-backing-values.js';
 import { rule as hugepageSharedMemory } from './hugepage-shared-memory.js';
 import { rule as hostStart } from './host-start.js';
+import { rule as libvirtSchema } from './libvirt-schema.js';
 import { meta as xmlWellFormed } from './xml-well-formed.js';
 
 /** Rules reported by the engine itself rather than by a check function. */
@@ -125,4 +126,6 @@ export const rules: Rule[] = [
   hugepageBackingValues,
   hugepageSharedMemory,
   hostStart,
+  // Last: it leaves to the memory-area rules what they have already explained.
+  libvirtSchema,
 ];

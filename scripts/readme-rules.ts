@@ -31,15 +31,16 @@ export function cell(s: string): string {
 export function renderRuleList(metas: RuleMeta[] = [...engineRules, ...rules.map((r) => r.meta)]): string {
   const fixable = metas.filter((m) => m.fixable).length;
   const host = metas.filter((m) => m.needsHost).length;
+  const schema = metas.filter((m) => m.needsSchema).length;
   const lines = [
-    `${metas.length} rules (${fixable} fixable by \`kvmxml fix\`${host ? `, ${host} that run${host === 1 ? 's' : ''} only with \`--host\`` : ''}). \`kvmxml explain RULE\` prints a rule's page.`,
+    `${metas.length} rules (${fixable} fixable by \`kvmxml fix\`${host ? `, ${host} that run${host === 1 ? 's' : ''} only with \`--host\`` : ''}${schema ? `, ${schema} only with \`--schema\`` : ''}). \`kvmxml explain RULE\` prints a rule's page.`,
     '',
     '| rule | stage | default | fixable | what it finds |',
     '| --- | --- | --- | --- | --- |',
   ];
   for (const m of metas) {
     const name = m.docs ? `[\`${m.id}\`](${m.docs})` : `\`${m.id}\``;
-    lines.push(`| ${name} | ${m.stage} | ${m.fatal ? `${m.severity} (always)` : m.severity} | ${m.fixable ? 'yes' : ''} | ${cell(m.description)}${m.needsHost ? ' (with `--host`)' : ''} |`);
+    lines.push(`| ${name} | ${m.stage} | ${m.fatal ? `${m.severity} (always)` : m.severity} | ${m.fixable ? 'yes' : ''} | ${cell(m.description)}${m.needsHost ? ' (with `--host`)' : ''}${m.needsSchema ? ' (with `--schema`)' : ''} |`);
   }
   return lines.join('\n');
 }

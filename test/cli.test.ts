@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/fixtures.js';
 import { runCli } from './helpers/run-cli.js';
+import { SCHEMA_DIR, schemaMissing } from './helpers/schema.js';
 
 const BIN = join(ROOT, 'bin', 'kvmxml.js');
 const FIX = join(ROOT, 'fixtures', 'rules');
@@ -254,5 +255,53 @@ describe('fix', () => {
     const lint = kvmxml(['lint', '-', '--stdin-filename', 'vm.xml'], { input });
     expect(lint.stdout).toContain('vm.xml');
     expect(lint.stdout).toContain('memtune-order');
+  });
+});
+
+describe('--schema: the whole document against libvirt\'s RNG schema', () => {
+  const typos = join(FIX, 'libvirt-schema', 'device-typos.fail.xml');
+  const valid = join(FIX, 'libvirt-schema', 'valid.pass.xml');
+
+  it('without --schema the libvirt-schema rule does not run (and libvirt\'s schema is not read)', () => {
+    const r = kvmxml(['lint', '--no-config', '--format', 'json', typos]);
+    const msgs = JSON.parse(r.stdout)[0].messages as { ruleId: string }[];
+    expect(msgs.filter((m) => m.ruleId === 'libvirt-schema')).toEqual([]);
+  });
+
+  it('asking for the rule without a schema says once what it needs', () => {
+    const r = kvmxml(['lint', '--no-config', '--rule', 'libvirt-schema:error', valid, typos]);
+    oneLine(r.stderr);
+    expect(r.stderr).toContain("libvirt-schema needs libvirt's RNG schema: add --schema");
+  });
+
+  it('a schema directory that is not there is said once; the other rules run and decide the exit code', () => {
+    const r = kvmxml(['lint', '--no-config', '--schema=/nonexistent/schemas', valid, join(FIX, 'memtune-order', 'canonical.pass.xml')]);
+    expect(r.code).toBe(0);
+    oneLine(r.stderr);
+    expect(r.stderr).toMatch(/^kvmxml: libvirt-schema: no libvirt schema in \/nonexistent\/schemas \(domain\.rng not found\): install libvirt's schemas .*apt-get install libvirt0/);
+  });
+
+  it.skipIf(schemaMissing !== null)(`--schema alone uses the installed schema: findings with line and column, exit 1${schemaMissing ? ` (skipped: ${schemaMissing})` : ''}`, () => {
+    const r = kvmxml(['lint', '--no-config', '--schema', typos]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain("15:7   error  <taget> is not an element <disk> may contain; did you mean <target>? virsh define --validate, virsh edit and virt-xml-validate reject the document (libvirt --validate: Extra element devices in interleave)  libvirt-schema [schema]");
+    expect(kvmxml(['lint', '--no-config', '--schema', valid]).code).toBe(0);
+  });
+
+  it.skipIf(schemaMissing !== null)(`--schema DIR, a directory to lint after a bare --schema, and config "schema"${schemaMissing ? ` (skipped: ${schemaMissing})` : ''}`, () => {
+    const count = (out: string) => (JSON.parse(out) as { messages: { ruleId: string }[] }[]).flatMap((f) => f.messages).filter((m) => m.ruleId === 'libvirt-schema').length;
+    expect(count(kvmxml(['lint', '--no-config', '-f', 'json', '--schema', SCHEMA_DIR, typos]).stdout)).toBe(4);
+    expect(count(kvmxml(['lint', '--no-config', '-f', 'json', '--schema', join(FIX, 'libvirt-schema')]).stdout)).toBe(7);
+    const cfgDir = mkdtempSync(join(tmpdir(), 'kvmxml-schema-'));
+    copyFileSync(typos, join(cfgDir, 'vm.xml'));
+    writeFileSync(join(cfgDir, 'kvmxml.config.json'), JSON.stringify({ schema: SCHEMA_DIR }));
+    expect(count(kvmxml(['lint', '-f', 'json', join(cfgDir, 'vm.xml')]).stdout)).toBe(4);
+    writeFileSync(join(cfgDir, 'kvmxml.config.json'), JSON.stringify({ schema: true }));
+    expect(count(kvmxml(['lint', '-f', 'json', join(cfgDir, 'vm.xml')]).stdout)).toBe(4);
+    writeFileSync(join(cfgDir, 'kvmxml.config.json'), JSON.stringify({ schema: 3 }));
+    const bad = kvmxml(['lint', join(cfgDir, 'vm.xml')]);
+    expect(bad.code).toBe(2);
+    oneLine(bad.stderr);
   });
 });

@@ -3,9 +3,9 @@
  * No domain logic lives here. Exit codes (DESIGN.md): 0 no error-level finding, 1 at least one,
  * 2 the tool could not do its job.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { engineRules, rules as builtinRules } from '../../rules/index.js';
@@ -16,6 +16,7 @@ import type { Rule, RuleMeta, SeverityName } from '../engine/types.js';
 import type { HostSnapshot } from '../host/snapshot.js';
 import { FORMATS, loadFormatter, MACHINE_FORMATS, type FormatContext, type FormatName } from '../formatters/index.js';
 import { ConfigResolver } from './config-resolver.js';
+import { INSTALLED_SCHEMA_DIR, SchemaSource } from './schema-source.js';
 import { expandPaths, MAX_FILE_BYTES, readInput, readStdin, UsageError, writeAtomic } from './files.js';
 import { conventionOptions, ignoreOptions, ignoreOptionsOf, unusedDirectivesLevel, warnOnStderr, type ConventionArgs, type IgnoreArgs } from './lint-options.js';
 import { PROGRESS_MIN_FILES, startProgress } from './progress.js';
@@ -35,6 +36,7 @@ interface CommonArgs extends ConventionArgs {
   config: boolean;
   color: boolean | undefined;
   host: string | string[] | undefined;
+  schema: string | undefined;
 }
 
 // Terminal checks go by file descriptor: creating process.stdout or process.stderr costs a
@@ -69,6 +71,7 @@ async function runLint(argv: CommonArgs, mode: 'lint' | 'fix', dryRun: boolean):
     return printConfig(argv['print-config'], { configs, builtin: builtinRules, cli, unusedDirectives: argv['report-unused-disable-directives'] });
   }
   const host = await loadHost(argv.host);
+  const schemas = new SchemaSource(argv.schema);
   const results: FileLintResult[] = [];
   argv.paths = argv.paths.map((p) => (p === STDIN_TOKEN ? '-' : p));
   const stdinMode = argv.paths.length === 1 && argv.paths[0] === '-';
@@ -82,7 +85,8 @@ async function runLint(argv: CommonArgs, mode: 'lint' | 'fix', dryRun: boolean):
     if (!bytes) {
       return lintTooLarge(filePath, size);
     }
-    return lintBytes(bytes, { filePath, rules: active, fix: mode === 'fix', host, reportUnusedDisableDirectives: unusedDirectivesLevel(argv['report-unused-disable-directives'], cfg) });
+    const schema = active.some((a) => a.rule.meta.needsSchema) ? await schemas.for(cfg) : null;
+    return lintBytes(bytes, { filePath, rules: active, fix: mode === 'fix', host, schema, reportUnusedDisableDirectives: unusedDirectivesLevel(argv['report-unused-disable-directives'], cfg) });
   };
   if (stdinMode) {
     const name = argv['stdin-filename'] ? resolve(argv['stdin-filename']) : '<stdin>';
@@ -133,6 +137,10 @@ async function runLint(argv: CommonArgs, mode: 'lint' | 'fix', dryRun: boolean):
     }
   }
   for (const r of results) if (r.skipped) process.stderr.write(`kvmxml: skipped ${relativeName(r.filePath)}: ${r.skipped}\n`);
+  const wanted = cli['libvirt-schema'];
+  if (wanted !== undefined && wanted !== 'off' && !schemas.asked) {
+    process.stderr.write(`kvmxml: libvirt-schema needs libvirt's RNG schema: add --schema (the installed one, ${INSTALLED_SCHEMA_DIR}) or --schema=DIR; it did not run\n`);
+  }
   const text = await formatResults(results, argv, 1);
   if (argv['output-file']) {
     try {
@@ -222,6 +230,7 @@ function commonOptions<T>(y: import('yargs').Argv<T>) {
     .option('rule', { type: 'string', describe: 'set a rule severity, e.g. --rule memtune-order:off' })
     .option('config', { type: 'boolean', default: true, describe: 'use kvmxml.config.json files (--no-config ignores them)' })
     .option('color', { type: 'boolean', describe: 'force colour on or off (NO_COLOR is honoured)' })
+    .option('schema', { type: 'string', describe: `libvirt's RNG schema directory (holding domain.rng) for the libvirt-schema rule; alone: ${INSTALLED_SCHEMA_DIR}` })
     .option('host', { type: 'string', describe: 'host description (kvmxml snapshot JSON, `virsh capabilities` XML or `virsh freepages --all` text; repeat to merge): enables the host rules' });
 }
 
@@ -288,6 +297,30 @@ async function runSnapshot(argv: { root: string; output: string | undefined }): 
     }
   } else process.stdout.write(json);
   return 0;
+}
+
+/**
+ * `--schema` takes an optional directory. Followed by something to lint (`-`, a file, a
+ * directory without domain.rng) it stands alone, as whoever wrote `--schema vm.xml` means.
+ */
+function schemaAlone(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const next = argv[i + 1];
+    if (a === '--schema' && next !== undefined && (next === '-' || next.endsWith('.xml') || lintable(next))) out.push('--schema=');
+    else out.push(a);
+  }
+  return out;
+}
+
+function lintable(p: string): boolean {
+  try {
+    const st = statSync(p);
+    return st.isFile() || (st.isDirectory() && !existsSync(join(p, 'domain.rng')));
+  } catch {
+    return false;
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -397,7 +430,7 @@ export async function main(argv: string[]): Promise<number> {
   const usage = (parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.().getUsageInstance?.();
   if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
   // yargs drops a lone `-`; carry it through as a token of our own.
-  await parser.parseAsync(hideBin(['node', 'kvmxml', ...argv.map((a) => (a === '-' ? STDIN_TOKEN : a))]));
+  await parser.parseAsync(hideBin(['node', 'kvmxml', ...schemaAlone(argv).map((a) => (a === '-' ? STDIN_TOKEN : a))]));
   return code;
 }
 

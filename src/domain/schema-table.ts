@@ -564,3 +564,50 @@ export function schemaDetail(top: string, unknownTop = false): string {
 export function schemaQuote(top: string, unknownTop = false): string {
   return `(libvirt --validate: ${schemaDetail(top, unknownTop)})`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Who explains a schema violation in the memory area.
+
+const SIZE_RULES = ['size-value', 'size-schema', 'unknown-memory-element', 'unknown-memory-attribute', 'duplicate-memory-element'] as const;
+
+/**
+ * Where the memory-area rules explain what libvirt's RNG schema rejects, and which rules do.
+ * The `libvirt-schema` rule leaves a violation inside such an element to them whenever one of
+ * them reported something there, and reports it itself otherwise (those rules off, or a
+ * violation they do not know). `['*']` stands for a child of `<domain>` libvirt does not know.
+ */
+export const SCHEMA_EXPLAINED_BY: readonly { area: AreaPath; rules: readonly string[] }[] = [
+  { area: ['memory'], rules: [...SIZE_RULES, 'memory-size-required'] },
+  { area: ['currentMemory'], rules: SIZE_RULES },
+  { area: ['maxMemory'], rules: [...SIZE_RULES, 'memory-max'] },
+  { area: ['memtune'], rules: [...SIZE_RULES, 'memtune-unlimited', 'memtune-sentinel'] },
+  {
+    area: ['memoryBacking'],
+    rules: [...SIZE_RULES, 'hugepage-stray-page', 'hugepage-page-attributes', 'hugepage-backing-values'],
+  },
+  {
+    area: ['numatune'],
+    rules: ['numatune-schema', 'numatune-mode', 'numatune-nodeset', 'numatune-auto-nodeset', 'numatune-duplicate', 'numatune-memnode', 'unknown-memory-element', 'unknown-memory-attribute', 'duplicate-memory-element'],
+  },
+  {
+    area: ['cpu', 'numa'],
+    rules: [...SIZE_RULES, 'numa-cells-missing', 'numa-cell-id', 'numa-cell-cpus-syntax', 'hugepage-backing-values'],
+  },
+  { area: ['devices', 'memory'], rules: [...SIZE_RULES, 'hugepage-backing-values'] },
+  { area: ['*'], rules: ['unknown-memory-element'] },
+];
+
+/** The elements of the document that stand for an area of SCHEMA_EXPLAINED_BY, with their rules. */
+export function explainedAreas(root: XElement): { el: XElement; rules: readonly string[] }[] {
+  const out: { el: XElement; rules: readonly string[] }[] = [];
+  for (const { area, rules } of SCHEMA_EXPLAINED_BY) {
+    if (area[0] === '*') {
+      for (const c of childElements(root)) if (!c.name.includes(':') && !DOMAIN_CHILDREN.has(c.name)) out.push({ el: c, rules });
+      continue;
+    }
+    let level = [root];
+    for (const name of area) level = level.flatMap((e) => childElements(e, name));
+    for (const el of level) out.push({ el, rules });
+  }
+  return out;
+}

@@ -39,6 +39,10 @@ export function buildConfigSchema(metas: RuleMeta[]): Record<string, unknown> {
       root: { type: 'boolean', description: 'Stop looking for configuration in parent directories (the nearest file always wins)' },
       reportUnusedDisableDirectives: { enum: ['off', 'warn', 'error'], description: 'Report kvmxml-disable comments that suppress nothing (default: warn; --report-unused-disable-directives wins)' },
       rules,
+      schema: {
+        description: "libvirt's RNG schema directory (holding domain.rng) for the libvirt-schema rule, relative to this file; true for the installed libvirt's (/usr/share/libvirt/schemas)",
+        oneOf: [{ type: 'string', minLength: 1 }, { const: true }],
+      },
       plugins: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Rule packages or paths; each exports `rules`: [{ meta, check }]' },
       overrides: {
         type: 'array',

@@ -2,6 +2,7 @@
  * Configuration: `kvmxml.config.json`, found by walking up from each linted file (the nearest
  * one applies). Shape:
  *   { "rules": { "<id>": "off"|"warn"|"error" | [severity, {options}] },
+ *     "schema": "DIR" | true,
  *     "plugins": ["package-or-path"],
  *     "overrides": [{ "files": ["glob"], "rules": { … } }] }
  * Validated against a schema generated from the rules' metadata (ajv standalone code, built at
@@ -23,6 +24,8 @@ export interface ConfigFile {
   root?: boolean;
   reportUnusedDisableDirectives?: SeverityName;
   rules?: Record<string, RuleEntry>;
+  /** libvirt's schema directory for the libvirt-schema rule (true: the installed one). */
+  schema?: string | true;
   plugins?: string[];
   overrides?: { files: string[]; rules: Record<string, RuleEntry> }[];
 }
@@ -100,10 +103,16 @@ export async function loadConfigFile(path: string, knownRules: Map<string, Rule>
   return { path, dir, config: cfg, pluginRules };
 }
 
-/** How plugin modules are imported; a launcher that runs the bundle outside the module loader hands in its own. */
-let importModule = (specifier: string): Promise<unknown> => import(specifier);
+/**
+ * How modules outside the bundle (plugins, libxml2-wasm) are imported; a launcher that runs the
+ * bundle outside the module loader hands in its own.
+ */
+let moduleImporter = (specifier: string): Promise<unknown> => import(specifier);
 export function setModuleImporter(importer: (specifier: string) => Promise<unknown>): void {
-  importModule = importer;
+  moduleImporter = importer;
+}
+export function importModule(specifier: string): Promise<unknown> {
+  return moduleImporter(specifier);
 }
 
 async function loadPlugin(spec: string, dir: string, configPath: string): Promise<Rule[]> {

@@ -5,12 +5,13 @@
 import { buildDomainModel } from '../domain/model.js';
 import type { HostSnapshot } from '../host/snapshot.js';
 import { DEFAULT_PROFILE, type Profile } from '../libvirt/profile.js';
+import type { LibvirtSchema } from '../schema/validator.js';
 import { decodeUtf8, parseXml, type XmlDocument } from '../xml/document.js';
 import { applyEdits, Fixer, type TextEdit } from '../xml/edit.js';
 import type { Range, XAttr, XElement, XText } from '../xml/tree.js';
 import { Directives } from './directives.js';
 import { selectElements } from './select.js';
-import type { LintMessage, LintResult, Report, Rule, RuleContext, Stage } from './types.js';
+import type { EarlierFinding, LintMessage, LintResult, Report, Rule, RuleContext, Stage } from './types.js';
 
 export const PARSE_RULE_ID = 'xml-well-formed';
 const MAX_PASSES = 10;
@@ -25,6 +26,7 @@ export interface LintOptions {
   filePath: string;
   rules: ActiveRule[];
   host?: HostSnapshot | null;
+  schema?: LibvirtSchema | null;
   fix?: boolean;
   /** Whose behaviour and words to reproduce; DEFAULT_PROFILE when absent. */
   profile?: Profile;
@@ -135,9 +137,12 @@ function runRules(doc: XmlDocument, opts: LintOptions): Collected[] {
   const out: Collected[] = [];
   const host = opts.host ?? null;
   const profile = opts.profile ?? DEFAULT_PROFILE;
+  const schema = opts.schema ?? null;
+  const earlier: EarlierFinding[] = [];
   for (const active of opts.rules) {
     const { rule } = active;
     if (rule.meta.needsHost && !host) continue;
+    if (rule.meta.needsSchema && !schema) continue;
     if (rule.meta.profiles && !rule.meta.profiles.includes(profile.id)) continue;
     const seen = new Set<string>();
     const ctx: RuleContext = {
@@ -145,6 +150,8 @@ function runRules(doc: XmlDocument, opts: LintOptions): Collected[] {
       domain,
       host,
       profile,
+      schema,
+      earlier,
       options: { ...(rule.meta.defaultOptions ?? {}), ...active.options },
       filePath: opts.filePath,
       select: (expr) => selectElements(doc, expr),
@@ -184,6 +191,7 @@ function runRules(doc: XmlDocument, opts: LintOptions): Collected[] {
           if (sugg.length) message.suggestions = sugg;
         }
         out.push({ message, edits });
+        earlier.push({ ruleId: rule.meta.id, range });
       },
     };
     try {

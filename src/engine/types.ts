@@ -6,6 +6,7 @@
 import type { DomainModel } from '../domain/model.js';
 import type { HostSnapshot } from '../host/snapshot.js';
 import type { Profile, ProfileId } from '../libvirt/profile.js';
+import type { LibvirtSchema } from '../schema/validator.js';
 import type { XmlDocument } from '../xml/document.js';
 import type { Fixer, TextEdit } from '../xml/edit.js';
 import type { Range, XAttr, XElement, XText } from '../xml/tree.js';
@@ -28,6 +29,8 @@ export interface RuleMeta {
   needsHost?: boolean;
   /** The profiles (libvirt + QEMU pairs) the check holds for; absent = every profile. */
   profiles?: ProfileId[];
+  /** Rules that need libvirt's RNG schema run only with --schema (or config `schema`). */
+  needsSchema?: boolean;
   /** JSON schema of the rule's options object, if it takes any. */
   schema?: Record<string, unknown>;
   /** Default options. */
@@ -53,12 +56,22 @@ export interface Report {
   suggestions?: { desc: string; fix: FixFunction }[];
 }
 
+/** A finding an earlier rule made in this document (rules run in registry order). */
+export interface EarlierFinding {
+  ruleId: string;
+  range: Range;
+}
+
 export interface RuleContext {
   readonly doc: XmlDocument;
   readonly domain: DomainModel;
   readonly host: HostSnapshot | null;
   /** Whose behaviour and words to reproduce (--libvirt). */
   readonly profile: Profile;
+  /** libvirt's compiled RNG schema, with --schema; null otherwise. */
+  readonly schema: LibvirtSchema | null;
+  /** What the rules before this one reported in this document. */
+  readonly earlier: readonly EarlierFinding[];
   readonly options: Record<string, unknown>;
   readonly filePath: string;
   report(r: Report): void;

@@ -7,6 +7,7 @@ import type { Rule } from '../../src/engine/types.js';
 import { loadSnapshot, takeSnapshot } from '../../src/host/index.js';
 import type { HostSnapshot } from '../../src/host/snapshot.js';
 import { DEFAULT_PROFILE, PROFILES, type Profile, type ProfileId } from '../../src/libvirt/profile.js';
+import type { LibvirtSchema } from '../../src/schema/validator.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const RULE_FIXTURES = join(ROOT, 'fixtures', 'rules');
@@ -46,9 +47,9 @@ export function fixtureProfile(text: string): Profile {
   return p;
 }
 
-export function lintFile(path: string, active: ActiveRule[], fix = false, host: HostSnapshot | null = null): FileLintResult {
+export function lintFile(path: string, active: ActiveRule[], fix = false, host: HostSnapshot | null = null, schema: LibvirtSchema | null = null): FileLintResult {
   const bytes = readFileSync(path);
-  return lintBytes(bytes, { filePath: path, rules: active, fix, host, profile: fixtureProfile(bytes.toString('utf8')) });
+  return lintBytes(bytes, { filePath: path, rules: active, fix, host, schema, profile: fixtureProfile(bytes.toString('utf8')) });
 }
 
 export function lintString(text: string, active: ActiveRule[] = allActive(), fix = false, host: HostSnapshot | null = null): FileLintResult {
