@@ -1,6 +1,7 @@
 import { backendsOnRealPages, describeBackend, describeBackendSize } from '../src/domain/hugepages.js';
 import { formatKiB } from '../src/domain/units.js';
 import type { Rule } from '../src/engine/types.js';
+import { qemuDriver } from '../src/engine/drivers.js';
 
 export const rule: Rule = {
   meta: {
@@ -9,6 +10,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'runtime',
     fixable: false,
+    drivers: qemuDriver('QEMU\'s memory backends (host_memory_backend_memory_complete), started by the QEMU driver'),
     docs: 'rules/hugepage-backend-rounding.md',
   },
   check(ctx) {

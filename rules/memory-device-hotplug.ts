@@ -2,6 +2,7 @@ import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import { kibOf } from '../src/domain/model.js';
 import type { Rule } from '../src/engine/types.js';
 import { parseSlots } from './memory-max.js';
+import { qemuDriver } from '../src/engine/drivers.js';
 
 export const rule: Rule = {
   meta: {
@@ -10,6 +11,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: false,
+    drivers: qemuDriver('qemuDomainDefValidateMemoryHotplug (src/qemu/qemu_domain.c) and the slot allocator qemuDomainAssignMemorySlots (src/qemu/qemu_domain_address.c)'),
     docs: 'rules/memory-device-hotplug.md',
   },
   check(ctx) {

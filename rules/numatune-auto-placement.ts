@@ -2,6 +2,7 @@ import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import { resolveNumatune, vcpuPlacementAuto } from '../src/domain/numa.js';
 import type { Rule } from '../src/engine/types.js';
 import { attr, firstChild } from '../src/xml/tree.js';
+import { cgroupDrivers } from '../src/engine/drivers.js';
 
 const SAID = renderLibvirtError({ code: 'operation-failed', text: 'Failed to query numad for the advisory nodeset' });
 
@@ -12,6 +13,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'start',
     fixable: false,
+    drivers: cgroupDrivers('virNumaGetAutoPlacementAdvice (src/util/virnuma.c), which the QEMU driver (qemuProcessPrepareDomainNUMAPlacement) and the LXC driver (virLXCProcessStart) ask at start'),
     docs: 'rules/numatune-auto-placement.md',
   },
   check(ctx) {

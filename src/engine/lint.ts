@@ -8,6 +8,7 @@ import { decodeUtf8, parseXml, type XmlDocument } from '../xml/document.js';
 import { applyEdits, Fixer, type TextEdit } from '../xml/edit.js';
 import type { Range, XAttr, XElement, XText } from '../xml/tree.js';
 import { Directives } from './directives.js';
+import { appliesTo } from './drivers.js';
 import { selectElements } from './select.js';
 import type { LintMessage, LintResult, Report, Rule, RuleContext, Stage } from './types.js';
 
@@ -132,6 +133,7 @@ function runRules(doc: XmlDocument, opts: LintOptions): Collected[] {
   for (const active of opts.rules) {
     const { rule } = active;
     if (rule.meta.needsHost && !host) continue;
+    if (!appliesTo(rule.meta.drivers, domain.type)) continue;
     const seen = new Set<string>();
     const ctx: RuleContext = {
       doc,
@@ -141,6 +143,7 @@ function runRules(doc: XmlDocument, opts: LintOptions): Collected[] {
       filePath: opts.filePath,
       select: (expr) => selectElements(doc, expr),
       report: (r: Report) => {
+        if (r.drivers && !appliesTo(r.drivers, domain.type)) return;
         const range = rangeOf(r.node);
         const start = doc.positionAt(range.start);
         const end = doc.positionAt(range.end);
