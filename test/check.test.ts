@@ -169,3 +169,60 @@ describe('several VMs on one host', () => {
     expect(stylish.stdout).toContain('b.xml is the first that fails');
   });
 });
+
+describe('what a start verdict did not check', () => {
+  const lab = host('one-node-2m');
+  const devices = `<maxMemory slots='2' unit='MiB'>2048</maxMemory>
+  <cpu><numa><cell id='0' cpus='0' memory='512' unit='MiB' memAccess='shared'/></numa></cpu>
+  <devices>
+    <memory model='nvdimm'><source><path>/srv/nvdimm0.img</path></source><target><size unit='MiB'>128</size><node>0</node></target></memory>
+    <interface type='vhostuser'><source type='unix' path='/run/ovs/vhu0.sock' mode='client'/><model type='virtio'/></interface>
+    <filesystem type='mount'><driver type='virtiofs'/><source dir='/srv/share'/><target dir='share'/></filesystem>
+    <filesystem type='mount'><driver type='virtiofs' queue='1024'/><source socket='/run/virtiofsd.sock'/><target dir='ext'/></filesystem>
+    <disk type='vhostuser' device='disk'><source type='unix' path='/run/spdk/vhost.0'/><target dev='vda' bus='virtio'/></disk>
+  </devices>`;
+
+  it('names the backing files, vhost-user sockets and virtiofsd it assumed, in document order', () => {
+    const p = predictStart(domain(vm({ memory: '640', extra: devices })), lab);
+    expect(p.verdict).toBe('starts');
+    expect(p.unchecked.map((u) => u.message)).toEqual([
+      'the nvdimm backing file /srv/nvdimm0.img (QEMU opens it at start)',
+      'the vhost-user interface socket /run/ovs/vhu0.sock (its back end must be listening when the guest starts)',
+      'virtiofsd for /srv/share (libvirt starts it; it must be installed, e.g. /usr/libexec/virtiofsd)',
+      'the virtiofsd socket /run/virtiofsd.sock (an externally started virtiofsd must be listening)',
+      'the vhost-user disk socket /run/spdk/vhost.0 (its back end must be listening when the guest starts)',
+    ]);
+  });
+
+  it('a definition without such devices assumes nothing', () => {
+    expect(predictStart(domain(vm({ memory: '64' })), lab).unchecked).toEqual([]);
+  });
+
+  it('a failing start lists nothing it assumed', () => {
+    const p = predictStart(domain(vm({ memory: '4096', backing: '<hugepages/>', extra: devices.replace("memory='512'", "memory='4096'") })), lab);
+    expect(p.verdict).toBe('fails');
+    expect(p.unchecked).toEqual([]);
+  });
+
+  it('other drivers than QEMU get unknown: the start sequence is the QEMU driver’s', () => {
+    const p = predictStart(domain(vm({ memory: '64', type: 'lxc' })), lab);
+    expect(p.verdict).toBe('unknown');
+    expect(p.reasons[0]!.message).toContain("type='lxc' goes to another libvirt driver");
+  });
+
+  it('kvmxml check says what it did not check, in stylish and JSON output', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kvmxml-check-'));
+    const file = join(dir, 'vm.xml');
+    writeFileSync(file, vm({ memory: '640', extra: devices }));
+    const hostFile = join(ROOT, 'fixtures', 'hosts', 'one-node-2m', 'expected.json');
+    const run = (...a: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'kvmxml.js'), 'check', ...a, '--host', hostFile, file], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const stylish = run();
+    expect(stylish.status).toBe(0);
+    expect(stylish.stdout).toContain('vm.xml: starts (assuming what the host description cannot show: 5 files, sockets or helpers)');
+    expect(stylish.stdout).toMatch(/^ {2}\d+:\d+ {2}not checked: the nvdimm backing file \/srv\/nvdimm0\.img/m);
+    const json = JSON.parse(run('--format', 'json').stdout);
+    expect(json[0].verdict).toBe('starts');
+    expect(json[0].unchecked).toHaveLength(5);
+    expect(json[0].unchecked[0]).toMatchObject({ message: expect.stringContaining('/srv/nvdimm0.img'), line: expect.any(Number), column: expect.any(Number) });
+  });
+});

@@ -14,6 +14,8 @@ import type { HostSnapshot } from '../host/snapshot.js';
 import type { XAttr, XElement } from '../xml/tree.js';
 import { HostPools } from './host-pools.js';
 import { lookupMount } from './mounts.js';
+import { uncheckedNeeds, type Unchecked } from './unchecked.js';
+import { QEMU_TYPES } from '../engine/drivers.js';
 
 export type Verdict = 'starts' | 'fails' | 'unknown';
 
@@ -47,6 +49,8 @@ export interface Prediction {
   verdict: Verdict;
   reasons: PredictionReason[];
   demand: DemandRow[];
+  /** What the start also needs that the snapshot cannot show (unless it fails anyway). */
+  unchecked: Unchecked[];
 }
 
 const QEMU = 'internal error: qemu unexpectedly closed the monitor: qemu-system-x86_64: ';
@@ -80,9 +84,15 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools): P
     if (suggestion) r.suggestion = suggestion;
     if (pageSizeKiB !== undefined) r.pageSizeKiB = pageSizeKiB;
     reasons.push(r);
-    return { verdict: 'fails', reasons: reasons.filter((r) => r.kind === 'fails'), demand };
+    return { verdict: 'fails', reasons: reasons.filter((r) => r.kind === 'fails'), demand, unchecked: [] };
   };
   const unknown = (step: StartStep, message: string, node: XElement | XAttr) => reasons.push({ kind: 'unknown', step, message, node });
+
+  // 0. The sequence below is the QEMU driver's; other drivers start guests their own way.
+  if (domain.type !== null && !(QEMU_TYPES as readonly string[]).includes(domain.type)) {
+    const typeAttr = domain.root.attributes.find((a) => a.name === 'type') ?? domain.root;
+    unknown('kvm', `kvmxml predicts starts with the QEMU driver (type ${QEMU_TYPES.join(', ')}); type='${domain.type}' goes to another libvirt driver`, typeAttr);
+  }
 
   // 1. Virtualisation type (R7.4).
   if (domain.type === 'kvm') {
@@ -228,7 +238,7 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools): P
     }
   }
   const unknowns = reasons.filter((r) => r.kind === 'unknown');
-  return { verdict: unknowns.length ? 'unknown' : 'starts', reasons: unknowns, demand };
+  return { verdict: unknowns.length ? 'unknown' : 'starts', reasons: unknowns, demand, unchecked: uncheckedNeeds(domain) };
 }
 
 /** Ordinary (non-hugepage) RAM: only an oversized mapping or preallocation can fail (R4.8, R1.17). */
