@@ -11,6 +11,7 @@ import { rule as memorySizeRequired } from './memory-size-required.js';
 import { rule as memoryCurrentClamped } from './memory-current-clamped.js';
 import { rule as memoryMax } from './memory-max.js';
 import { rule as memoryDeviceHotplug } from './memory-device-hotplug.js';
+import { rule as memoryDeviceIgnoredSettings } from './memory-device-ignored-settings.js';
 import { rule as memoryAlignOverflow } from './memory-align-overflow.js';
 import { rule as memtuneSentinel } from './memtune-sentinel.js';
 import { rule as memtuneUnlimited } from './memtune-unlimited.js';
@@ -74,6 +75,7 @@ export const rules: Rule[] = [
   memoryCurrentClamped,
   memoryMax,
   memoryDeviceHotplug,
+  memoryDeviceIgnoredSettings,
   memoryAlignOverflow,
   memtuneSentinel,
   memtuneUnlimited,
