@@ -28,7 +28,8 @@ export const rule: Rule = {
     if (memAuto && vcpuAuto) what = nt.autoFromVcpu ? "<vcpu placement='auto'> makes vCPU and memory placement automatic" : "vCPU and memory placement are automatic";
     else if (memAuto) what = "memory placement is automatic";
     else what = "<vcpu placement='auto'> makes vCPU placement automatic";
-    const host = ctx.host ? ' (a host snapshot does not show whether numad is installed)' : '';
+    const numad = ctx.host?.numad;
+    const host = !ctx.host ? '' : numad === false ? ' (the host described has no numad: the start fails there)' : numad === true ? ' (the host described has numad)' : ' (the host description does not show whether numad is installed)';
     ctx.report({
       node,
       message: `${what}: libvirt runs numad for the host nodes every time the guest starts, and the start fails where numad is not installed${host}; install numad on every host that runs this guest, or use static placement: no placement='auto' on <vcpu> or <numatune><memory>, and the host nodes in <numatune><memory nodeset='…'/> (libvirt: ${SAID})`,

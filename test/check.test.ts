@@ -226,3 +226,19 @@ describe('what a start verdict did not check', () => {
     expect(json[0].unchecked[0]).toMatchObject({ message: expect.stringContaining('/srv/nvdimm0.img'), line: expect.any(Number), column: expect.any(Number) });
   });
 });
+
+describe('numad on the host (automatic NUMA placement)', () => {
+  const auto = vm({ memory: '64', extra: "<numatune><memory mode='strict' placement='auto'/></numatune>" });
+  it('a host without numad fails the start in libvirt’s words', () => {
+    const p = predictStart(domain(auto), host('this-machine'));
+    expect(host('this-machine').numad).toBe(false);
+    expect(p.verdict).toBe('fails');
+    expect(p.reasons[0]!.message).toBe('operation failed: Failed to query numad for the advisory nodeset');
+  });
+  it('a host with numad starts it; a snapshot that cannot tell gives unknown', () => {
+    expect(predictStart(domain(auto), { ...host('this-machine'), numad: true }).verdict).toBe('starts');
+    const p = predictStart(domain(auto), { ...host('this-machine'), numad: null });
+    expect(p.verdict).toBe('unknown');
+    expect(p.reasons[0]!.message).toContain('cannot tell whether numad is installed');
+  });
+});
