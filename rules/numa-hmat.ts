@@ -9,7 +9,7 @@ const xmlError = (text: string) => renderLibvirtError({ code: 'xml-error', text 
 export const rule: Rule = {
   meta: {
     id: 'numa-hmat',
-    description: 'Guest HMAT (cell <cache>, <interconnects>) libvirt refuses: a cache without associativity or with a level twice, a latency or bandwidth naming a missing cell or an initiator without vCPUs',
+    description: 'Guest HMAT (cell <cache>, <interconnects>) libvirt refuses: a cache without associativity or with a level twice, a latency or bandwidth naming a missing cell or an initiator without vCPUs, given twice or in both directions',
     severity: 'error',
     stage: 'define',
     fixable: false,
@@ -45,10 +45,28 @@ export const rule: Rule = {
     const interconnects = firstChild(firstChild(ctx.domain.cpu ?? undefined, 'numa'), 'interconnects');
     if (!interconnects) return;
     const completed = completedCellCpus(ctx.domain);
+    const earlier: { el: XElement; initiator: number; target: number; cache: string; type: string }[] = [];
     for (const link of childElements(interconnects).filter((e) => e.name === 'latency' || e.name === 'bandwidth')) {
       const initiator = uintAttr(link, 'initiator');
       const target = uintAttr(link, 'target');
       if (initiator === null || target === null) continue;
+      const me = { el: link, initiator: initiator.n, target: target.n, cache: attr(link, 'cache')?.value.trim() || '0', type: attr(link, 'type')?.value ?? '' };
+      // libvirt compares each entry with the ones before it: the same entry twice, or a link given both ways.
+      for (const o of earlier) {
+        const at = ctx.doc.positionAt(o.el.startTag.start).line;
+        if (o.el.name === link.name && o.initiator === me.initiator && o.target === me.target && o.cache === me.cache && o.type === me.type) {
+          ctx.report({ node: link, message: `this <${link.name}> from cell ${me.initiator} to cell ${me.target} repeats the one on line ${at}: give each one once (libvirt: ${xmlError('Duplicate info for NUMA latencies')})` });
+          break;
+        }
+        if (me.initiator !== me.target && o.initiator === me.target && o.target === me.initiator) {
+          ctx.report({
+            node: link,
+            message: `the link between cells ${me.target} and ${me.initiator} is already given on line ${at} (from ${o.initiator} to ${o.target}): libvirt takes each link between two cells in one direction only, so remove this one (libvirt: ${xmlError('Link already defined')})`,
+          });
+          break;
+        }
+      }
+      earlier.push(me);
       if (initiator.n >= n) {
         ctx.report({ node: initiator.a, message: `<${link.name}> initiator ${initiator.n} is not a guest cell (the cells are ${n === 1 ? '0' : `0-${n - 1}`}) (libvirt: ${xmlError("'initiator' refers to a non-existent NUMA node")})` });
         continue;

@@ -134,9 +134,9 @@ export function domainNeeds(xml: string): Need[] {
 }
 
 /**
- * Started guests this large (lab cases are 32–256 MiB otherwise) are about the host's RAM:
- * whether QEMU may map them depends on the machine's RAM and swap (vm.overcommit_memory=0
- * refuses a mapping larger than both together).
+ * Guests this large (lab cases are 32–256 MiB otherwise) that got as far as QEMU mapping their
+ * RAM are about the host's RAM: whether QEMU may map them depends on the machine's RAM and swap
+ * (vm.overcommit_memory=0 refuses a mapping larger than both together).
  */
 const BIG_GUEST_KIB = 8 * 1048576;
 
@@ -179,7 +179,8 @@ function labelledFactNeeds(xml: string, label: Label | null): Need[] {
   if (has('vcpupin') || has('emulatorpin') || has('iothreadpin') || has('vcpu', (e) => attr(e, 'cpuset') !== undefined))
     needs.push(same('other online CPUs', 'host online CPUs', (m) => m.onlineCpus ?? null, (v) => `online CPUs ${v ? v.join(',') : 'unknown'}`));
   const guestKiB = guestMemoryKiB(parsed.doc.root);
-  if (guestKiB !== null && guestKiB >= BIG_GUEST_KIB && label?.start)
+  const reachedQemuRam = label?.start ? label.start.ok || /Cannot allocate memory/.test(label.start.error) : false;
+  if (guestKiB !== null && guestKiB >= BIG_GUEST_KIB && reachedQemuRam)
     needs.push(
       same('other host RAM and swap', 'host RAM and swap', (m) => (m.memTotalKiB === undefined ? null : m.memTotalKiB + (m.swapTotalKiB ?? 0) < guestKiB), (v) =>
         v === null ? 'unknown host RAM' : v ? `RAM and swap below the guest's ${kib(guestKiB)}` : `RAM and swap of at least the guest's ${kib(guestKiB)}`,
