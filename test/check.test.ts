@@ -242,3 +242,54 @@ describe('numad on the host (automatic NUMA placement)', () => {
     expect(p.reasons[0]!.message).toContain('cannot tell whether numad is installed');
   });
 });
+
+describe('CPU pinning against the host’s online CPUs', () => {
+  const lab = host('this-machine'); // online CPUs 0-1
+  const pinned = (vcpu: string, cputune = '', iothreads = '') =>
+    domain(`<domain type='qemu'><name>t</name><memory unit='MiB'>64</memory>${vcpu}${iothreads}${cputune ? `<cputune>${cputune}</cputune>` : ''}<os><type arch='x86_64'>hvm</type></os></domain>`);
+
+  it('names the thread group libvirt fails to pin, in its words, and what to change', () => {
+    const p = predictStart(pinned('<vcpu>2</vcpu>', "<vcpupin vcpu='0' cpuset='1'/><vcpupin vcpu='1' cpuset='3-4'/>"), lab);
+    expect(p.verdict).toBe('fails');
+    expect(p.reasons[0]!.message).toBe("Unable to write to '…/vcpu1/cpuset.cpus': Numerical result out of range");
+    expect(p.reasons[0]!.suggestion).toBe('vCPU 1 is pinned to host CPUs 3,4, which this host does not have online (its online CPUs are 0-1): pin to CPUs it has');
+  });
+
+  it('goes in libvirt’s order: the emulator (emulatorpin, else <vcpu cpuset>), then each vCPU, then the I/O threads', () => {
+    const first = (d: ReturnType<typeof pinned>) => predictStart(d, lab).reasons[0]?.message;
+    expect(first(pinned("<vcpu cpuset='5'>1</vcpu>", "<vcpupin vcpu='0' cpuset='6'/>"))).toContain("'…/emulator/cpuset.cpus'");
+    expect(first(pinned("<vcpu cpuset='5'>2</vcpu>", "<emulatorpin cpuset='0'/><vcpupin vcpu='0' cpuset='1'/>"))).toContain("'…/vcpu1/cpuset.cpus'");
+    expect(first(pinned('<vcpu>1</vcpu>', "<vcpupin vcpu='0' cpuset='0'/><iothreadpin iothread='1' cpuset='9'/>", '<iothreads>1</iothreads>'))).toContain("'…/iothread1/cpuset.cpus'");
+  });
+
+  it('pins within the online CPUs start; a snapshot without them gives unknown', () => {
+    expect(predictStart(pinned("<vcpu cpuset='0-1'>2</vcpu>", "<emulatorpin cpuset='1'/>"), lab).verdict).toBe('starts');
+    const p = predictStart(pinned("<vcpu cpuset='0'>1</vcpu>"), { ...lab, onlineCpus: null });
+    expect(p.verdict).toBe('unknown');
+    expect(p.reasons[0]!.message).toContain("does not list the host's online CPUs");
+  });
+
+  it('an offline CPU inside the online range fails without claiming the errno', () => {
+    const p = predictStart(pinned("<vcpu cpuset='1'>1</vcpu>"), { ...lab, onlineCpus: [0, 2, 3] });
+    expect(p.reasons[0]!.message).toBe("Unable to write to '…/emulator/cpuset.cpus'");
+  });
+
+  it('kvmxml check --host reports it as the verdict', () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'kvmxml.js'), 'check', '--host', join(ROOT, 'fixtures', 'hosts', 'this-machine', 'expected.json'), join(ROOT, 'fixtures', 'conformance', 'cpu-vcpupin-host-cpu-missing', 'domain.xml')], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("fails\n  6:23  Unable to write to '…/vcpu0/cpuset.cpus': Numerical result out of range  start-prediction [start]");
+  });
+});
+
+describe('guest RAM against host RAM and swap', () => {
+  const lab = host('this-machine'); // about 23.5 GiB of RAM, no swap, vm.overcommit_memory=0
+  it('a guest larger than RAM and swap together fails under heuristic overcommit, in QEMU’s words', () => {
+    const p = predictStart(domain(vm({ memory: String(32 * 1024) })), lab);
+    expect(p.verdict).toBe('fails');
+    expect(p.reasons[0]!.message).toBe(`${QEMU}cannot set up guest memory 'pc.ram': Cannot allocate memory`);
+  });
+  it('swap that covers it starts; unknown swap stays unknown', () => {
+    expect(predictStart(domain(vm({ memory: String(32 * 1024) })), { ...lab, memory: { ...lab.memory, swapTotalKiB: 16 * 1048576 } }).verdict).toBe('starts');
+    expect(predictStart(domain(vm({ memory: String(32 * 1024) })), { ...lab, memory: { ...lab.memory, swapTotalKiB: null } }).verdict).toBe('unknown');
+  });
+});
