@@ -1,5 +1,5 @@
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
-import { guestCells, invalidUIntError, parseUInt } from '../src/domain/numa.js';
+import { cellIdRange, guestCells, invalidUIntError, parseUInt } from '../src/domain/numa.js';
 import { anyDriver } from '../src/engine/drivers.js';
 import type { Rule } from '../src/engine/types.js';
 import { attr, childElements, firstChild } from '../src/xml/tree.js';
@@ -47,7 +47,7 @@ export const rule: Rule = {
         if (sid >= n) {
           ctx.report({
             node: idAttr,
-            message: `sibling id ${sid} under cell ${id} names a cell that does not exist: the guest has cell${n === 1 ? '' : 's'} ${n === 1 ? '0' : `0-${n - 1}`} (libvirt: ${xmlError(`'sibling_id ${sid}' does not refer to a valid cell within NUMA 'cell id ${id}'`)})`,
+            message: `sibling id ${sid} under cell ${id} names a cell that does not exist: the guest has cell${n === 1 ? '' : 's'} ${cellIdRange(n)} (libvirt: ${xmlError(`'sibling_id ${sid}' does not refer to a valid cell within NUMA 'cell id ${id}'`)})`,
           });
           continue;
         }

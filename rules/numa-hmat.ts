@@ -1,5 +1,5 @@
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
-import { completedCellCpus, guestCells, parseUInt } from '../src/domain/numa.js';
+import { cellIdRange, completedCellCpus, guestCells, parseUInt } from '../src/domain/numa.js';
 import { anyDriver } from '../src/engine/drivers.js';
 import type { Rule } from '../src/engine/types.js';
 import { attr, childElements, firstChild, type XElement } from '../src/xml/tree.js';
@@ -68,11 +68,11 @@ export const rule: Rule = {
       }
       earlier.push(me);
       if (initiator.n >= n) {
-        ctx.report({ node: initiator.a, message: `<${link.name}> initiator ${initiator.n} is not a guest cell (the cells are ${n === 1 ? '0' : `0-${n - 1}`}) (libvirt: ${xmlError("'initiator' refers to a non-existent NUMA node")})` });
+        ctx.report({ node: initiator.a, message: `<${link.name}> initiator ${initiator.n} is not a guest cell (the cells are ${cellIdRange(n)}) (libvirt: ${xmlError("'initiator' refers to a non-existent NUMA node")})` });
         continue;
       }
       if (target.n >= n) {
-        ctx.report({ node: target.a, message: `<${link.name}> target ${target.n} is not a guest cell (the cells are ${n === 1 ? '0' : `0-${n - 1}`}) (libvirt: ${xmlError("'target' refers to a non-existent NUMA node")})` });
+        ctx.report({ node: target.a, message: `<${link.name}> target ${target.n} is not a guest cell (the cells are ${cellIdRange(n)}) (libvirt: ${xmlError("'target' refers to a non-existent NUMA node")})` });
         continue;
       }
       // After the QEMU driver has moved unlisted vCPUs to cell 0 (validation runs after post-parse).
