@@ -14,6 +14,7 @@ import { rule as memoryDumpcore } from './memory-dumpcore.js';
 import { rule as memoryDeviceHotplug } from './memory-device-hotplug.js';
 import { rule as memoryDeviceIgnoredSettings } from './memory-device-ignored-settings.js';
 import { rule as memoryAlignOverflow } from './memory-align-overflow.js';
+import { rule as memoryAddressSpace } from './memory-address-space.js';
 import { rule as memtuneSentinel } from './memtune-sentinel.js';
 import { rule as memtuneUnlimited } from './memtune-unlimited.js';
 import { rule as memtuneMinGuarantee } from './memtune-min-guarantee.js';
@@ -81,6 +82,7 @@ export const rules: Rule[] = [
   memoryDeviceHotplug,
   memoryDeviceIgnoredSettings,
   memoryAlignOverflow,
+  memoryAddressSpace,
   memtuneSentinel,
   memtuneUnlimited,
   memtuneMinGuarantee,
