@@ -17,6 +17,7 @@ import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import type { Report, Rule, RuleContext } from '../src/engine/types.js';
 import type { Fixer, TextEdit } from '../src/xml/edit.js';
 import { childElements, textOf, type XElement, type XText } from '../src/xml/tree.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 /** Same element: name, attribute values, text and child elements (comments and layout aside). */
 export function sameElement(a: XElement, b: XElement): boolean {
@@ -93,6 +94,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'schema',
     fixable: true,
+    drivers: anyDriver('virDomainDefParseXML (src/conf/domain_conf.c) and the domain schema (domain.rng)'),
     docs: 'rules/duplicate-memory-element.md',
   },
   check(ctx) {

@@ -7,6 +7,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'runtime',
     fixable: false,
+    drivers: { types: ['kvm'], by: "KVM itself: only type='kvm' runs on /dev/kvm (qemuBuildAccelCommandLine, src/qemu/qemu_command.c)" },
     needsHost: true,
     docs: 'rules/ept-unavailable.md',
   },

@@ -1,6 +1,7 @@
 import type { Rule } from '../src/engine/types.js';
 import { effectivePages, isRealPageSize, pageChoiceReliable } from '../src/domain/hugepages.js';
 import { predictStart } from '../src/predict/predict.js';
+import { qemuDriver } from '../src/engine/drivers.js';
 
 export const rule: Rule = {
   meta: {
@@ -9,6 +10,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'start',
     fixable: false,
+    drivers: qemuDriver('qemuProcessStart (src/qemu/qemu_process.c) and QEMU\'s own start-up'),
     needsHost: true,
     docs: 'rules/host-start.md',
   },

@@ -1,6 +1,7 @@
 import { backendsOnRealPages, describeBackend, describeBackendSize } from '../src/domain/hugepages.js';
 import { formatKiB } from '../src/domain/units.js';
 import type { Rule } from '../src/engine/types.js';
+import { qemuDriver } from '../src/engine/drivers.js';
 
 export const rule: Rule = {
   meta: {
@@ -11,6 +12,7 @@ export const rule: Rule = {
     fixable: false,
     // QEMU 9.1 and later refuse such a backend instead (hugepage-backend-unaligned)
     profiles: ['9.0'],
+    drivers: qemuDriver('QEMU\'s memory backends (host_memory_backend_memory_complete), started by the QEMU driver'),
     docs: 'rules/hugepage-backend-rounding.md',
   },
   check(ctx) {

@@ -1,6 +1,7 @@
 import { backendsOnRealPages, describeBackend, describeBackendSize } from '../src/domain/hugepages.js';
 import { formatKiB } from '../src/domain/units.js';
 import type { Rule } from '../src/engine/types.js';
+import { qemuDriver } from '../src/engine/drivers.js';
 
 const hex = (kib: number): string => `0x${(BigInt(kib) * 1024n).toString(16)}`;
 
@@ -11,6 +12,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'start',
     fixable: false,
+    drivers: qemuDriver('QEMU\'s memory backends (host_memory_backend_memory_complete), started by the QEMU driver'),
     docs: 'rules/hugepage-backend-size.md',
   },
   check(ctx) {

@@ -1,6 +1,7 @@
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import type { FixFunction, Rule } from '../src/engine/types.js';
 import { attr, type XAttr, type XElement } from '../src/xml/tree.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 /** Values libvirt's enums accept (case-sensitive). */
 const SOURCE_TYPES = ['file', 'anonymous', 'memfd'];
@@ -37,6 +38,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: true,
+    drivers: anyDriver('virDomainDefParseMemory and virDomainNumaDefParseXML (src/conf/domain_conf.c, src/conf/numa_conf.c)'),
     docs: 'rules/hugepage-backing-values.md',
   },
   check(ctx) {

@@ -1,6 +1,7 @@
 import { effectivePages, isCopyOf, type EffectivePage } from '../src/domain/hugepages.js';
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import type { Rule } from '../src/engine/types.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 function sizeText(p: EffectivePage): string {
   return p.sizeKiB !== null ? String(p.sizeKiB) : (p.def?.size.text ?? '?');
@@ -17,6 +18,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: false,
+    drivers: anyDriver('virDomainDefMemtuneValidate (src/conf/domain_validate.c)'),
     docs: 'rules/hugepage-master-pages.md',
   },
   check(ctx) {

@@ -2,6 +2,7 @@ import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import { cellCount, effectivePages } from '../src/domain/hugepages.js';
 import { formatNodeset } from '../src/domain/nodeset.js';
 import type { Rule } from '../src/engine/types.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 export const rule: Rule = {
   meta: {
@@ -10,6 +11,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: false,
+    drivers: anyDriver('virDomainDefMemtuneValidate (src/conf/domain_validate.c)'),
     docs: 'rules/hugepage-nodeset-cells.md',
   },
   check(ctx) {

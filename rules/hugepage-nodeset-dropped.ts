@@ -1,5 +1,6 @@
 import { effectivePages } from '../src/domain/hugepages.js';
 import type { Rule } from '../src/engine/types.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 export const rule: Rule = {
   meta: {
@@ -8,6 +9,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'style',
     fixable: true,
+    drivers: anyDriver('virDomainDefParseMemory (src/conf/domain_conf.c)'),
     docs: 'rules/hugepage-nodeset-dropped.md',
   },
   check(ctx) {

@@ -2,6 +2,7 @@ import { effectivePages, isCopyOf, type EffectivePage } from '../src/domain/huge
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import { formatNodeset } from '../src/domain/nodeset.js';
 import type { Rule } from '../src/engine/types.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 /** A page's size as libvirt prints it (KiB), or as written when unreadable. */
 function sizeText(p: EffectivePage): string {
@@ -15,6 +16,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: false,
+    drivers: anyDriver('virDomainDefMemtuneValidate (src/conf/domain_validate.c)'),
     docs: 'rules/hugepage-nodeset-overlap.md',
   },
   check(ctx) {

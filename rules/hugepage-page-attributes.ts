@@ -2,6 +2,7 @@ import { effectivePages } from '../src/domain/hugepages.js';
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import { formatNodeset } from '../src/domain/nodeset.js';
 import type { Rule } from '../src/engine/types.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 export const rule: Rule = {
   meta: {
@@ -10,6 +11,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: true,
+    drivers: anyDriver('virDomainHugepagesParseXML (src/conf/domain_conf.c)'),
     docs: 'rules/hugepage-page-attributes.md',
   },
   check(ctx) {

@@ -4,6 +4,7 @@ import type { SizeValue } from '../src/domain/model.js';
 import { formatKiB, parseUnit } from '../src/domain/units.js';
 import type { Rule } from '../src/engine/types.js';
 import type { Fixer, TextEdit } from '../src/xml/edit.js';
+import { qemuDriver } from '../src/engine/drivers.js';
 
 /**
  * The one repair we trust, or null. Two mistakes are unambiguous:
@@ -70,6 +71,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'start',
     fixable: true,
+    drivers: qemuDriver('qemuGetDomainHupageMemPath (src/qemu/qemu_conf.c) at start, and QEMU'),
     schema: {
       type: 'object',
       properties: { sizesKiB: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 1 } },

@@ -2,6 +2,7 @@ import { cellIdOf, memoryAccessMode } from '../src/domain/hugepages.js';
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import type { Rule } from '../src/engine/types.js';
 import { attr, childElements, firstChild, type XElement } from '../src/xml/tree.js';
+import { qemuDriver } from '../src/engine/drivers.js';
 
 type SharedMemoryUser = { el: XElement; name: 'virtiofs' | 'vhostuser' | 'interface' };
 
@@ -33,6 +34,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: false,
+    drivers: qemuDriver('qemuValidateDomainDeviceDefFS and qemuValidateDomainDeviceDefDisk (src/qemu/qemu_validate.c)'),
     docs: 'rules/hugepage-shared-memory.md',
   },
   check(ctx) {

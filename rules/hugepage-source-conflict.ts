@@ -2,6 +2,7 @@ import { memoryAllocationMode, memorySourceType } from '../src/domain/hugepages.
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import type { Rule } from '../src/engine/types.js';
 import { attr } from '../src/xml/tree.js';
+import { qemuDriver } from '../src/engine/drivers.js';
 
 export const rule: Rule = {
   meta: {
@@ -10,6 +11,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: false,
+    drivers: qemuDriver('qemuValidateDomainDefMemory (src/qemu/qemu_validate.c)'),
     docs: 'rules/hugepage-source-conflict.md',
   },
   check(ctx) {

@@ -4,6 +4,7 @@ import type { PageDef } from '../src/domain/model.js';
 import type { Rule } from '../src/engine/types.js';
 import type { Fixer, TextEdit } from '../src/xml/edit.js';
 import { childElements, type Range, type XElement } from '../src/xml/tree.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 /**
  * What travels with a stray page: the page, plus a comment that follows it on the same line.
@@ -60,6 +61,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'schema',
     fixable: true,
+    drivers: anyDriver('virDomainDefParseMemory (src/conf/domain_conf.c) reads <page> only inside <hugepages>'),
     docs: 'rules/hugepage-stray-page.md',
   },
   check(ctx) {

@@ -1,6 +1,7 @@
 import { effectivePages, needsNonX86Host, X86_64_SYSTEM_PAGE_KIB } from '../src/domain/hugepages.js';
 import type { SizeValue } from '../src/domain/model.js';
 import type { Rule } from '../src/engine/types.js';
+import { qemuDriver } from '../src/engine/drivers.js';
 
 export const rule: Rule = {
   meta: {
@@ -9,6 +10,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'runtime',
     fixable: false,
+    drivers: qemuDriver('qemuBuildMemoryBackendProps (src/qemu/qemu_command.c), which treats the system page size as no huge pages'),
     docs: 'rules/hugepage-system-page-size.md',
   },
   check(ctx) {

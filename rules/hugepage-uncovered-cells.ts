@@ -2,6 +2,7 @@ import { describeBackend, effectivePages, memoryBackends, pageChoiceReliable, ty
 import { formatNodeset } from '../src/domain/nodeset.js';
 import { formatKiB } from '../src/domain/units.js';
 import type { Rule } from '../src/engine/types.js';
+import { qemuDriver } from '../src/engine/drivers.js';
 
 function pageText(b: MemoryBackend): string {
   return b.pageSizeKiB === 'default' ? "the host's default huge page size" : `${formatKiB(b.pageSizeKiB as number)} pages`;
@@ -14,6 +15,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'runtime',
     fixable: false,
+    drivers: qemuDriver('qemuBuildMemoryBackendProps (src/qemu/qemu_command.c), which picks each backend its page size'),
     docs: 'rules/hugepage-uncovered-cells.md',
   },
   check(ctx) {

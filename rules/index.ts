@@ -10,8 +10,11 @@ import { rule as sizeSiUnit } from './size-si-unit.js';
 import { rule as memorySizeRequired } from './memory-size-required.js';
 import { rule as memoryCurrentClamped } from './memory-current-clamped.js';
 import { rule as memoryMax } from './memory-max.js';
+import { rule as memoryDumpcore } from './memory-dumpcore.js';
 import { rule as memoryDeviceHotplug } from './memory-device-hotplug.js';
+import { rule as memoryDeviceIgnoredSettings } from './memory-device-ignored-settings.js';
 import { rule as memoryAlignOverflow } from './memory-align-overflow.js';
+import { rule as memoryAddressSpace } from './memory-address-space.js';
 import { rule as memtuneSentinel } from './memtune-sentinel.js';
 import { rule as memtuneUnlimited } from './memtune-unlimited.js';
 import { rule as memtuneMinGuarantee } from './memtune-min-guarantee.js';
@@ -29,6 +32,8 @@ import { rule as numaCellCpusOverlap } from './numa-cell-cpus-overlap.js';
 import { rule as numaCellCpusExceedVcpus } from './numa-cell-cpus-exceed-vcpus.js';
 import { rule as numaCellCpusIncomplete } from './numa-cell-cpus-incomplete.js';
 import { rule as numaMemorySum } from './numa-memory-sum.js';
+import { rule as numaDistances } from './numa-distances.js';
+import { rule as numaHmat } from './numa-hmat.js';
 import { rule as numatuneDuplicate } from './numatune-duplicate.js';
 import { rule as numatuneMode } from './numatune-mode.js';
 import { rule as numatuneNodeset } from './numatune-nodeset.js';
@@ -75,8 +80,11 @@ export const rules: Rule[] = [
   memorySizeRequired,
   memoryCurrentClamped,
   memoryMax,
+  memoryDumpcore,
   memoryDeviceHotplug,
+  memoryDeviceIgnoredSettings,
   memoryAlignOverflow,
+  memoryAddressSpace,
   memtuneSentinel,
   memtuneUnlimited,
   memtuneMinGuarantee,
@@ -94,6 +102,8 @@ export const rules: Rule[] = [
   numaCellCpusExceedVcpus,
   numaCellCpusIncomplete,
   numaMemorySum,
+  numaDistances,
+  numaHmat,
   numatuneDuplicate,
   numatuneMode,
   numatuneNodeset,

@@ -3,6 +3,7 @@ import { createContainer, insertInOrder } from '../src/domain/schema-table.js';
 import type { Rule } from '../src/engine/types.js';
 import { childElements, firstChild, type XElement } from '../src/xml/tree.js';
 import { ksmImmunity } from './ksm-nosharepages-redundant.js';
+import { qemuDriver } from '../src/engine/drivers.js';
 
 export const rule: Rule = {
   meta: {
@@ -11,6 +12,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'runtime',
     fixable: false,
+    drivers: qemuDriver('the QEMU driver\'s mem-merge machine option (qemuBuildMachineCommandLine, src/qemu/qemu_command.c)'),
     needsHost: true,
     schema: {
       type: 'object',

@@ -1,5 +1,6 @@
 import { memoryBackends, type MemoryBackend } from '../src/domain/hugepages.js';
 import type { Rule } from '../src/engine/types.js';
+import { qemuDriver } from '../src/engine/drivers.js';
 
 /** Why KSM never merges this backend's memory, or null when it may. */
 export function ksmImmunity(b: MemoryBackend): 'huge pages' | 'shared memory' | null {
@@ -16,6 +17,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'style',
     fixable: false,
+    drivers: qemuDriver('the QEMU driver\'s mem-merge machine option (qemuBuildMachineCommandLine, src/qemu/qemu_command.c)'),
     docs: 'rules/ksm-nosharepages-redundant.md',
   },
   check(ctx) {

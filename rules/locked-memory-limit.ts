@@ -3,6 +3,7 @@ import { kibOf } from '../src/domain/model.js';
 import { formatKiB, KIB_UNLIMITED } from '../src/domain/units.js';
 import type { Rule } from '../src/engine/types.js';
 import { attr, childElements, firstChild } from '../src/xml/tree.js';
+import { qemuDriver } from '../src/engine/drivers.js';
 
 const GIB_KIB = 1024n * 1024n;
 
@@ -13,6 +14,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'runtime',
     fixable: false,
+    drivers: qemuDriver('qemuDomainGetMemLockLimitBytes (src/qemu/qemu_domain.c)'),
     docs: 'rules/locked-memory-limit.md',
   },
   check(ctx) {

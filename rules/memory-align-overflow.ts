@@ -1,6 +1,7 @@
 import { alignedMemory, MAX_ALIGNED_KIB, memoryTotals } from '../src/domain/memory.js';
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import type { Rule } from '../src/engine/types.js';
+import { qemuDriver } from '../src/engine/drivers.js';
 
 const unsupported = (text: string): string => `(libvirt: ${renderLibvirtError({ code: 'config-unsupported', text })})`;
 const LIMIT = 'above 9007199254740991 KiB (2^53 − 1), the most libvirt handles';
@@ -12,6 +13,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'start',
     fixable: false,
+    drivers: qemuDriver('qemuDomainAlignMemorySizes (src/qemu/qemu_domain.c), at start'),
     docs: 'rules/memory-align-overflow.md',
   },
   check(ctx) {

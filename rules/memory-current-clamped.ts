@@ -1,5 +1,6 @@
 import { formatKiBig, memoryTotals } from '../src/domain/memory.js';
 import type { Rule } from '../src/engine/types.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 export const rule: Rule = {
   meta: {
@@ -8,6 +9,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'define',
     fixable: true,
+    drivers: anyDriver('virDomainDefPostParseMemory (src/conf/domain_conf.c)'),
     docs: 'rules/memory-current-clamped.md',
   },
   check(ctx) {

@@ -2,6 +2,7 @@ import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import { kibOf } from '../src/domain/model.js';
 import type { Rule } from '../src/engine/types.js';
 import { parseSlots } from './memory-max.js';
+import { qemuDriver } from '../src/engine/drivers.js';
 
 export const rule: Rule = {
   meta: {
@@ -10,6 +11,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: false,
+    drivers: qemuDriver('the slot allocator qemuDomainAssignMemorySlots (src/qemu/qemu_domain_address.c) at post-parse, then qemuDomainDefValidateMemoryHotplug (src/qemu/qemu_domain.c)'),
     docs: 'rules/memory-device-hotplug.md',
   },
   check(ctx) {
@@ -28,10 +30,19 @@ export const rule: Rule = {
       return;
     }
     if (!maxKiB || !slots) return; // memory-max reports the half-missing pair
-    if (devices.length > slots) {
+    const advice = `raise slots to at least ${devices.length}`;
+    const slotsText = `${slots} memory slot${slots === 1 ? '' : 's'} in <maxMemory slots='${d.maxMemorySlots!.value}'>`;
+    // Post-parse first gives each DIMM and NVDIMM a slot address; validation then counts every device.
+    const slotted = devices.filter((x) => x.model === 'dimm' || x.model === 'nvdimm');
+    if (slotted.length > slots) {
+      ctx.report({
+        node: slotted[slots]!.el,
+        message: `${slotted.length} DIMM/NVDIMM devices but only ${slotsText}: ${advice} (libvirt: ${renderLibvirtError({ code: 'internal-error', text: 'failed to find an empty memory slot' })})`,
+      });
+    } else if (devices.length > slots) {
       ctx.report({
         node: devices[slots]!.el,
-        message: `${devices.length} memory devices but only ${slots} memory slot${slots === 1 ? '' : 's'} in <maxMemory slots='${d.maxMemorySlots!.value}'>: raise slots to at least ${devices.length} (libvirt: ${renderLibvirtError({ code: 'internal-error', text: 'failed to find an empty memory slot' })})`,
+        message: `${devices.length} memory devices but only ${slotsText} (virtio-mem and virtio-pmem take no slot address, but every memory device counts against slots): ${advice} (libvirt: ${renderLibvirtError({ code: 'config-unsupported', text: `memory device count '${devices.length}' exceeds slots count '${slots}'` })})`,
       });
     }
   },

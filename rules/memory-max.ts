@@ -2,6 +2,7 @@ import { formatKiBig, memoryAlignment, memoryTotals } from '../src/domain/memory
 import { renderLibvirtError, type LibvirtError } from '../src/domain/libvirt-error.js';
 import { kibOf } from '../src/domain/model.js';
 import type { Rule } from '../src/engine/types.js';
+import { anyDriver, qemuDriver } from '../src/engine/drivers.js';
 
 /** `<maxMemory slots>` as `virXPathUInt` reads it: null = absent or empty, NaN = not an unsigned int. */
 export function parseSlots(text: string | undefined): number | null {
@@ -22,6 +23,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: false,
+    drivers: anyDriver('virDomainDefParseMemory and virDomainDefPostParseMemory (src/conf/domain_conf.c); the guest NUMA cell that hotplug needs is checked by the QEMU driver alone (qemuDomainDefValidateMemoryHotplug, src/qemu/qemu_domain.c)'),
     docs: 'rules/memory-max.md',
   },
   check(ctx) {
@@ -70,6 +72,7 @@ export const rule: Rule = {
     if (d.cells.length === 0 && memoryAlignment(d).memory === 1024 && !ctx.profile.hotplugAddsNumaCell) {
       ctx.report({
         node: max.el,
+        drivers: qemuDriver('qemuDomainDefValidateMemoryHotplug (src/qemu/qemu_domain.c)'),
         message: `memory hotplug (<maxMemory>) needs at least one guest NUMA cell: add <cpu><numa><cell id='0' cpus='…' memory='…' unit='…'/></numa></cpu> covering all vCPUs and the memory, or remove <maxMemory> ${quote({ code: 'config-unsupported', text: 'At least one numa node has to be configured when enabling memory hotplug' })}`,
       });
     }

@@ -1,6 +1,7 @@
 import { formatKiBig, memoryTotals } from '../src/domain/memory.js';
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import type { Rule } from '../src/engine/types.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 export const rule: Rule = {
   meta: {
@@ -9,6 +10,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: false,
+    drivers: anyDriver('virDomainDefPostParseMemory (src/conf/domain_conf.c)'),
     docs: 'rules/memory-size-required.md',
   },
   check(ctx) {

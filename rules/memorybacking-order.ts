@@ -1,6 +1,7 @@
 import { MEMORY_BACKING_ORDER } from '../src/domain/schema-table.js';
 import type { Rule } from '../src/engine/types.js';
 import { childElements } from '../src/xml/tree.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 const ORDER: readonly string[] = MEMORY_BACKING_ORDER;
 
@@ -11,6 +12,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'style',
     fixable: true,
+    drivers: anyDriver('virDomainMemoryBackingFormat (src/conf/domain_conf.c) writes the order'),
     docs: 'rules/memorybacking-order.md',
   },
   check(ctx) {

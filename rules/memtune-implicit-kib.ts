@@ -3,6 +3,7 @@ import type { MemtuneLimitName } from '../src/domain/model.js';
 import { formatKiB, KIB_UNLIMITED } from '../src/domain/units.js';
 import type { Rule } from '../src/engine/types.js';
 import type { Fixer } from '../src/xml/edit.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 const LIMITS: readonly MemtuneLimitName[] = ['hard_limit', 'soft_limit', 'swap_hard_limit'];
 /** Below this no QEMU process fits (QEMU 7.2 alone is ~40 MiB resident at start). */
@@ -16,6 +17,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'runtime',
     fixable: false,
+    drivers: anyDriver('virDomainParseMemoryLimit (src/conf/domain_conf.c): a limit without unit is KiB'),
     docs: 'rules/memtune-implicit-kib.md',
   },
   check(ctx) {

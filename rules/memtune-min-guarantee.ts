@@ -2,6 +2,7 @@ import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import { formatKiB } from '../src/domain/units.js';
 import type { Rule } from '../src/engine/types.js';
 import { removeLimit } from './memtune-sentinel.js';
+import { qemuDriver } from '../src/engine/drivers.js';
 
 export const rule: Rule = {
   meta: {
@@ -10,13 +11,12 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: true,
+    drivers: qemuDriver('qemuValidateDomainDef (src/qemu/qemu_validate.c)'),
     docs: 'rules/memtune-min-guarantee.md',
   },
   check(ctx) {
     const v = ctx.domain.memtune?.limits.min_guarantee;
     if (!v || !v.result.ok || v.result.kib === 0) return;
-    const type = ctx.domain.type;
-    if (type !== 'qemu' && type !== 'kvm') return;
     ctx.report({
       node: v.el,
       message: `<min_guarantee> (${formatKiB(v.result.kib)}) is not supported by the QEMU driver (only ESX and OpenVZ have it): remove it (to keep a QEMU guest's RAM resident, back it with huge pages or use <locked/>) (libvirt: ${renderLibvirtError({ code: 'config-unsupported', text: "Parameter 'min_guarantee' not supported by QEMU." })})`,

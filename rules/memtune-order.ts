@@ -2,6 +2,7 @@ import { MEMTUNE_CHILDREN, type SizeValue } from '../src/domain/model.js';
 import { KIB_UNLIMITED } from '../src/domain/units.js';
 import type { Rule } from '../src/engine/types.js';
 import { childElements, type XElement } from '../src/xml/tree.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 const ORDER: readonly string[] = MEMTUNE_CHILDREN;
 
@@ -28,6 +29,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'style',
     fixable: true,
+    drivers: anyDriver('virDomainMemtuneFormat (src/conf/domain_conf.c) writes the order'),
     docs: 'rules/memtune-order.md',
     schema: {
       type: 'object',

@@ -3,6 +3,7 @@ import { KIB_UNLIMITED } from '../src/domain/units.js';
 import type { Rule, RuleContext } from '../src/engine/types.js';
 import type { Fixer, TextEdit } from '../src/xml/edit.js';
 import type { XElement, XText } from '../src/xml/tree.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 /** The comment that follows `el` on the same line (`<x>…</x> <!-- note -->`), which goes with it. */
 function trailingComment(el: XElement): XText | null {
@@ -49,6 +50,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'style',
     fixable: true,
+    drivers: anyDriver('virDomainMemtuneFormat (src/conf/domain_conf.c), which leaves unset limits out'),
     docs: 'rules/memtune-sentinel.md',
   },
   check(ctx) {

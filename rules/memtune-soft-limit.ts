@@ -1,6 +1,7 @@
 import { kibOf } from '../src/domain/model.js';
 import { formatKiB, KIB_UNLIMITED } from '../src/domain/units.js';
 import type { Rule } from '../src/engine/types.js';
+import { cgroupDrivers } from '../src/engine/drivers.js';
 
 export const rule: Rule = {
   meta: {
@@ -9,6 +10,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'runtime',
     fixable: false,
+    drivers: cgroupDrivers('virDomainCgroupSetupMemtune (src/hypervisor/domain_cgroup.c), which the QEMU and LXC drivers call at start'),
     docs: 'rules/memtune-soft-limit.md',
   },
   check(ctx) {

@@ -1,5 +1,6 @@
 import type { Rule } from '../src/engine/types.js';
 import { SWAP_ADVICE, swapProblem, swapWhy } from './memtune-swap-limit.js';
+import { cgroupDrivers } from '../src/engine/drivers.js';
 
 export const rule: Rule = {
   meta: {
@@ -8,6 +9,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'start',
     fixable: false,
+    drivers: cgroupDrivers('virDomainCgroupSetupMemtune (src/hypervisor/domain_cgroup.c), which the QEMU and LXC drivers call at start'),
     needsHost: true,
     docs: 'rules/memtune-swap-limit-host.md',
   },

@@ -1,6 +1,7 @@
 import { kibOf, type DomainModel, type SizeValue } from '../src/domain/model.js';
 import { formatKiB, KIB_UNLIMITED } from '../src/domain/units.js';
 import type { Rule } from '../src/engine/types.js';
+import { cgroupDrivers } from '../src/engine/drivers.js';
 
 export interface SwapProblem {
   swap: SizeValue;
@@ -45,6 +46,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'start',
     fixable: false,
+    drivers: cgroupDrivers('virDomainCgroupSetupMemtune (src/hypervisor/domain_cgroup.c), which the QEMU and LXC drivers call at start'),
     docs: 'rules/memtune-swap-limit.md',
   },
   check(ctx) {

@@ -3,6 +3,7 @@ import type { MemtuneLimitName, SizeValue } from '../src/domain/model.js';
 import type { Rule } from '../src/engine/types.js';
 import { removeLimit } from './memtune-sentinel.js';
 import { UNLIMITED_WORDS } from './size-value.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 export const rule: Rule = {
   meta: {
@@ -11,6 +12,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: true,
+    drivers: anyDriver('virDomainParseMemoryLimit (src/conf/domain_conf.c)'),
     docs: 'rules/memtune-unlimited.md',
   },
   check(ctx) {

@@ -2,6 +2,7 @@ import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import { formatNodeset } from '../src/domain/nodeset.js';
 import { guestCells, maxVcpus } from '../src/domain/numa.js';
 import type { Rule } from '../src/engine/types.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 const COUNT = renderLibvirtError({ code: 'internal-error', text: 'Number of CPUs in <numa> exceeds the <vcpu> count' });
 const IDS = renderLibvirtError({ code: 'internal-error', text: 'CPU IDs in <numa> exceed the <vcpu> count' });
@@ -13,6 +14,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: false,
+    drivers: anyDriver('virDomainDefParseXML (src/conf/domain_conf.c), after the <cpu> and <vcpu> parse'),
     docs: 'rules/numa-cell-cpus-exceed-vcpus.md',
   },
   check(ctx) {

@@ -1,6 +1,7 @@
 import { formatNodeset } from '../src/domain/nodeset.js';
 import { completedCellCpus, guestCells, maxVcpus } from '../src/domain/numa.js';
 import type { Rule } from '../src/engine/types.js';
+import { qemuDriver } from '../src/engine/drivers.js';
 
 export const rule: Rule = {
   meta: {
@@ -9,6 +10,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'define',
     fixable: false,
+    drivers: qemuDriver('qemuDomainDefNumaCPUsRectify (src/qemu/qemu_domain.c), via virDomainNumaFillCPUsInNode'),
     docs: 'rules/numa-cell-cpus-incomplete.md',
   },
   check(ctx) {

@@ -2,6 +2,7 @@ import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import { formatNodeset } from '../src/domain/nodeset.js';
 import { guestCells, type GuestCell } from '../src/domain/numa.js';
 import type { Rule } from '../src/engine/types.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 export const rule: Rule = {
   meta: {
@@ -10,6 +11,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: false,
+    drivers: anyDriver('virDomainNumaDefParseXML (src/conf/numa_conf.c)'),
     docs: 'rules/numa-cell-cpus-overlap.md',
   },
   check(ctx) {

@@ -1,5 +1,6 @@
 import type { Rule } from '../src/engine/types.js';
 import { escapeAttr } from '../src/xml/edit.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 export const rule: Rule = {
   meta: {
@@ -8,6 +9,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'style',
     fixable: true,
+    drivers: anyDriver('virDomainNumaDefFormatXML (src/conf/numa_conf.c), which writes every id'),
     docs: 'rules/numa-cell-id-mixed.md',
   },
   check(ctx) {

@@ -1,6 +1,7 @@
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import type { Rule } from '../src/engine/types.js';
 import { childElements } from '../src/xml/tree.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 export const rule: Rule = {
   meta: {
@@ -9,6 +10,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: false,
+    drivers: anyDriver('virDomainNumaDefParseXML (src/conf/numa_conf.c)'),
     docs: 'rules/numa-cells-missing.md',
   },
   check(ctx) {

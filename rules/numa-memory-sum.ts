@@ -9,6 +9,7 @@ function kib(n: number): string {
 }
 import type { Rule } from '../src/engine/types.js';
 import { childElements } from '../src/xml/tree.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 /** `kib` written in `unit` when that is exact, else null. */
 function inUnit(kib: number, unit: string): bigint | null {
@@ -25,6 +26,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'define',
     fixable: true,
+    drivers: anyDriver('virDomainDefPostParseMemory (src/conf/domain_conf.c)'),
     docs: 'rules/numa-memory-sum.md',
   },
   check(ctx) {

@@ -1,5 +1,6 @@
 import { resolveNumatune } from '../src/domain/numa.js';
 import type { Rule } from '../src/engine/types.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 export const rule: Rule = {
   meta: {
@@ -8,6 +9,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'define',
     fixable: false,
+    drivers: anyDriver('virDomainNumatuneParseXML (src/conf/numa_conf.c)'),
     docs: 'rules/numatune-auto-nodeset.md',
   },
   check(ctx) {

@@ -2,6 +2,7 @@ import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import { resolveNumatune, vcpuPlacementAuto } from '../src/domain/numa.js';
 import type { Rule } from '../src/engine/types.js';
 import { attr, firstChild } from '../src/xml/tree.js';
+import { cgroupDrivers } from '../src/engine/drivers.js';
 
 const SAID = renderLibvirtError({ code: 'operation-failed', text: 'Failed to query numad for the advisory nodeset' });
 
@@ -12,6 +13,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'start',
     fixable: false,
+    drivers: cgroupDrivers('virNumaGetAutoPlacementAdvice (src/util/virnuma.c), which the QEMU driver (qemuProcessPrepareDomainNUMAPlacement) and the LXC driver (virLXCProcessStart) ask at start'),
     docs: 'rules/numatune-auto-placement.md',
   },
   check(ctx) {
@@ -26,7 +28,8 @@ export const rule: Rule = {
     if (memAuto && vcpuAuto) what = nt.autoFromVcpu ? "<vcpu placement='auto'> makes vCPU and memory placement automatic" : "vCPU and memory placement are automatic";
     else if (memAuto) what = "memory placement is automatic";
     else what = "<vcpu placement='auto'> makes vCPU placement automatic";
-    const host = ctx.host ? ' (a host snapshot does not show whether numad is installed)' : '';
+    const numad = ctx.host?.numad;
+    const host = !ctx.host ? '' : numad === false ? ' (the host described has no numad: the start fails there)' : numad === true ? ' (the host described has numad)' : ' (the host description does not show whether numad is installed)';
     ctx.report({
       node,
       message: `${what}: libvirt runs numad for the host nodes every time the guest starts, and the start fails where numad is not installed${host}; install numad on every host that runs this guest, or use static placement: no placement='auto' on <vcpu> or <numatune><memory>, and the host nodes in <numatune><memory nodeset='…'/> (libvirt: ${SAID})`,

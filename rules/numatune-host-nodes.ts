@@ -2,6 +2,7 @@ import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import { formatNodeset } from '../src/domain/nodeset.js';
 import { hostNodesetUses } from '../src/domain/numa.js';
 import type { Rule } from '../src/engine/types.js';
+import { qemuDriver } from '../src/engine/drivers.js';
 
 export const rule: Rule = {
   meta: {
@@ -10,6 +11,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'start',
     fixable: false,
+    drivers: qemuDriver('virNumaNodesetIsAvailable (src/util/virnuma.c), which the QEMU driver calls at start (qemuProcessStartValidateXML and the memory backends)'),
     needsHost: true,
     docs: 'rules/numatune-host-nodes.md',
   },

@@ -1,6 +1,7 @@
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import { guestCells, invalidUIntError, resolveNumatune, type ResolvedMemnode } from '../src/domain/numa.js';
 import type { Rule } from '../src/engine/types.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 const xml = (text: string): string => renderLibvirtError({ code: 'xml-error', text });
 
@@ -11,6 +12,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: false,
+    drivers: anyDriver('virDomainNumatuneNodeParseXML (src/conf/numa_conf.c)'),
     docs: 'rules/numatune-memnode.md',
   },
   check(ctx) {

@@ -2,6 +2,7 @@ import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import { isNumatuneMode, NUMATUNE_MODES, resolveNumatune } from '../src/domain/numa.js';
 import type { Rule } from '../src/engine/types.js';
 import type { XAttr } from '../src/xml/tree.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 /** The value libvirt would accept when only the letter case is wrong. */
 function caseFix(a: XAttr, allowed: readonly string[]): string | null {
@@ -16,6 +17,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: true,
+    drivers: anyDriver('virDomainNumatuneParseXML and virDomainNumatuneNodeParseXML (src/conf/numa_conf.c)'),
     docs: 'rules/numatune-mode.md',
   },
   check(ctx) {

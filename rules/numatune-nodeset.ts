@@ -2,6 +2,7 @@ import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import { resolveNumatune, vcpuPlacementAuto } from '../src/domain/numa.js';
 import type { Rule } from '../src/engine/types.js';
 import type { NodesetAttr } from '../src/domain/model.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 function nodesetProblem(ns: NodesetAttr): string | null {
   if (ns.parsed.ok) return null;
@@ -18,6 +19,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: false,
+    drivers: anyDriver('virDomainNumatuneParseXML (src/conf/numa_conf.c)'),
     docs: 'rules/numatune-nodeset.md',
   },
   check(ctx) {

@@ -3,6 +3,7 @@ import { formatNodeset } from '../src/domain/nodeset.js';
 import type { NodesetAttr } from '../src/domain/model.js';
 import type { Rule } from '../src/engine/types.js';
 import { escapeAttr } from '../src/xml/edit.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 const SAID = renderLibvirtError({
   code: 'schema',
@@ -16,6 +17,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'schema',
     fixable: true,
+    drivers: anyDriver('libvirt\'s domain schema (domain.rng), applied by virDomainDefParse with VIR_DOMAIN_DEF_PARSE_VALIDATE_SCHEMA'),
     docs: 'rules/numatune-schema.md',
   },
   check(ctx) {

@@ -1,5 +1,6 @@
 import { schemaErrorFor, sizeSites } from '../src/domain/memory.js';
 import type { Rule } from '../src/engine/types.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 export const rule: Rule = {
   meta: {
@@ -8,6 +9,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'schema',
     fixable: true,
+    drivers: anyDriver('libvirt\'s domain schema (domain.rng), applied by virDomainDefParse with VIR_DOMAIN_DEF_PARSE_VALIDATE_SCHEMA'),
     docs: 'rules/size-schema.md',
   },
   check(ctx) {

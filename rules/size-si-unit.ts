@@ -1,5 +1,6 @@
 import { sizeSites } from '../src/domain/memory.js';
 import type { Rule } from '../src/engine/types.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 /** A KiB count also shown in the nearest binary unit, two decimals (`3906250 KiB` → `3.73 GiB`). */
 function approx(kib: number): string {
@@ -20,6 +21,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'runtime',
     fixable: false,
+    drivers: anyDriver('virScaleInteger (src/util/virutil.c)'),
     docs: 'rules/size-si-unit.md',
   },
   check(ctx) {

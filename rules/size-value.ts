@@ -4,6 +4,7 @@ import { parseScaled, parseUnit } from '../src/domain/units.js';
 import type { FixFunction, Report, Rule } from '../src/engine/types.js';
 import type { Fixer, TextEdit } from '../src/xml/edit.js';
 import { firstChild } from '../src/xml/tree.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 /** Words people write for "no limit"; `memtune-unlimited` reports them in memtune limits. */
 export const UNLIMITED_WORDS = /^\s*(?:-1|unlimited|infinity|inf|none|max|-)\s*$/i;
@@ -60,6 +61,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: true,
+    drivers: anyDriver('virDomainParseMemory and virParseScaledValue (src/conf/domain_conf.c, src/util/virxml.c)'),
     docs: 'rules/size-value.md',
   },
   check(ctx) {

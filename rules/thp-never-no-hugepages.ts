@@ -1,6 +1,7 @@
 import { memoryBackends } from '../src/domain/hugepages.js';
 import { formatKiB } from '../src/domain/units.js';
 import type { Rule } from '../src/engine/types.js';
+import { qemuDriver } from '../src/engine/drivers.js';
 
 export const rule: Rule = {
   meta: {
@@ -9,6 +10,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'runtime',
     fixable: false,
+    drivers: qemuDriver('the QEMU driver\'s memory backends (qemuBuildMemoryBackendProps, src/qemu/qemu_command.c): ordinary guest RAM is the QEMU process\'s anonymous memory'),
     needsHost: true,
     docs: 'rules/thp-never-no-hugepages.md',
   },

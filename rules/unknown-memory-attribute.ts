@@ -1,6 +1,7 @@
 import { schemaQuote, suggestName, walkMemoryArea, type ElementSpec } from '../src/domain/schema-table.js';
 import type { Rule } from '../src/engine/types.js';
 import { attr, textOf, type XAttr, type XElement } from '../src/xml/tree.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 /** What libvirt does without the attribute the misspelt one was meant to be. */
 function consequence(el: XElement, spec: ElementSpec, intended: string | null, a: XAttr): string {
@@ -41,6 +42,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'schema',
     fixable: true,
+    drivers: anyDriver('libvirt\'s domain schema (domain.rng); virDomainDefParseXML (src/conf/domain_conf.c) reads only the attributes it knows'),
     docs: 'rules/unknown-memory-attribute.md',
   },
   check(ctx) {

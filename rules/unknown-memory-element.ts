@@ -18,6 +18,7 @@ import {
 } from '../src/domain/schema-table.js';
 import type { FixFunction, Report, Rule, RuleContext } from '../src/engine/types.js';
 import { firstChild, type XElement, type XText } from '../src/xml/tree.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 /** Memory-area names that may stand in the wrong place and still be recognised by name. */
 function distinctive(name: string): boolean {
@@ -46,6 +47,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'schema',
     fixable: true,
+    drivers: anyDriver('libvirt\'s domain schema (domain.rng); virDomainDefParseXML (src/conf/domain_conf.c) reads only the elements it knows'),
     docs: 'rules/unknown-memory-element.md',
   },
   check(ctx) {

@@ -1,4 +1,5 @@
 import type { RuleMeta } from '../src/engine/types.js';
+import { anyDriver } from '../src/engine/drivers.js';
 
 /**
  * Reported by the engine's parse stage, not by a check function: a document that is not
@@ -10,6 +11,7 @@ export const meta: RuleMeta = {
   severity: 'error',
   stage: 'parse',
   fixable: false,
+  drivers: anyDriver('virXMLParseHelper (src/util/virxml.c), before any driver'),
   docs: 'rules/xml-well-formed.md',
   fatal: true,
 };

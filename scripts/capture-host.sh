@@ -6,8 +6,8 @@
 # `kvmxml snapshot --root DIR` gives the same snapshot offline (for bug reports and test
 # fixtures). Only reads; copies nothing else. To keep the copy small and free of unrelated
 # details, /proc/mounts keeps only the root, hugetlbfs and cgroup lines, and /proc/cpuinfo
-# only the first processor (the snapshot looks at nothing else). /dev/kvm is recorded as an
-# empty file.
+# only the first processor (the snapshot looks at nothing else). /dev/kvm and /usr/bin/numad
+# are recorded as empty files.
 set -eu
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
@@ -36,7 +36,7 @@ mkdir -p "$dest"
 
 for f in proc/sys/kernel/hostname proc/sys/kernel/osrelease proc/meminfo \
 	proc/sys/vm/overcommit_memory \
-	sys/devices/system/node/online \
+	sys/devices/system/node/online sys/devices/system/cpu/online \
 	sys/kernel/mm/transparent_hugepage/enabled sys/kernel/mm/transparent_hugepage/defrag \
 	sys/kernel/mm/ksm/run sys/kernel/mm/ksm/merge_across_nodes \
 	sys/kernel/mm/ksm/pages_shared sys/kernel/mm/ksm/pages_sharing \
@@ -70,6 +70,14 @@ for n in "$src"/sys/devices/system/node/node[0-9]*; do
 		done
 	done
 done
+
+# usr/: present, so that a missing usr/bin/numad means "no numad" rather than "unknown".
+mkdir -p "$dest/usr/bin"
+if [ -e "$src/usr/bin/numad" ]; then
+	: >"$dest/usr/bin/numad"
+else
+	: >"$dest/usr/bin/.keep"
+fi
 
 # KSM: the directory's presence says the kernel has KSM.
 if [ -d "$src/sys/kernel/mm/ksm" ]; then

@@ -169,3 +169,127 @@ describe('several VMs on one host', () => {
     expect(stylish.stdout).toContain('b.xml is the first that fails');
   });
 });
+
+describe('what a start verdict did not check', () => {
+  const lab = host('one-node-2m');
+  const devices = `<maxMemory slots='2' unit='MiB'>2048</maxMemory>
+  <cpu><numa><cell id='0' cpus='0' memory='512' unit='MiB' memAccess='shared'/></numa></cpu>
+  <devices>
+    <memory model='nvdimm'><source><path>/srv/nvdimm0.img</path></source><target><size unit='MiB'>128</size><node>0</node></target></memory>
+    <interface type='vhostuser'><source type='unix' path='/run/ovs/vhu0.sock' mode='client'/><model type='virtio'/></interface>
+    <filesystem type='mount'><driver type='virtiofs'/><source dir='/srv/share'/><target dir='share'/></filesystem>
+    <filesystem type='mount'><driver type='virtiofs' queue='1024'/><source socket='/run/virtiofsd.sock'/><target dir='ext'/></filesystem>
+    <disk type='vhostuser' device='disk'><source type='unix' path='/run/spdk/vhost.0'/><target dev='vda' bus='virtio'/></disk>
+  </devices>`;
+
+  it('names the backing files, vhost-user sockets and virtiofsd it assumed, in document order', () => {
+    const p = predictStart(domain(vm({ memory: '640', extra: devices })), lab);
+    expect(p.verdict).toBe('starts');
+    expect(p.unchecked.map((u) => u.message)).toEqual([
+      'the nvdimm backing file /srv/nvdimm0.img (QEMU opens it at start)',
+      'the vhost-user interface socket /run/ovs/vhu0.sock (its back end must be listening when the guest starts)',
+      'virtiofsd for /srv/share (libvirt starts it; it must be installed, e.g. /usr/libexec/virtiofsd)',
+      'the virtiofsd socket /run/virtiofsd.sock (an externally started virtiofsd must be listening)',
+      'the vhost-user disk socket /run/spdk/vhost.0 (its back end must be listening when the guest starts)',
+    ]);
+  });
+
+  it('a definition without such devices assumes nothing', () => {
+    expect(predictStart(domain(vm({ memory: '64' })), lab).unchecked).toEqual([]);
+  });
+
+  it('a failing start lists nothing it assumed', () => {
+    const p = predictStart(domain(vm({ memory: '4096', backing: '<hugepages/>', extra: devices.replace("memory='512'", "memory='4096'") })), lab);
+    expect(p.verdict).toBe('fails');
+    expect(p.unchecked).toEqual([]);
+  });
+
+  it('other drivers than QEMU get unknown: the start sequence is the QEMU driver’s', () => {
+    const p = predictStart(domain(vm({ memory: '64', type: 'lxc' })), lab);
+    expect(p.verdict).toBe('unknown');
+    expect(p.reasons[0]!.message).toContain("type='lxc' goes to another libvirt driver");
+  });
+
+  it('kvmxml check says what it did not check, in stylish and JSON output', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kvmxml-check-'));
+    const file = join(dir, 'vm.xml');
+    writeFileSync(file, vm({ memory: '640', extra: devices }));
+    const hostFile = join(ROOT, 'fixtures', 'hosts', 'one-node-2m', 'expected.json');
+    const run = (...a: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'kvmxml.js'), 'check', ...a, '--host', hostFile, file], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const stylish = run();
+    expect(stylish.status).toBe(0);
+    expect(stylish.stdout).toContain('vm.xml: starts (assuming what the host description cannot show: 5 files, sockets or helpers)');
+    expect(stylish.stdout).toMatch(/^ {2}\d+:\d+ {2}not checked: the nvdimm backing file \/srv\/nvdimm0\.img/m);
+    const json = JSON.parse(run('--format', 'json').stdout);
+    expect(json[0].verdict).toBe('starts');
+    expect(json[0].unchecked).toHaveLength(5);
+    expect(json[0].unchecked[0]).toMatchObject({ message: expect.stringContaining('/srv/nvdimm0.img'), line: expect.any(Number), column: expect.any(Number) });
+  });
+});
+
+describe('numad on the host (automatic NUMA placement)', () => {
+  const auto = vm({ memory: '64', extra: "<numatune><memory mode='strict' placement='auto'/></numatune>" });
+  it('a host without numad fails the start in libvirt’s words', () => {
+    const p = predictStart(domain(auto), host('this-machine'));
+    expect(host('this-machine').numad).toBe(false);
+    expect(p.verdict).toBe('fails');
+    expect(p.reasons[0]!.message).toBe('operation failed: Failed to query numad for the advisory nodeset');
+  });
+  it('a host with numad starts it; a snapshot that cannot tell gives unknown', () => {
+    expect(predictStart(domain(auto), { ...host('this-machine'), numad: true }).verdict).toBe('starts');
+    const p = predictStart(domain(auto), { ...host('this-machine'), numad: null });
+    expect(p.verdict).toBe('unknown');
+    expect(p.reasons[0]!.message).toContain('cannot tell whether numad is installed');
+  });
+});
+
+describe('CPU pinning against the host’s online CPUs', () => {
+  const lab = host('this-machine'); // online CPUs 0-1
+  const pinned = (vcpu: string, cputune = '', iothreads = '') =>
+    domain(`<domain type='qemu'><name>t</name><memory unit='MiB'>64</memory>${vcpu}${iothreads}${cputune ? `<cputune>${cputune}</cputune>` : ''}<os><type arch='x86_64'>hvm</type></os></domain>`);
+
+  it('names the thread group libvirt fails to pin, in its words, and what to change', () => {
+    const p = predictStart(pinned('<vcpu>2</vcpu>', "<vcpupin vcpu='0' cpuset='1'/><vcpupin vcpu='1' cpuset='3-4'/>"), lab);
+    expect(p.verdict).toBe('fails');
+    expect(p.reasons[0]!.message).toBe("Unable to write to '…/vcpu1/cpuset.cpus': Numerical result out of range");
+    expect(p.reasons[0]!.suggestion).toBe('vCPU 1 is pinned to host CPUs 3,4, which this host does not have online (its online CPUs are 0-1): pin to CPUs it has');
+  });
+
+  it('goes in libvirt’s order: the emulator (emulatorpin, else <vcpu cpuset>), then each vCPU, then the I/O threads', () => {
+    const first = (d: ReturnType<typeof pinned>) => predictStart(d, lab).reasons[0]?.message;
+    expect(first(pinned("<vcpu cpuset='5'>1</vcpu>", "<vcpupin vcpu='0' cpuset='6'/>"))).toContain("'…/emulator/cpuset.cpus'");
+    expect(first(pinned("<vcpu cpuset='5'>2</vcpu>", "<emulatorpin cpuset='0'/><vcpupin vcpu='0' cpuset='1'/>"))).toContain("'…/vcpu1/cpuset.cpus'");
+    expect(first(pinned('<vcpu>1</vcpu>', "<vcpupin vcpu='0' cpuset='0'/><iothreadpin iothread='1' cpuset='9'/>", '<iothreads>1</iothreads>'))).toContain("'…/iothread1/cpuset.cpus'");
+  });
+
+  it('pins within the online CPUs start; a snapshot without them gives unknown', () => {
+    expect(predictStart(pinned("<vcpu cpuset='0-1'>2</vcpu>", "<emulatorpin cpuset='1'/>"), lab).verdict).toBe('starts');
+    const p = predictStart(pinned("<vcpu cpuset='0'>1</vcpu>"), { ...lab, onlineCpus: null });
+    expect(p.verdict).toBe('unknown');
+    expect(p.reasons[0]!.message).toContain("does not list the host's online CPUs");
+  });
+
+  it('an offline CPU inside the online range fails without claiming the errno', () => {
+    const p = predictStart(pinned("<vcpu cpuset='1'>1</vcpu>"), { ...lab, onlineCpus: [0, 2, 3] });
+    expect(p.reasons[0]!.message).toBe("Unable to write to '…/emulator/cpuset.cpus'");
+  });
+
+  it('kvmxml check --host reports it as the verdict', () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'kvmxml.js'), 'check', '--host', join(ROOT, 'fixtures', 'hosts', 'this-machine', 'expected.json'), join(ROOT, 'fixtures', 'conformance', 'cpu-vcpupin-host-cpu-missing', 'domain.xml')], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("fails\n  6:23  Unable to write to '…/vcpu0/cpuset.cpus': Numerical result out of range  start-prediction [start]");
+  });
+});
+
+describe('guest RAM against host RAM and swap', () => {
+  const lab = host('this-machine'); // about 23.5 GiB of RAM, no swap, vm.overcommit_memory=0
+  it('a guest larger than RAM and swap together fails under heuristic overcommit, in QEMU’s words', () => {
+    const p = predictStart(domain(vm({ memory: String(32 * 1024) })), lab);
+    expect(p.verdict).toBe('fails');
+    expect(p.reasons[0]!.message).toBe(`${QEMU}cannot set up guest memory 'pc.ram': Cannot allocate memory`);
+  });
+  it('swap that covers it starts; unknown swap stays unknown', () => {
+    expect(predictStart(domain(vm({ memory: String(32 * 1024) })), { ...lab, memory: { ...lab.memory, swapTotalKiB: 16 * 1048576 } }).verdict).toBe('starts');
+    expect(predictStart(domain(vm({ memory: String(32 * 1024) })), { ...lab, memory: { ...lab.memory, swapTotalKiB: null } }).verdict).toBe('unknown');
+  });
+});

@@ -64,7 +64,8 @@ describe('exit codes and findings', () => {
     const r = kvmxml(['rules']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^xml-well-formed\s+error\s+parse/m);
-    expect(r.stdout).toMatch(/^memtune-order\s+warn\s+style\s+fixable/m);
+    expect(r.stdout).toMatch(/^memtune-order\s+warn\s+style\s+any\s+fixable/m);
+    expect(r.stdout).toMatch(/^memtune-hard-limit-low\s+error\s+runtime\s+qemu,kvm\s/m);
   });
 });
 

@@ -252,6 +252,9 @@ describe('which cases a lab machine can run (fake machine facts)', () => {
     cpuModel: 'test CPU',
     cpus: 2,
     memlockHardKiB: 8192,
+    onlineCpus: [0, 1],
+    memTotalKiB: 24 * 1048576,
+    swapTotalKiB: 0,
   };
   /** The machine of the first labels: KVM and 1 GiB pages. */
   const kvm1g: Machine = { ...base };
@@ -301,10 +304,20 @@ describe('which cases a lab machine can run (fake machine facts)', () => {
     expect(cases.filter((c) => unmetNeeds(caseNeeds(c), numad).length > 0)).toEqual(byXml(/placement=['"]auto/));
     const memlock = { ...kvm1g, memlockRaisable: true };
     expect(cases.filter((c) => unmetNeeds(caseNeeds(c), memlock).length > 0)).toEqual(byXml(/<locked|<hard_limit/));
+    const eightCpus = { ...kvm1g, onlineCpus: [0, 1, 2, 3, 4, 5, 6, 7], cpus: 8 };
+    const pinned = byXml(/<vcpupin|<emulatorpin|<iothreadpin|<vcpu [^>]*cpuset=/);
+    expect(pinned.length).toBeGreaterThan(0);
+    expect(cases.filter((c) => unmetNeeds(caseNeeds(c), eightCpus).length > 0)).toEqual(pinned);
+    expect(skipReason(unmetNeeds(caseNeeds(pinned[0]!), eightCpus), eightCpus)).toBe('its label assumes online CPUs 0,1; this machine has online CPUs 0,1,2,3,4,5,6,7');
+    const bigRam = { ...kvm1g, memTotalKiB: 64 * 1048576 };
+    const big = byXml(/<memory unit='GiB'>(?:[89]|[1-9]\d+)<\/memory>/);
+    expect(big.length).toBeGreaterThan(0);
+    expect(cases.filter((c) => unmetNeeds(caseNeeds(c), bigRam).length > 0)).toEqual(big);
+    expect(unmetNeeds(caseNeeds(big[0]!), { ...kvm1g, swapTotalKiB: 16 * 1048576 }).map((n) => n.key)).toEqual(['other host RAM and swap']);
   });
 
   it('every caveat about this lab machine is covered by a need the suite checks', () => {
-    const other: Machine = { ...kvm1g, hostNodes: [0, 1], numad: true, memlockRaisable: true, memoryCgroup: 'v2', hugepageSizesKiB: [2048] };
+    const other: Machine = { ...kvm1g, hostNodes: [0, 1], numad: true, memlockRaisable: true, memoryCgroup: 'v2', hugepageSizesKiB: [2048], onlineCpus: [0, 1, 2, 3, 4, 5, 6, 7], memTotalKiB: 64 * 1048576 };
     for (const c of cases.filter((x) => x.case.caveat)) expect(unmetNeeds(caseNeeds(c), other), c.name).not.toEqual([]);
   });
 

@@ -396,6 +396,24 @@ describe('virsh capabilities and freepages', () => {
     expect(detectHostInputFormat('hello')).toBeNull();
   });
 
+  it('a snapshot written before online CPUs, numad and swap were recorded loads with them unknown', async () => {
+    const s = await loadHostInput(path.join(HOSTS, '..', 'check', 'tutorial-host.json'));
+    expect(s.onlineCpus).toBeNull();
+    expect(s.numad).toBeNull();
+    expect(s.memory.swapTotalKiB).toBeNull();
+    expect(s.memory.swapFreeKiB).toBeNull();
+  });
+
+  it('records online CPUs, numad (when the root has usr/) and swap', async () => {
+    const { snapshot: s } = await takeSnapshot({ root: path.join(HOSTS, 'tutorial-two-nodes'), now: NOW });
+    expect(s.onlineCpus).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(s.numad).toBe(true);
+    expect(s.memory.swapTotalKiB).toBe(0);
+    const { snapshot: bare } = await takeSnapshot({ root: path.join(HOSTS, 'one-node-2m'), now: NOW });
+    expect(bare.numad).toBeNull();
+    expect(bare.onlineCpus).toBeNull();
+  });
+
   it('loads each format through loadHostInput', async () => {
     expect((await loadHostInput(caps)).sources).toEqual(['virsh-capabilities']);
     expect((await loadHostInput(free)).sources).toEqual(['virsh-freepages']);

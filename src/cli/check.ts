@@ -29,7 +29,7 @@ export async function checkFiles(args: CheckArgs): Promise<CheckResult[]> {
     const read = readInput(f);
     const filePath = f;
     if (!read.ok) {
-      out.push({ filePath, verdict: 'fails', reasons: [{ ruleId: 'xml-well-formed', severity: 2, message: `file is ${read.tooLarge} bytes; virsh reads at most 10 MiB of XML`, line: 1, column: 1, stage: 'parse' }], demand: [] });
+      out.push({ filePath, verdict: 'fails', reasons: [{ ruleId: 'xml-well-formed', severity: 2, message: `file is ${read.tooLarge} bytes; virsh reads at most 10 MiB of XML`, line: 1, column: 1, stage: 'parse' }], demand: [], unchecked: [] });
       continue;
     }
     const cfg = await configs.for(f);

@@ -1,5 +1,6 @@
 /** `kvmxml explain RULE`: print a rule's doc page (rules/<id>.md, shipped in the package). */
 import { closest } from '../engine/config.js';
+import { driversLine } from '../engine/drivers.js';
 import type { RuleMeta } from '../engine/types.js';
 import { docsUrl, docText } from '../formatters/package-info.js';
 import { UsageError } from './files.js';
@@ -18,7 +19,7 @@ export function explainRule(id: string, metas: RuleMeta[], out: NodeJS.WritableS
   // No page shipped (a URL, or a rule without one): say what the metadata says.
   const url = docsUrl(meta);
   out.write(
-    `# ${meta.id}\n\n**Stage:** ${meta.stage} · **Default:** ${meta.severity} · **Fixable:** ${meta.fixable ? 'yes' : 'no'}\n\n${meta.description}\n` +
+    `# ${meta.id}\n\n**Stage:** ${meta.stage} · **Default:** ${meta.severity} · **Fixable:** ${meta.fixable ? 'yes' : 'no'}\n\n${meta.drivers ? `${driversLine(meta.drivers)}\n\n` : ''}${meta.description}\n` +
       (url ? `\nDocumentation: ${url}\n` : ''),
   );
   return 0;

@@ -12,6 +12,7 @@ import { engineRules, rules as builtinRules } from '../../rules/index.js';
 import { notConfigurable } from '../engine/config-schema.js';
 import { activeRulesFor, ConfigError, setBuiltinRuleIds, type RuleEntry } from '../engine/config.js';
 import { lintBytes, type FileLintResult } from '../engine/lint.js';
+import { driversShort } from '../engine/drivers.js';
 import type { Rule, RuleMeta, SeverityName } from '../engine/types.js';
 import type { HostSnapshot } from '../host/snapshot.js';
 import { FORMATS, loadFormatter, MACHINE_FORMATS, type FormatContext, type FormatName } from '../formatters/index.js';
@@ -214,7 +215,7 @@ async function listRules(format: string): Promise<number> {
   }
   const w = Math.max(...metas.map((m) => m.id.length));
   for (const m of metas) {
-    process.stdout.write(`${m.id.padEnd(w)}  ${m.severity.padEnd(5)}  ${m.stage.padEnd(7)}  ${m.fixable ? 'fixable' : '       '}  ${m.description}${m.fatal ? ' (always an error: not configurable)' : ''}\n`);
+    process.stdout.write(`${m.id.padEnd(w)}  ${m.severity.padEnd(5)}  ${m.stage.padEnd(7)}  ${driversShort(m.drivers).padEnd(8)}  ${m.fixable ? 'fixable' : '       '}  ${m.description}${m.fatal ? ' (always an error: not configurable)' : ''}${m.profiles ? ` (libvirt ${m.profiles.join(', ')} only)` : ''}\n`);
   }
   return 0;
 }
@@ -406,7 +407,7 @@ export async function main(argv: string[]): Promise<number> {
     )
     .command(
       'rules',
-      'list the rules with their default severity, stage and whether they are fixable',
+      'list the rules with their default severity, stage, drivers and whether they are fixable',
       (y) => y.option('format', { choices: ['text', 'json'], default: 'text' }),
       async (a) => {
         code = await listRules(String(a.format));

@@ -119,6 +119,15 @@ export interface MemoryDevice {
   nodemask: { el: XElement; parsed: NodesetValue } | null;
 }
 
+/** A host CPU set the guest's threads are pinned to (`<vcpu cpuset>`, `<cputune>` pins). */
+export interface CpuPin {
+  el: XElement;
+  cpuset: XAttr;
+  /** Whose threads: `vCPU 0`, `the emulator`, `I/O thread 1`, `the emulator and the vCPUs`. */
+  what: string;
+  parsed: NodesetValue;
+}
+
 export interface DomainModel {
   root: XElement;
   /** `type` attribute of `<domain>` (kvm, qemu, …). */
@@ -139,6 +148,8 @@ export interface DomainModel {
   memtune: MemtuneModel | null;
   numatune: NumatuneModel | null;
   memoryDevices: MemoryDevice[];
+  /** Host CPU pinning, in document order. */
+  cpuPins: CpuPin[];
 }
 
 function elementSize(el: XElement, xpath: string, unitAttr: XAttr | null = attr(el, 'unit') ?? null, options: ParseScaledOptions = {}): SizeValue {
@@ -287,7 +298,24 @@ export function buildDomainModel(root: XElement): DomainModel {
     memtune: buildMemtune(root),
     numatune: buildNumatune(root),
     memoryDevices: buildMemoryDevices(root),
+    cpuPins: buildCpuPins(root, vcpu),
   };
+}
+
+function buildCpuPins(root: XElement, vcpu: XElement | undefined): CpuPin[] {
+  const out: CpuPin[] = [];
+  const add = (el: XElement, what: string) => {
+    const cpuset = attr(el, 'cpuset');
+    if (cpuset) out.push({ el, cpuset, what, parsed: parseNodeset(cpuset.value, 'cpuset') });
+  };
+  if (vcpu) add(vcpu, 'the emulator and the vCPUs');
+  const cputune = firstChild(root, 'cputune');
+  for (const el of cputune ? childElements(cputune) : []) {
+    if (el.name === 'vcpupin') add(el, `vCPU ${attr(el, 'vcpu')?.value ?? '?'}`);
+    else if (el.name === 'emulatorpin') add(el, 'the emulator');
+    else if (el.name === 'iothreadpin') add(el, `I/O thread ${attr(el, 'iothread')?.value ?? '?'}`);
+  }
+  return out;
 }
 
 /** KiB of a size that parsed, else null. */

@@ -104,6 +104,11 @@ export interface GuestNumaLayout {
   byId: GuestCell[] | null;
 }
 
+/** The cell ids a guest with n cells has, as a reader writes them: `0`, `0-3`. */
+export function cellIdRange(n: number): string {
+  return n === 1 ? '0' : `0-${n - 1}`;
+}
+
 /** The guest NUMA cells with the ids libvirt gives them (R6.1). */
 export function guestCells(domain: DomainModel): GuestNumaLayout {
   const cells = domain.cells.map((cell): GuestCell => {

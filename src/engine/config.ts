@@ -115,6 +115,12 @@ export function importModule(specifier: string): Promise<unknown> {
   return moduleImporter(specifier);
 }
 
+function isRuleDrivers(d: unknown): boolean {
+  if (!d || typeof d !== 'object') return false;
+  const { types, by } = d as { types?: unknown; by?: unknown };
+  return typeof by === 'string' && (types === 'any' || (Array.isArray(types) && types.every((t) => typeof t === 'string')));
+}
+
 async function loadPlugin(spec: string, dir: string, configPath: string): Promise<Rule[]> {
   const target = spec.startsWith('.') || isAbsolute(spec) ? pathToFileURL(resolve(dir, spec)).href : spec;
   let mod: { rules?: unknown; default?: unknown };
@@ -126,6 +132,11 @@ async function loadPlugin(spec: string, dir: string, configPath: string): Promis
   const list = (mod.rules ?? (mod.default as { rules?: unknown } | undefined)?.rules ?? mod.default) as unknown;
   if (!Array.isArray(list) || !list.every((r) => r && typeof r === 'object' && 'meta' in r && typeof (r as Rule).check === 'function')) {
     throw new ConfigError(`${configPath}: plugin '${spec}' must export \`rules\`: an array of { meta, check }`);
+  }
+  for (const r of list as Rule[]) {
+    if (r.meta.drivers !== undefined && !isRuleDrivers(r.meta.drivers)) {
+      throw new ConfigError(`${configPath}: plugin '${spec}': rule '${String(r.meta.id)}' has meta.drivers that is not { types: 'any' | string[], by: string }`);
+    }
   }
   return list as Rule[];
 }

@@ -10,6 +10,7 @@ import { decodeUtf8, parseXml, type XmlDocument } from '../xml/document.js';
 import { applyEdits, Fixer, type TextEdit } from '../xml/edit.js';
 import type { Range, XAttr, XElement, XText } from '../xml/tree.js';
 import { Directives } from './directives.js';
+import { appliesTo } from './drivers.js';
 import { selectElements } from './select.js';
 import type { EarlierFinding, LintMessage, LintResult, Report, Rule, RuleContext, Stage } from './types.js';
 
@@ -144,6 +145,7 @@ function runRules(doc: XmlDocument, opts: LintOptions): Collected[] {
     if (rule.meta.needsHost && !host) continue;
     if (rule.meta.needsSchema && !schema) continue;
     if (rule.meta.profiles && !rule.meta.profiles.includes(profile.id)) continue;
+    if (!appliesTo(rule.meta.drivers, domain.type)) continue;
     const seen = new Set<string>();
     const ctx: RuleContext = {
       doc,
@@ -156,6 +158,7 @@ function runRules(doc: XmlDocument, opts: LintOptions): Collected[] {
       filePath: opts.filePath,
       select: (expr) => selectElements(doc, expr),
       report: (r: Report) => {
+        if (r.drivers && !appliesTo(r.drivers, domain.type)) return;
         const range = rangeOf(r.node);
         const start = doc.positionAt(range.start);
         const end = doc.positionAt(range.end);

@@ -17,6 +17,14 @@ export const STAGES: readonly Stage[] = ['parse', 'schema', 'define', 'start', '
 
 export type SeverityName = 'off' | 'warn' | 'error';
 
+/** The domain types (drivers) a check holds for, and where libvirt makes it (src/engine/drivers.ts). */
+export interface RuleDrivers {
+  /** `<domain type>` values, or 'any' for libvirt's driver-independent XML layer. */
+  types: 'any' | readonly string[];
+  /** The libvirt (or QEMU) function that makes the check, with its source file. */
+  by: string;
+}
+
 export interface RuleMeta {
   /** kebab-case, unique. */
   id: string;
@@ -25,6 +33,11 @@ export interface RuleMeta {
   severity: 'warn' | 'error';
   stage: Stage;
   fixable: boolean;
+  /**
+   * Which drivers the check belongs to. Built-in rules all say; a rule without it runs for every
+   * domain type.
+   */
+  drivers?: RuleDrivers;
   /** Rules that need a host snapshot run only with --host. */
   needsHost?: boolean;
   /** The profiles (libvirt + QEMU pairs) the check holds for; absent = every profile. */
@@ -52,6 +65,8 @@ export interface Report {
   message: string;
   /** Overrides the rule's stage for this finding (a rule may span stages). */
   stage?: Stage;
+  /** Overrides the rule's drivers for this finding (a rule may gather checks from several layers). */
+  drivers?: RuleDrivers;
   fix?: FixFunction;
   suggestions?: { desc: string; fix: FixFunction }[];
 }

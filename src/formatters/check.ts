@@ -45,6 +45,7 @@ export function formatCheckJson(results: CheckResult[]): string {
       verdict: r.verdict,
       reasons: r.reasons,
       demand: r.demand,
+      ...(r.unchecked.length ? { unchecked: r.unchecked } : {}),
       ...(r.together ? { together: r.together } : {}),
       ...(r.skipped ? { skipped: r.skipped } : {}),
     })),
@@ -65,7 +66,8 @@ export function formatCheckStylish(results: CheckResult[], opts: { color: boolea
       out += `${name}: skipped (${r.skipped})\n`;
       continue;
     }
-    out += `${name}: ${verdictText(r.verdict)}\n`;
+    out += `${name}: ${verdictText(r.verdict)}${r.unchecked.length ? ` (assuming what the host description cannot show: ${r.unchecked.length === 1 ? 'one file or socket' : `${r.unchecked.length} files, sockets or helpers`})` : ''}\n`;
+    for (const u of r.unchecked) out += `  ${dim(`${u.line}:${u.column}`)}  not checked: ${u.message}\n`;
     for (const m of r.reasons) {
       out += `  ${dim(`${m.line}:${m.column}`)}  ${m.message}  ${dim(`${m.ruleId ?? ''} [${m.stage}]`)}\n`;
       if (m.suggestion) out += `        ${dim('→')} ${m.suggestion}\n`;

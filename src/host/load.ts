@@ -157,10 +157,16 @@ export async function validateSnapshot(data: unknown, file: string): Promise<Hos
     const first = validate.errors?.[0];
     throw new HostInputError(file, first ? describeAjvError(first) : 'does not match the host snapshot schema');
   }
-  const snapshot = data as HostSnapshot;
+  const snapshot = withLaterFacts(data as HostSnapshot);
   const keyProblem = checkKeys(snapshot);
   if (keyProblem) throw new HostInputError(file, keyProblem);
   return snapshot;
+}
+
+/** Facts added to schema version 1 after it was first written: absent in older files means unknown. */
+function withLaterFacts(s: HostSnapshot): HostSnapshot {
+  const memory = { ...s.memory, swapTotalKiB: s.memory.swapTotalKiB ?? null, swapFreeKiB: s.memory.swapFreeKiB ?? null };
+  return { ...s, memory, onlineCpus: s.onlineCpus ?? null, numad: s.numad ?? null };
 }
 
 /** Read and validate a snapshot JSON file (as written by `kvmxml snapshot`). */

@@ -51,6 +51,13 @@ export interface HostSnapshot {
   kvm: KvmState;
   /** Memory cgroup hierarchy in use: `v1` when a v1 `memory` controller is mounted, else `v2` when cgroup2 is mounted. */
   memoryCgroup: 'v1' | 'v2' | null;
+  /** Online host CPUs (`/sys/devices/system/cpu/online`), sorted: what `<vcpupin>` and friends may name. */
+  onlineCpus: number[] | null;
+  /**
+   * numad is installed (`/usr/bin/numad`, where Debian's libvirt looks for it): automatic NUMA
+   * placement asks it at start. null when the root holds no `usr/` (a copy of /sys and /proc).
+   */
+  numad: boolean | null;
 }
 
 /** Whole-host memory (from /proc/meminfo and /proc/sys/vm/overcommit_memory). */
@@ -65,6 +72,10 @@ export interface HostMemory {
   committedKiB: number | null;
   /** `vm.overcommit_memory`: 0 heuristic, 1 always, 2 strict (R4.8). */
   overcommitMode: 0 | 1 | 2 | null;
+  /** `SwapTotal`. */
+  swapTotalKiB: number | null;
+  /** `SwapFree`. */
+  swapFreeKiB: number | null;
 }
 
 /** The global pool of one huge page size (`/sys/kernel/mm/hugepages/hugepages-<N>kB/`, R8.1). */

@@ -51,6 +51,9 @@ const F = {
   hugepagesDir: 'sys/kernel/mm/hugepages',
   nodeDir: 'sys/devices/system/node',
   nodeOnline: 'sys/devices/system/node/online',
+  cpuOnline: 'sys/devices/system/cpu/online',
+  usrDir: 'usr',
+  numad: 'usr/bin/numad',
   thpEnabled: 'sys/kernel/mm/transparent_hugepage/enabled',
   thpDefrag: 'sys/kernel/mm/transparent_hugepage/defrag',
   ksmDir: 'sys/kernel/mm/ksm',
@@ -170,7 +173,7 @@ export async function takeSnapshot(opts: TakeSnapshotOptions = {}): Promise<Take
   const kernelRelease = text(F.osrelease);
 
   const meminfo = r.parse(F.meminfo, (t, report) =>
-    parseMeminfo(t, ['MemTotal', 'MemAvailable', 'CommitLimit', 'Committed_AS', 'Hugepagesize'], report),
+    parseMeminfo(t, ['MemTotal', 'MemAvailable', 'CommitLimit', 'Committed_AS', 'SwapTotal', 'SwapFree', 'Hugepagesize'], report),
   );
   const defaultHugepageSizeKiB = meminfo?.get('Hugepagesize') ?? null;
 
@@ -230,6 +233,8 @@ export async function takeSnapshot(opts: TakeSnapshotOptions = {}): Promise<Take
       commitLimitKiB: meminfo?.get('CommitLimit') ?? null,
       committedKiB: meminfo?.get('Committed_AS') ?? null,
       overcommitMode: r.parse(F.overcommit, (t, rep) => parseChoiceFile(t, [0, 1, 2] as const, rep)),
+      swapTotalKiB: meminfo?.get('SwapTotal') ?? null,
+      swapFreeKiB: meminfo?.get('SwapFree') ?? null,
     },
     hugepages,
     nodes,
@@ -254,6 +259,9 @@ export async function takeSnapshot(opts: TakeSnapshotOptions = {}): Promise<Take
       nptEnabled: r.parse(F.npt, parseBoolFile),
     },
     memoryCgroup: mounts?.memoryCgroup ?? null,
+    onlineCpus: r.parse(F.cpuOnline, parseNodeListFile),
+    // A root without usr/ (a copy of /sys and /proc only) cannot tell.
+    numad: r.exists(F.usrDir) === true ? r.exists(F.numad) : null,
   };
   return { snapshot, problems: r.problems };
 }

@@ -26,7 +26,7 @@ export function emptySnapshot(): HostSnapshot {
     hostname: null,
     kernelRelease: null,
     defaultHugepageSizeKiB: null,
-    memory: { totalKiB: null, availableKiB: null, commitLimitKiB: null, committedKiB: null, overcommitMode: null },
+    memory: { totalKiB: null, availableKiB: null, commitLimitKiB: null, committedKiB: null, overcommitMode: null, swapTotalKiB: null, swapFreeKiB: null },
     hugepages: null,
     nodes: null,
     mounts: null,
@@ -35,6 +35,8 @@ export function emptySnapshot(): HostSnapshot {
     cpu: { pdpe1gb: null, vmx: null, svm: null, ept: null, npt: null },
     kvm: { devKvm: null, eptEnabled: null, nptEnabled: null },
     memoryCgroup: null,
+    onlineCpus: null,
+    numad: null,
   };
 }
 

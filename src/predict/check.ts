@@ -24,6 +24,8 @@ export interface CheckResult {
   verdict: Verdict;
   reasons: CheckReason[];
   demand: DemandRow[];
+  /** What a `starts` (or `unknown`) verdict did not check: files and sockets the snapshot cannot see. */
+  unchecked: { message: string; line: number; column: number }[];
   /** With several files: the verdict when the VMs before this one (in the given order) run already. */
   together?: { verdict: Verdict; reasons: CheckReason[] };
   skipped?: string;
@@ -69,13 +71,15 @@ function merge(blocking: LintMessage[], prediction: Prediction | null, doc: XmlD
  * before it (batch mode); it is updated when this VM would start.
  */
 export function checkLinted(lint: FileLintResult, doc: XmlDocument | null, host: HostSnapshot, shared: HostPools | null, profile: Profile = DEFAULT_PROFILE): CheckResult {
-  if (lint.skipped) return { filePath: lint.filePath, verdict: 'unknown', reasons: [], demand: [], skipped: lint.skipped };
+  if (lint.skipped) return { filePath: lint.filePath, verdict: 'unknown', reasons: [], demand: [], unchecked: [], skipped: lint.skipped };
   // host-start is the prediction itself as a lint rule: here the prediction speaks for it.
   const blocking = lint.messages.filter((m) => m.severity === 2 && BLOCKING.has(m.stage) && m.ruleId !== 'host-start');
   const domain = doc ? buildDomainModel(doc.root) : null;
   const defineFails = blocking.some((m) => m.stage !== 'start') || !domain;
   const alone = defineFails || !domain ? null : predictStart(domain, host, undefined, profile);
-  const result: CheckResult = { filePath: lint.filePath, ...merge(blocking, alone, doc), demand: alone?.demand ?? [] };
+  const merged = merge(blocking, alone, doc);
+  const unchecked = merged.verdict === 'fails' || !doc ? [] : (alone?.unchecked ?? []).map((u) => ({ message: u.message, ...doc.positionAt(u.node.startTag.start) }));
+  const result: CheckResult = { filePath: lint.filePath, ...merged, demand: alone?.demand ?? [], unchecked };
   if (shared) {
     const together = defineFails || !domain ? null : predictStart(domain, host, shared, profile);
     result.together = merge(blocking, together, doc);

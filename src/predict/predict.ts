@@ -7,19 +7,23 @@
  * verdict; what the snapshot cannot tell makes it "unknown", never a guess.
  */
 import { DEFAULT_PROFILE, qemuStartFailure, type Profile } from '../libvirt/profile.js';
-import type { DomainModel } from '../domain/model.js';
+import type { CpuPin, DomainModel } from '../domain/model.js';
 import { describeBackend, memoryBackends, type MemoryBackend } from '../domain/hugepages.js';
-import { hostNodesetUses, needsNumad, type HostNodesetUse } from '../domain/numa.js';
+import { hostNodesetUses, maxVcpus, needsNumad, type HostNodesetUse } from '../domain/numa.js';
 import { formatKiB } from '../domain/units.js';
+import { formatNodeset } from '../domain/nodeset.js';
+import { attr } from '../xml/tree.js';
 import type { HostSnapshot } from '../host/snapshot.js';
 import type { XAttr, XElement } from '../xml/tree.js';
 import { HostPools } from './host-pools.js';
 import { lookupMount, noUsableMountMessage } from './mounts.js';
+import { uncheckedNeeds, type Unchecked } from './unchecked.js';
+import { QEMU_TYPES } from '../engine/drivers.js';
 
 export type Verdict = 'starts' | 'fails' | 'unknown';
 
 /** The start step a reason belongs to (spec R8.3). */
-export type StartStep = 'kvm' | 'numad' | 'host-nodes' | 'mount' | 'page-size' | 'pool' | 'ram';
+export type StartStep = 'kvm' | 'numad' | 'host-nodes' | 'mount' | 'page-size' | 'pool' | 'ram' | 'pinning';
 
 export interface PredictionReason {
   /** `fails`: what libvirt/QEMU print; `unknown`: what the snapshot lacks. */
@@ -48,6 +52,8 @@ export interface Prediction {
   verdict: Verdict;
   reasons: PredictionReason[];
   demand: DemandRow[];
+  /** What the start also needs that the snapshot cannot show (unless it fails anyway). */
+  unchecked: Unchecked[];
 }
 
 const hex = (n: number) => `0x${n.toString(16)}`;
@@ -81,9 +87,15 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools, pr
     if (suggestion) r.suggestion = suggestion;
     if (pageSizeKiB !== undefined) r.pageSizeKiB = pageSizeKiB;
     reasons.push(r);
-    return { verdict: 'fails', reasons: reasons.filter((r) => r.kind === 'fails'), demand };
+    return { verdict: 'fails', reasons: reasons.filter((r) => r.kind === 'fails'), demand, unchecked: [] };
   };
   const unknown = (step: StartStep, message: string, node: XElement | XAttr) => reasons.push({ kind: 'unknown', step, message, node });
+
+  // 0. The sequence below is the QEMU driver's; other drivers start guests their own way.
+  if (domain.type !== null && !(QEMU_TYPES as readonly string[]).includes(domain.type)) {
+    const typeAttr = domain.root.attributes.find((a) => a.name === 'type') ?? domain.root;
+    unknown('kvm', `kvmxml predicts starts with the QEMU driver (type ${QEMU_TYPES.join(', ')}); type='${domain.type}' goes to another libvirt driver`, typeAttr);
+  }
 
   // 1. Virtualisation type (R7.4).
   if (domain.type === 'kvm') {
@@ -104,7 +116,11 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools, pr
 
   // 2. numad advice (R5.2): asked before anything else is built.
   if (needsNumad(domain)) {
-    unknown('numad', 'automatic NUMA placement asks numad at start (operation failed: Failed to query numad for the advisory nodeset when numad is missing); the snapshot cannot tell whether numad is installed', domain.numatune?.el ?? domain.root);
+    const where = domain.numatune?.el ?? domain.root;
+    if (host.numad === false) {
+      return fail('numad', 'operation failed: Failed to query numad for the advisory nodeset', where, "automatic NUMA placement asks numad, and this host has none: install numad (and start it), or use static placement with <numatune><memory nodeset='…'/>");
+    }
+    if (host.numad === null) unknown('numad', 'automatic NUMA placement asks numad at start (operation failed: Failed to query numad for the advisory nodeset when numad is missing); the snapshot cannot tell whether numad is installed', where);
   }
 
   // 3. libvirt: host nodes named by <numatune> must exist (R5.4) — for guests with cells all of
@@ -176,7 +192,8 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools, pr
   for (const b of backends) {
     const page = pageOf.get(b);
     if (page === undefined) {
-      checkOrdinaryMemory(b, host, unknown);
+      const failed = checkOrdinaryMemory(b, host, unknown, qemu);
+      if (failed) return fail('ram', failed.message, b.sizeNode, failed.suggestion);
       continue;
     }
     if (b.sizeKiB === null) continue; // unreadable size: a define error reported by the rules
@@ -247,23 +264,85 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools, pr
       if (r === null || r.high < pages) unknown('pool', `${describeBackend(b)} is restricted to host node(s) ${boundNodes.join(',')} (mode='restrictive'); whether the kernel takes its huge pages there is not known`, b.binding.origin ?? b.sizeNode);
     }
   }
+  // 5. libvirt pins the running QEMU's threads through cpuset cgroups: emulator, vCPUs, I/O threads.
+  const pinFailure = checkPins(domain, host, unknown);
+  if (pinFailure) return fail('pinning', pinFailure.message, pinFailure.node, pinFailure.suggestion);
+
   const unknowns = reasons.filter((r) => r.kind === 'unknown');
-  return { verdict: unknowns.length ? 'unknown' : 'starts', reasons: unknowns, demand };
+  return { verdict: unknowns.length ? 'unknown' : 'starts', reasons: unknowns, demand, unchecked: uncheckedNeeds(domain) };
+}
+
+/**
+ * The cpuset each pinned thread group gets, in the order libvirt writes them after QEMU is up
+ * (qemuProcessSetupEmulator, qemuProcessSetupVcpus, qemuProcessSetupIOThreads): the emulator
+ * takes <emulatorpin>, else <vcpu cpuset>; each vCPU its <vcpupin>, else <vcpu cpuset>.
+ */
+function checkPins(
+  domain: DomainModel,
+  host: HostSnapshot,
+  unknown: (step: StartStep, m: string, n: XElement | XAttr) => void,
+): { message: string; node: XAttr; suggestion: string } | null {
+  const pins = domain.cpuPins.filter((p) => p.parsed.ok);
+  if (pins.length === 0) return null;
+  const online = host.onlineCpus;
+  if (online === null) {
+    unknown('pinning', "the snapshot does not list the host's online CPUs that the CPU pinning names", pins[0]!.cpuset);
+    return null;
+  }
+  const byName = (name: string) => pins.filter((p) => p.el.name === name);
+  const all = byName('vcpu')[0];
+  const steps: { pin: CpuPin | undefined; group: string }[] = [{ pin: byName('emulatorpin')[0] ?? all, group: 'emulator' }];
+  const vcpupins = new Map(byName('vcpupin').map((p) => [attr(p.el, 'vcpu')?.value.trim() ?? '', p] as const));
+  for (let v = 0; v < (maxVcpus(domain) ?? 0); v++) steps.push({ pin: vcpupins.get(String(v)) ?? all, group: `vcpu${v}` });
+  for (const p of byName('iothreadpin')) steps.push({ pin: p, group: `iothread${attr(p.el, 'iothread')?.value.trim() ?? ''}` });
+  for (const { pin, group } of steps) {
+    if (!pin || !pin.parsed.ok) continue;
+    const missing = pin.parsed.ids.filter((c) => !online.includes(c));
+    if (missing.length === 0) continue;
+    // A CPU beyond the host's in cpuset.cpus is ERANGE (observed); an offline CPU inside the range is refused with another errno.
+    const beyond = missing.every((c) => c > Math.max(...online));
+    return {
+      message: `Unable to write to '…/${group}/cpuset.cpus'${beyond ? ': Numerical result out of range' : ''}`,
+      node: pin.cpuset,
+      suggestion: `${pin.what} ${pin.el.name === 'vcpu' ? 'are' : 'is'} pinned to host CPU${missing.length === 1 ? '' : 's'} ${missing.join(',')}, which this host does not have online (its online CPUs are ${formatCpus(online)}): pin to CPUs it has`,
+    };
+  }
+  return null;
+}
+
+function formatCpus(ids: number[]): string {
+  return formatNodeset(ids) || 'none';
 }
 
 /** Ordinary (non-hugepage) RAM: only an oversized mapping or preallocation can fail (R4.8, R1.17). */
-function checkOrdinaryMemory(b: MemoryBackend, host: HostSnapshot, unknown: (step: StartStep, m: string, n: XElement | XAttr) => void): void {
-  if (b.sizeKiB === null || b.pageSizeKiB !== null) return;
+function checkOrdinaryMemory(
+  b: MemoryBackend,
+  host: HostSnapshot,
+  unknown: (step: StartStep, m: string, n: XElement | XAttr) => void,
+  qemu: (line: string) => string,
+): { message: string; suggestion: string } | null {
+  if (b.sizeKiB === null || b.pageSizeKiB !== null) return null;
   const mode = host.memory.overcommitMode;
   if (mode === 2 && host.memory.commitLimitKiB !== null && host.memory.committedKiB !== null) {
     const room = host.memory.commitLimitKiB - host.memory.committedKiB;
     if (b.sizeKiB > room) unknown('ram', `${describeBackend(b)} (${formatKiB(b.sizeKiB)}) is more than the host can still commit (${formatKiB(Math.max(0, room))}, vm.overcommit_memory=2): QEMU would fail with "cannot set up guest memory … Cannot allocate memory"`, b.sizeNode);
   } else if (mode !== 1 && host.memory.totalKiB !== null && b.sizeKiB > host.memory.totalKiB) {
-    unknown('ram', `${describeBackend(b)} (${formatKiB(b.sizeKiB)}) is larger than the host's RAM (${formatKiB(host.memory.totalKiB)}): QEMU fails with "cannot set up guest memory … Cannot allocate memory" unless swap covers it, and the snapshot does not record swap`, b.sizeNode);
+    const swap = host.memory.swapTotalKiB;
+    const ram = formatKiB(host.memory.totalKiB);
+    // vm.overcommit_memory=0 refuses one mapping larger than RAM and swap together (observed for the whole-guest backend).
+    if (mode === 0 && swap !== null && b.sizeKiB > host.memory.totalKiB + swap) {
+      const line = b.kind === 'ram' ? qemu("cannot set up guest memory 'pc.ram': Cannot allocate memory") : null;
+      const why = `${describeBackend(b)} (${formatKiB(b.sizeKiB)}) is larger than the host's RAM and swap together (${ram} + ${formatKiB(swap)}), which vm.overcommit_memory=0 refuses to map`;
+      if (line) return { message: line, suggestion: `${why}: give the guest less memory, or the host more swap` };
+      unknown('ram', `${why}: QEMU fails to allocate it ("Cannot allocate memory"; its exact line for a NUMA cell is not observed)`, b.sizeNode);
+    } else if (swap === null) {
+      unknown('ram', `${describeBackend(b)} (${formatKiB(b.sizeKiB)}) is larger than the host's RAM (${ram}): QEMU fails with "cannot set up guest memory … Cannot allocate memory" unless swap covers it, and the snapshot does not record swap`, b.sizeNode);
+    }
   }
   if (b.prealloc && host.memory.availableKiB !== null && b.sizeKiB > host.memory.availableKiB) {
     unknown('ram', `${describeBackend(b)} is preallocated (<allocation mode='immediate'/>) and needs ${formatKiB(b.sizeKiB)}, more than the ${formatKiB(host.memory.availableKiB)} the host has available`, b.sizeNode);
   }
+  return null;
 }
 
 export interface BatchPrediction {

@@ -66,6 +66,11 @@ export interface MachineFacts {
   memlockRaisable: boolean;
   /** /usr/bin/numad exists (automatic NUMA placement asks it). */
   numad: boolean;
+  /** Online host CPUs (recorded since pinning cases; absent in older labels). */
+  onlineCpus?: number[];
+  /** MemTotal and SwapTotal in KiB (recorded since the host RAM cases; absent in older labels). */
+  memTotalKiB?: number;
+  swapTotalKiB?: number;
 }
 
 export interface Label {
@@ -321,13 +326,20 @@ function checkOutcome(v: unknown, where: string, p: string[]): void {
 }
 
 const MACHINE_KEYS = ['kvm', 'hugepageSizesKiB', 'hostNodes', 'cpuVendor', 'memoryCgroup', 'memlockRaisable', 'numad'];
+/** Facts recorded only by newer labels, after the others and in this order. */
+const LATER_MACHINE_KEYS = ['onlineCpus', 'memTotalKiB', 'swapTotalKiB'];
 
 function checkMachineShape(v: unknown, p: string[]): void {
   if (!isRecord(v)) {
     p.push('label.json: machine must be an object');
     return;
   }
-  if (JSON.stringify(Object.keys(v)) !== JSON.stringify(MACHINE_KEYS)) p.push(`label.json: machine must have exactly ${MACHINE_KEYS.join(', ')}`);
+  const keys = Object.keys(v);
+  const later = keys.slice(MACHINE_KEYS.length);
+  if (JSON.stringify(keys.slice(0, MACHINE_KEYS.length)) !== JSON.stringify(MACHINE_KEYS) || JSON.stringify(later) !== JSON.stringify(LATER_MACHINE_KEYS.filter((k) => later.includes(k))))
+    p.push(`label.json: machine must have exactly ${MACHINE_KEYS.join(', ')} (then optionally ${LATER_MACHINE_KEYS.join(', ')})`);
+  if (v.onlineCpus !== undefined && (!Array.isArray(v.onlineCpus) || !(v.onlineCpus as unknown[]).every((n) => Number.isInteger(n) && (n as number) >= 0))) p.push('label.json: machine.onlineCpus must be a list of numbers');
+  for (const k of ['memTotalKiB', 'swapTotalKiB']) if (v[k] !== undefined && !(Number.isInteger(v[k]) && (v[k] as number) >= 0)) p.push(`label.json: machine.${k} must be a number of KiB`);
   for (const k of ['kvm', 'memlockRaisable', 'numad']) if (typeof v[k] !== 'boolean') p.push(`label.json: machine.${k} must be true or false`);
   for (const k of ['hugepageSizesKiB', 'hostNodes'])
     if (!Array.isArray(v[k]) || !(v[k] as unknown[]).every((n) => Number.isInteger(n) && (n as number) >= 0)) p.push(`label.json: machine.${k} must be a list of numbers`);
@@ -429,6 +441,9 @@ export function serialiseLabel(label: Label): string {
       memoryCgroup: m.memoryCgroup,
       memlockRaisable: m.memlockRaisable,
       numad: m.numad,
+      ...(m.onlineCpus !== undefined ? { onlineCpus: m.onlineCpus } : {}),
+      ...(m.memTotalKiB !== undefined ? { memTotalKiB: m.memTotalKiB } : {}),
+      ...(m.swapTotalKiB !== undefined ? { swapTotalKiB: m.swapTotalKiB } : {}),
     };
   }
   ordered.define = label.define;

@@ -12,13 +12,14 @@
  * - relative ones, where the outcome depends on a fact of the machine it was labelled on (its
  *   `label.json` `machine`): host node binding (which host nodes exist), automatic placement
  *   (numad), locked memory and memtune hard limits (whether libvirtd may raise RLIMIT_MEMLOCK),
- *   swap_hard_limit (the memory cgroup version). These run only where the fact is the same.
+ *   swap_hard_limit (the memory cgroup version), CPU pinning (the online CPUs), guests larger
+ *   than a host's RAM (RAM and swap). These run only where the fact is the same.
  *
  * `caseNeeds`/`unmetNeeds` are pure (the harness test feeds them fake machines);
  * `probeMachine` reads this machine and asks virsh.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { parseNodeList } from '../../src/host/procfs.js';
+import { parseScaled } from '../../src/domain/units.js';
 import { takeSnapshot } from '../../src/host/take.js';
 import { parseXml } from '../../src/xml/document.js';
 import type { XElement } from '../../src/xml/tree.js';
@@ -52,7 +53,7 @@ export const UNRECORDED_LABEL_MACHINE: MachineFacts = {
 
 /**
  * The share of the corpus every lab machine must run, so that the suite cannot pass by skipping.
- * Known machines: with KVM and 1 GiB pages all of it; without 1 GiB pages 204 of 212 (96%); a
+ * Known machines: with KVM and 1 GiB pages all of it; without 1 GiB pages 232 of 240 (97%); a
  * cgroup v2 host would also skip the swap_hard_limit cases.
  */
 export const MIN_SHARE = 0.85;
@@ -133,6 +134,21 @@ export function domainNeeds(xml: string): Need[] {
   ];
 }
 
+/**
+ * Guests this large (lab cases are 32–256 MiB otherwise) that got as far as QEMU mapping their
+ * RAM are about the host's RAM: whether QEMU may map them depends on the machine's RAM and swap
+ * (vm.overcommit_memory=0 refuses a mapping larger than both together).
+ */
+const BIG_GUEST_KIB = 8 * 1048576;
+
+/** `<memory>` in KiB, when it is a plain size. */
+function guestMemoryKiB(root: XElement): number | null {
+  const mem = root.children.find((c): c is XElement => c.kind === 'element' && c.name === 'memory');
+  if (!mem) return null;
+  const r = parseScaled(mem.children.map((c) => (c.kind === 'text' ? c.value : '')).join(''), attr(mem, 'unit') ?? null, './memory[1]');
+  return r.ok ? r.kib : null;
+}
+
 /** Needs where the labelled outcome depends on a fact of the labelling machine. */
 function labelledFactNeeds(xml: string, label: Label | null): Need[] {
   const parsed = parseXml(xml);
@@ -161,6 +177,16 @@ function labelledFactNeeds(xml: string, label: Label | null): Need[] {
     );
   if (has('swap_hard_limit'))
     needs.push(same('other memory cgroup', 'memory cgroup', (m) => m.memoryCgroup, (v) => `memory cgroup ${v ?? 'unknown'}`));
+  if (has('vcpupin') || has('emulatorpin') || has('iothreadpin') || has('vcpu', (e) => attr(e, 'cpuset') !== undefined))
+    needs.push(same('other online CPUs', 'host online CPUs', (m) => m.onlineCpus ?? null, (v) => `online CPUs ${v ? v.join(',') : 'unknown'}`));
+  const guestKiB = guestMemoryKiB(parsed.doc.root);
+  const reachedQemuRam = label?.start ? label.start.ok || /Cannot allocate memory/.test(label.start.error) : false;
+  if (guestKiB !== null && guestKiB >= BIG_GUEST_KIB && reachedQemuRam)
+    needs.push(
+      same('other host RAM and swap', 'host RAM and swap', (m) => (m.memTotalKiB === undefined ? null : m.memTotalKiB + (m.swapTotalKiB ?? 0) < guestKiB), (v) =>
+        v === null ? 'unknown host RAM' : v ? `RAM and swap below the guest's ${kib(guestKiB)}` : `RAM and swap of at least the guest's ${kib(guestKiB)}`,
+      ),
+    );
   return needs;
 }
 
@@ -181,8 +207,19 @@ export function skipReason(unmet: Need[], m: Machine): string {
 
 /** The facts a label records (stable ones only, so that relabelling on the same machine changes nothing). */
 export function recordedFacts(m: Machine): MachineFacts {
-  const { kvm, hugepageSizesKiB, hostNodes, cpuVendor, memoryCgroup, memlockRaisable, numad } = m;
-  return { kvm, hugepageSizesKiB, hostNodes, cpuVendor, memoryCgroup, memlockRaisable, numad };
+  const { kvm, hugepageSizesKiB, hostNodes, cpuVendor, memoryCgroup, memlockRaisable, numad, onlineCpus, memTotalKiB, swapTotalKiB } = m;
+  return {
+    kvm,
+    hugepageSizesKiB,
+    hostNodes,
+    cpuVendor,
+    memoryCgroup,
+    memlockRaisable,
+    numad,
+    ...(onlineCpus !== undefined ? { onlineCpus } : {}),
+    ...(memTotalKiB !== undefined ? { memTotalKiB } : {}),
+    ...(swapTotalKiB !== undefined ? { swapTotalKiB } : {}),
+  };
 }
 
 /** A multi-line description of the machine for the start of the suite. */
@@ -237,7 +274,6 @@ export async function probeMachine(capabilitiesXml: string | null): Promise<Mach
   const memlock = memlockOf(daemonPid());
   // libvirt offers kvm guests only when /dev/kvm works; without capabilities, /dev/kvm decides
   const libvirtKvm = capabilitiesXml === null ? null : /<domain\s+type=['"]kvm['"]/.test(capabilitiesXml);
-  const cpus = parseNodeList(read('/sys/devices/system/cpu/online') ?? '');
   return {
     kvm: snapshot.kvm.devKvm === true && libvirtKvm !== false,
     hugepageSizesKiB: (snapshot.hugepages ?? []).map((p) => p.sizeKiB),
@@ -248,7 +284,10 @@ export async function probeMachine(capabilitiesXml: string | null): Promise<Mach
     numad: existsSync('/usr/bin/numad'),
     memAvailableKiB: snapshot.memory.availableKiB,
     cpuModel: field('model name'),
-    cpus: cpus?.length ?? null,
+    cpus: snapshot.onlineCpus?.length ?? null,
+    ...(snapshot.onlineCpus ? { onlineCpus: snapshot.onlineCpus } : {}),
+    ...(snapshot.memory.totalKiB !== null ? { memTotalKiB: snapshot.memory.totalKiB } : {}),
+    ...(snapshot.memory.swapTotalKiB !== null ? { swapTotalKiB: snapshot.memory.swapTotalKiB } : {}),
     memlockHardKiB: memlock.hardKiB,
   };
 }

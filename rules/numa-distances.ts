@@ -1,0 +1,78 @@
+import { renderLibvirtError } from '../src/domain/libvirt-error.js';
+import { cellIdRange, guestCells, invalidUIntError, parseUInt } from '../src/domain/numa.js';
+import { anyDriver } from '../src/engine/drivers.js';
+import type { Rule } from '../src/engine/types.js';
+import { attr, childElements, firstChild } from '../src/xml/tree.js';
+
+/** ACPI SLIT: a node's distance to itself, and the largest distance (unreachable). */
+const LOCAL_DISTANCE = 10;
+const UNREACHABLE = 255;
+
+const xmlError = (text: string) => renderLibvirtError({ code: 'xml-error', text });
+
+export const rule: Rule = {
+  meta: {
+    id: 'numa-distances',
+    description: 'Guest NUMA distances (<distances><sibling id value>) must name existing cells with values from 10 (local) to 255',
+    severity: 'error',
+    stage: 'define',
+    fixable: false,
+    drivers: anyDriver('virDomainNumaDefNodeDistanceParseXML (src/conf/numa_conf.c)'),
+    docs: 'rules/numa-distances.md',
+  },
+  check(ctx) {
+    const { cells, idsValid } = guestCells(ctx.domain);
+    if (!idsValid) return; // numa-cell-id: libvirt stops at the cell ids
+    const n = cells.length;
+    for (const { cell, id } of cells) {
+      const distances = firstChild(cell.el, 'distances');
+      if (!distances || id === null) continue;
+      const siblings = childElements(distances, 'sibling');
+      if (siblings.length === 0) {
+        ctx.report({ node: distances, message: `<distances> of cell ${id} lists no <sibling>: give each cell's distance as <sibling id='N' value='D'/>, or remove <distances> (libvirt: ${xmlError('NUMA distances defined without siblings')})` });
+        continue;
+      }
+      for (const s of siblings) {
+        const idAttr = attr(s, 'id');
+        const valueAttr = attr(s, 'value');
+        if (!idAttr) {
+          ctx.report({ node: s, message: `<sibling> without id under cell ${id} (libvirt: ${xmlError("Missing required attribute 'id' in element 'sibling'")})` });
+          continue;
+        }
+        const sid = parseUInt(idAttr.value);
+        if (sid === null) {
+          ctx.report({ node: idAttr, message: `sibling id '${idAttr.value}' is not a cell number (libvirt: ${renderLibvirtError(invalidUIntError('id', 'sibling', idAttr.value))})` });
+          continue;
+        }
+        if (sid >= n) {
+          ctx.report({
+            node: idAttr,
+            message: `sibling id ${sid} under cell ${id} names a cell that does not exist: the guest has cell${n === 1 ? '' : 's'} ${cellIdRange(n)} (libvirt: ${xmlError(`'sibling_id ${sid}' does not refer to a valid cell within NUMA 'cell id ${id}'`)})`,
+          });
+          continue;
+        }
+        if (!valueAttr) {
+          ctx.report({ node: s, message: `<sibling id='${sid}'> without value under cell ${id} (libvirt: ${xmlError("Missing required attribute 'value' in element 'sibling'")})` });
+          continue;
+        }
+        const value = parseUInt(valueAttr.value);
+        if (value === null) {
+          ctx.report({ node: valueAttr, message: `distance '${valueAttr.value}' is not a number (libvirt: ${renderLibvirtError(invalidUIntError('value', 'sibling', valueAttr.value))})` });
+          continue;
+        }
+        const self = sid === id;
+        const why =
+          value < LOCAL_DISTANCE || value > UNREACHABLE
+            ? `distances run from ${LOCAL_DISTANCE} (local) to ${UNREACHABLE} (unreachable)`
+            : self && value !== LOCAL_DISTANCE
+              ? `a cell's distance to itself is the local distance, ${LOCAL_DISTANCE}`
+              : !self && value === LOCAL_DISTANCE
+                ? `${LOCAL_DISTANCE} is the local distance, which only a cell has to itself: use more than ${LOCAL_DISTANCE} between two cells (the usual remote distance is 20)`
+                : null;
+        if (why) {
+          ctx.report({ node: valueAttr, message: `distance ${value} from cell ${id} to cell ${sid}: ${why} (libvirt: ${xmlError(`'value ${value}' is invalid for 'sibling id ${sid}' under NUMA 'cell id ${id}'`)})` });
+        }
+      }
+    }
+  },
+};
