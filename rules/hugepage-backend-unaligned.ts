@@ -1,5 +1,6 @@
 import { backendsOnRealPages, describeBackend, describeBackendSize } from '../src/domain/hugepages.js';
 import { formatKiB } from '../src/domain/units.js';
+import { qemuDriver } from '../src/engine/drivers.js';
 import type { Rule } from '../src/engine/types.js';
 import { qemuStartFailure } from '../src/libvirt/profile.js';
 
@@ -10,6 +11,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'start',
     fixable: false,
+    drivers: qemuDriver("QEMU's memory backends (host_memory_backend_memory_complete), started by the QEMU driver"),
     // QEMU 7.2 rounds such a backend up instead (hugepage-backend-rounding)
     profiles: ['11.3'],
     docs: 'rules/hugepage-backend-unaligned.md',

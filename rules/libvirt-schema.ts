@@ -1,4 +1,5 @@
 import { explainedAreas } from '../src/domain/schema-table.js';
+import { anyDriver } from '../src/engine/drivers.js';
 import type { Rule } from '../src/engine/types.js';
 import { diagnose } from '../src/schema/diagnose.js';
 import type { Range } from '../src/xml/tree.js';
@@ -14,6 +15,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'schema',
     fixable: false,
+    drivers: anyDriver("virXMLValidateAgainstSchema with domain.rng (src/util/virxml.c), before any driver"),
     needsSchema: true,
     docs: 'rules/libvirt-schema.md',
   },
