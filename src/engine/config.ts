@@ -10,6 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { describeErrno } from './errno.js';
 import type { ActiveRule } from './lint.js';
 import type { Rule, SeverityName } from './types.js';
 
@@ -72,7 +73,7 @@ export async function loadConfigFile(path: string, knownRules: Map<string, Rule>
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new ConfigError(`${path}: cannot read config: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ConfigError(`${path}: cannot read config: ${describeErrno(e)}`);
   }
   let config: unknown;
   try {
