@@ -184,6 +184,10 @@ export function detectHostInputFormat(text: string): HostInputFormat | null {
 /** Build a snapshot from the content of a host input file, whatever its format. */
 export async function parseHostInput(text: string, file: string): Promise<HostSnapshot> {
   const body = stripBom(text);
+  // Binary content (a NUL, or bytes that are not UTF-8) is never echoed into a message.
+  if (/[\u0000\ufffd]/.test(body.slice(0, 8192))) {
+    throw new HostInputError(file, 'not a host description: binary data (expected kvmxml snapshot JSON, `virsh capabilities` XML or `virsh freepages --all` text)');
+  }
   switch (detectHostInputFormat(body)) {
     case 'snapshot-json':
       return validateSnapshot(parseJson(body, file), file);
@@ -192,10 +196,6 @@ export async function parseHostInput(text: string, file: string): Promise<HostSn
     case 'virsh-freepages':
       return snapshotFromFreepages(body, file);
     default: {
-      // Binary content (a NUL, or bytes that are not UTF-8) is never echoed into a message.
-      if (/[\u0000\ufffd]/.test(body.slice(0, 8192))) {
-        throw new HostInputError(file, 'not a host description: binary data (expected kvmxml snapshot JSON, `virsh capabilities` XML or `virsh freepages --all` text)');
-      }
       const first = body.trimStart().split('\n')[0] ?? '';
       throw new HostInputError(
         file,
