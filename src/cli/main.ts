@@ -337,7 +337,7 @@ export async function main(argv: string[]): Promise<number> {
     )
     .command(
       'fix [paths..]',
-      'rewrite what can be fixed safely, changing only the bytes that must change',
+      'rewrite what can be fixed safely, changing only the bytes that must change (through symlinks, keeping hard links, owner and mode; read-only files are refused; - alone is a filter, stdin to stdout)',
       (y) => commonOptions(y).option('dry-run', { type: 'boolean', default: false, describe: 'write nothing: print the fixes as a unified diff (with a machine format, only the report, each fixed text in its result\'s `output`)' }),
       async (a) => {
         code = await runLint(a as unknown as CommonArgs, 'fix', Boolean((a as { 'dry-run'?: boolean })['dry-run']));
@@ -399,8 +399,7 @@ export async function main(argv: string[]): Promise<number> {
     .strict()
     .middleware((a) => void restoreDashes(a), true)
     .version(VERSION)
-    .alias('v', 'version')
-    .alias('V', 'version')
+    .alias('version', ['v', 'V'])
     .help()
     .alias('h', 'help')
     .wrap(isatty(1) ? Math.min(100, process.stdout.columns ?? 100) : 100)
