@@ -156,9 +156,11 @@ function toDevFull(args: string[]): Run {
 
 describe('closed pipes and full disks', () => {
   it('a reader that went away ends the run quietly (kvmxml rules | head -1)', async () => {
-    const r = await withClosedStdout(['rules']);
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
+    for (const args of [['rules'], ['rules', '--format', 'json'], ['explain', 'memtune-order'], ['snapshot', '--root', HOST_TREE]]) {
+      const r = await withClosedStdout(args);
+      expect(r.stderr, args.join(' ')).toBe('');
+      expect(r.code, args.join(' ')).toBe(0);
+    }
   });
 
   it('lint -f sarif DIR | head -c1: quiet, and the exit code still says there were errors', async () => {

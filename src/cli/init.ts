@@ -8,6 +8,7 @@ import { join, relative } from 'node:path';
 import { CONFIG_FILE, type ConfigFile, type RuleEntry } from '../engine/config.js';
 import type { Rule } from '../engine/types.js';
 import { UsageError } from './files.js';
+import { stdout } from './stdio.js';
 
 export const SCHEMA_REF = './node_modules/kvmxml/schemas/kvmxml.config.schema.json';
 
@@ -20,7 +21,7 @@ export function starterConfig(rules: Rule[]): ConfigFile {
   return { $schema: SCHEMA_REF, rules: entries };
 }
 
-export function runInit(rules: Rule[], dir: string = process.cwd(), out: NodeJS.WritableStream = process.stdout): number {
+export function runInit(rules: Rule[], dir: string = process.cwd(), out: { write(text: string): unknown } = stdout): number {
   const path = join(dir, CONFIG_FILE);
   const text = JSON.stringify(starterConfig(rules), null, 2) + '\n';
   try {
