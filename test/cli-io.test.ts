@@ -213,6 +213,8 @@ describe('option values are checked', () => {
       ['lint', '-o', 'a.txt', '-o', 'b.txt', REVERSE],
       ['lint', '--stdin-filename', '', '-'],
       ['snapshot', '--root', HOST_TREE, '--root', HOST_TREE],
+      ['lint', '-f', 'json', '-f', 'sarif', REVERSE],
+      ['check', '--host', HOST_JSON, '-f', 'json', '-f', 'json', GUEST],
     ]) {
       const r = kvmxml(args);
       expect(r.code, args.join(' ')).toBe(2);
@@ -462,5 +464,11 @@ describe('deep nesting', () => {
     const data = JSON.parse(r.stdout) as { filePath: string; warningCount: number }[];
     expect(data.map((x) => x.filePath)).toEqual([join(d, 'zz-after.xml')]);
     expect(data[0]!.warningCount).toBe(1);
+    // Even the trace KVMXML_DEBUG asks for names no path of the machine that built kvmxml (the
+    // code cache keeps the name its code was compiled under).
+    const debug = kvmxml(['lint', join(d, 'boom.xml')], { env: { KVMXML_DEBUG: '1' } });
+    expect(debug.stderr).toMatch(/\n\s+at /);
+    expect(debug.stderr).not.toContain(join(ROOT, 'dist'));
+    expect(readFileSync(join(ROOT, 'dist', 'cli.cache')).includes(Buffer.from(ROOT))).toBe(false);
   });
 });

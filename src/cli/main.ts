@@ -243,7 +243,7 @@ async function listRules(format: string): Promise<number> {
 function commonOptions<T>(y: import('yargs').Argv<T>) {
   return y
     .positional('paths', { type: 'string', array: true, default: [] as string[], describe: 'files, directories (searched for *.xml) or - for standard input' })
-    .option('format', { alias: 'f', choices: FORMATS, default: 'stylish' as FormatName, describe: 'output format' })
+    .option('format', { alias: 'f', choices: FORMATS, default: 'stylish' as FormatName, coerce: single('format'), describe: 'output format' })
     .option('quiet', { type: 'boolean', default: false, describe: 'report errors only' })
     .option('max-warnings', { type: 'string', coerce: count('max-warnings'), describe: 'exit 1 when there are more warnings than this (a whole number)' })
     .option('output-file', { alias: 'o', type: 'string', coerce: single('output-file'), describe: 'write the report to a file (- for standard output)' })
@@ -350,7 +350,7 @@ export async function main(argv: string[]): Promise<number> {
         y
           .positional('paths', { type: 'string', array: true, default: [] as string[], describe: 'domain XML files, directories or - for standard input' })
           .option('host', { type: 'string', demandOption: true, describe: 'host description: kvmxml snapshot JSON, `virsh capabilities` XML or `virsh freepages --all` text, - for standard input (repeat to merge)' })
-          .option('format', { alias: 'f', choices: ['stylish', 'json'], default: 'stylish', describe: 'output format' })
+          .option('format', { alias: 'f', choices: ['stylish', 'json'], default: 'stylish', coerce: single('format'), describe: 'output format' })
           .option('output-file', { alias: 'o', type: 'string', coerce: single('output-file'), describe: 'write the report to a file (- for standard output)' })
           .option('config', configOption)
           .option('color', colorOption),
@@ -390,7 +390,7 @@ export async function main(argv: string[]): Promise<number> {
     .command(
       'rules',
       'list the rules with their default severity, stage and whether they are fixable',
-      (y) => y.option('format', { choices: ['text', 'json'], default: 'text' }),
+      (y) => y.option('format', { choices: ['text', 'json'], default: 'text', coerce: single('format'), describe: 'output format' }),
       async (a) => {
         code = await listRules(String(a.format));
       },
