@@ -92,6 +92,11 @@ describe('standard input', () => {
     expect(r.stdout).toBe(readFileSync(REVERSE_FIXED, 'utf8'));
     expect(r.stderr).toBe('');
     expect(JSON.parse(readFileSync(report, 'utf8'))[0].filePath).toBe('<stdin>');
+    // What cannot be fixed (here: not UTF-8) comes back byte for byte.
+    const latin1 = Buffer.from("<domain><name>caf\xe9</name></domain>\n", 'latin1');
+    const back = spawnSync(process.execPath, [BIN, 'fix', '-'], { input: latin1 });
+    expect(back.status).toBe(1);
+    expect(Buffer.compare(back.stdout, latin1)).toBe(0);
   });
 });
 

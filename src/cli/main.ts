@@ -106,7 +106,8 @@ async function runLint(argv: CommonArgs, mode: 'lint' | 'fix', dryRun: boolean):
     const name = stdinName(argv);
     const bytes = readStdin();
     const r = await lintOne(name.report, name.lookup, bytes, bytes.length);
-    stdout.write(r?.output ?? Buffer.from(bytes).toString('utf8'));
+    // Unchanged input goes back byte for byte, whatever it holds.
+    writeSink(1, r?.output ?? bytes);
     if (r) results.push(r);
     await report(results, argv, sinkFor(argv['output-file'], 2));
     return internalErrors > 0 ? 2 : exitCode(results, argv);
