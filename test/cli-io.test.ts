@@ -341,6 +341,23 @@ describe('fix through links and protected files', () => {
     expect(readFileSync(f, 'utf8')).not.toBe('');
   });
 
+  // Needs root to run kvmxml as another user, and a checkout that user may read.
+  const asNobody = process.getuid?.() === 0 && spawnSync(process.execPath, [BIN, '--version'], { cwd: tmpdir(), uid: 65534, gid: 65534 }).status === 0;
+
+  it.skipIf(!asNobody)('refuses a file the user may not write: exit 2, one line, file untouched', () => {
+    // Run as nobody on a root-owned 0644 file in a directory nobody may not write either.
+    const d = mkdtempSync(join(tmpdir(), 'kvmxml-cli-io-others-'));
+    chmodSync(d, 0o755);
+    const f = join(d, 'root-owned.xml');
+    copyFileSync(REVERSE, f);
+    chmodSync(f, 0o644);
+    const r = spawnSync(process.execPath, [BIN, 'fix', f], { cwd: d, uid: 65534, gid: 65534, env: { PATH: process.env.PATH ?? '', NO_COLOR: '1' }, encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    oneLine(r.stderr);
+    expect(r.stderr).toContain(`cannot write '${f}': permission denied`);
+    expect(readFileSync(f)).toEqual(readFileSync(REVERSE));
+  });
+
   it('refuses a read-only file (0444, even for root): exit 2, one line, nothing written anywhere', () => {
     const writable = copy(REVERSE, 'ro-writable.xml');
     const ro = copy(REVERSE, 'ro.xml');
