@@ -467,6 +467,21 @@ describe('deep nesting', () => {
     expect(kvmxml(['lint', bad]).stdout).toContain('Excessive depth');
   });
 
+  it('a plugin rule can still query the document with XPath (the DOM is built on demand)', () => {
+    const d = join(dir, 'xpath-plugin');
+    mkdirSync(d, { recursive: true });
+    writeFileSync(
+      join(d, 'xpath.cjs'),
+      `exports.rules = [{ meta: { id: 'memtune-children', description: 'reports memtune children', severity: 'warn', stage: 'style', fixable: false },
+  check(ctx) { for (const el of ctx.select('/domain/memtune/*')) ctx.report({ node: el, message: 'child ' + el.name }); } }];\n`,
+    );
+    writeFileSync(join(d, 'kvmxml.config.json'), JSON.stringify({ plugins: ['./xpath.cjs'], rules: { 'memtune-order': 'off' } }));
+    const vm = copy(REVERSE, 'xpath-plugin/vm.xml');
+    const r = kvmxml(['lint', '-f', 'json', vm]);
+    const found = (JSON.parse(r.stdout)[0].messages as { ruleId: string; message: string; line: number }[]).filter((m) => m.ruleId === 'memtune-children');
+    expect(found.map((m) => `${m.line} ${m.message}`)).toEqual(['6 child swap_hard_limit', '7 child soft_limit', '8 child hard_limit']);
+  });
+
   it('a file kvmxml itself fails on is reported for that file; the run goes on and ends 2', () => {
     const d = join(dir, 'odd-plugin');
     mkdirSync(d, { recursive: true });

@@ -125,10 +125,6 @@ export function decodeUtf8(bytes: Uint8Array): { ok: true; text: string } | { ok
 }
 
 export function parseXml(text: string): ParseResult {
-  // Second opinion from xmldom (namespace errors and the like), taken first and its DOM not
-  // kept: a large document's DOM is then garbage before the source tree is built, instead of
-  // doubling what the parse holds. Select queries build a DOM again when they need one.
-  const domProblem = xmldomProblem(text);
   const scan = scanXml(text);
   if (scan.error) return { ok: false, problem: problemAt(text, scan.error.offset, scan.error.message, scan.error.hint) };
   if (scan.encoding && !/^utf-?8$/i.test(scan.encoding)) {
@@ -138,7 +134,10 @@ export function parseXml(text: string): ParseResult {
       problem: problemAt(text, at, `unsupported encoding '${scan.encoding}'`, 'libvirt domain XML is UTF-8; convert the file and drop the encoding declaration'),
     };
   }
-  // Anything xmldom objects to that the scanner let through is reported.
+  // Second opinion from xmldom (namespace errors and the like): anything it objects to that the
+  // scanner let through is reported. Its DOM is not kept (a large document's DOM outweighs the
+  // source tree); XPath queries build one when they need it.
+  const domProblem = xmldomProblem(text);
   if (domProblem) return { ok: false, problem: domProblem };
   return { ok: true, doc: new XmlDocument(text, scan.root as XElement, scan.prolog) };
 }
