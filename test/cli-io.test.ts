@@ -467,15 +467,22 @@ describe('deep nesting', () => {
     expect(kvmxml(['lint', bad]).stdout).toContain('Excessive depth');
   });
 
-  it('a plugin rule can still query the document with XPath (the DOM is built on demand)', () => {
-    const d = join(dir, 'xpath-plugin');
+  /** A directory whose config loads one plugin rule (`meta` fields, `check` source). */
+  const withPlugin = (name: string, meta: string, check: string, rules: Record<string, string> = {}): string => {
+    const d = join(dir, name);
     mkdirSync(d, { recursive: true });
-    writeFileSync(
-      join(d, 'xpath.cjs'),
-      `exports.rules = [{ meta: { id: 'memtune-children', description: 'reports memtune children', severity: 'warn', stage: 'style', fixable: false },
-  check(ctx) { for (const el of ctx.select('/domain/memtune/*')) ctx.report({ node: el, message: 'child ' + el.name }); } }];\n`,
+    writeFileSync(join(d, 'plugin.cjs'), `exports.rules = [{ meta: { ${meta}, fixable: false },\n  check(ctx) { ${check} } }];\n`);
+    writeFileSync(join(d, 'kvmxml.config.json'), JSON.stringify({ plugins: ['./plugin.cjs'], rules }));
+    return d;
+  };
+
+  it('a plugin rule can still query the document with XPath (the DOM is built on demand)', () => {
+    withPlugin(
+      'xpath-plugin',
+      "id: 'memtune-children', description: 'reports memtune children', severity: 'warn', stage: 'style'",
+      "for (const el of ctx.select('/domain/memtune/*')) ctx.report({ node: el, message: 'child ' + el.name });",
+      { 'memtune-order': 'off' },
     );
-    writeFileSync(join(d, 'kvmxml.config.json'), JSON.stringify({ plugins: ['./xpath.cjs'], rules: { 'memtune-order': 'off' } }));
     const vm = copy(REVERSE, 'xpath-plugin/vm.xml');
     const r = kvmxml(['lint', '-f', 'json', vm]);
     const found = (JSON.parse(r.stdout)[0].messages as { ruleId: string; message: string; line: number }[]).filter((m) => m.ruleId === 'memtune-children');
@@ -483,15 +490,12 @@ describe('deep nesting', () => {
   });
 
   it('a file kvmxml itself fails on is reported for that file; the run goes on and ends 2', () => {
-    const d = join(dir, 'odd-plugin');
-    mkdirSync(d, { recursive: true });
     // A plugin rule that throws something whose description itself throws, on one file only.
-    writeFileSync(
-      join(d, 'odd.cjs'),
-      `exports.rules = [{ meta: { id: 'odd-throw', description: 'throws oddly', severity: 'error', stage: 'define', fixable: false },
-  check(ctx) { if (ctx.filePath.endsWith('boom.xml')) throw { toString() { throw new Error('cannot describe this'); } }; } }];\n`,
+    const d = withPlugin(
+      'odd-plugin',
+      "id: 'odd-throw', description: 'throws oddly', severity: 'error', stage: 'define'",
+      "if (ctx.filePath.endsWith('boom.xml')) throw { toString() { throw new Error('cannot describe this'); } };",
     );
-    writeFileSync(join(d, 'kvmxml.config.json'), JSON.stringify({ plugins: ['./odd.cjs'] }));
     copy(CLEAN, 'odd-plugin/boom.xml');
     copy(REVERSE, 'odd-plugin/zz-after.xml');
     const r = kvmxml(['lint', '-f', 'json', d]);
