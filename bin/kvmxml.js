@@ -38,8 +38,13 @@ try {
   // no cache yet
 }
 
+// The name the compiled code reports itself by (in a KVMXML_DEBUG trace). It is the same
+// wherever kvmxml is installed: V8 keeps the name a code cache was made under, so a real path
+// here would show the path of the machine that built the package.
+const scriptName = 'kvmxml/dist/cli.cjs';
+
 (async () => {
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename, cachedData });
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: scriptName, cachedData });
   const module = { exports: {} };
   try {
     script.runInThisContext()(module.exports, createRequire(filename), module, filename, dist);

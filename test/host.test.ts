@@ -148,8 +148,18 @@ describe('takeSnapshot on fixture hosts', () => {
     expect(ksm.kvm.nptEnabled).toBe(true);
   });
 
-  it('gives unknown, not errors, for a root with nothing in it (a container)', async () => {
+  it('refuses a root that is not a host tree (missing, or without sys/ and proc/)', async () => {
+    await expect(takeSnapshot({ root: path.join(scratch, 'nonexistent'), now: NOW })).rejects.toThrow(/no such directory/);
+    const bare = mkdtempSync(path.join(scratch, 'bare-'));
+    await expect(takeSnapshot({ root: bare, now: NOW })).rejects.toThrow(/not a host tree: no sys\/ and no proc\//);
+    mkdirSync(path.join(bare, 'proc'));
+    await expect(takeSnapshot({ root: bare, now: NOW })).rejects.toThrow(/not a host tree: no sys\/ under it/);
+  });
+
+  it('gives unknown, not errors, for a root whose sys/ and proc/ hold nothing (a container)', async () => {
     const root = mkdtempSync(path.join(scratch, 'empty-'));
+    mkdirSync(path.join(root, 'sys'));
+    mkdirSync(path.join(root, 'proc'));
     const { snapshot, problems } = await takeSnapshot({ root, now: NOW });
     expect(problems).toEqual([]);
     expect(snapshot).toMatchObject({

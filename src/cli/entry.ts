@@ -4,9 +4,16 @@
  * in one for plugin modules.
  */
 import { setModuleImporter } from '../engine/config.js';
-import { run } from './main.js';
+import { reportInternalError, run } from './main.js';
 
 export async function start(importModule?: (specifier: string) => Promise<unknown>): Promise<void> {
   if (importModule) setModuleImporter(importModule);
+  // What escapes the run (an error event nobody listens to) is one line too, never a trace.
+  const escaped = (e: unknown) => {
+    reportInternalError(e);
+    process.exitCode = 2;
+  };
+  process.on('uncaughtException', escaped);
+  process.on('unhandledRejection', escaped);
   await run();
 }

@@ -4,8 +4,9 @@ import { driversLine } from '../engine/drivers.js';
 import type { RuleMeta } from '../engine/types.js';
 import { docsUrl, docText } from '../formatters/package-info.js';
 import { UsageError } from './files.js';
+import { stdout } from './stdio.js';
 
-export function explainRule(id: string, metas: RuleMeta[], out: NodeJS.WritableStream = process.stdout): number {
+export function explainRule(id: string, metas: RuleMeta[], out: { write(text: string): unknown } = stdout): number {
   const meta = metas.find((m) => m.id === id);
   if (!meta) {
     const guess = closest(id, metas.map((m) => m.id));

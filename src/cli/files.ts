@@ -1,7 +1,10 @@
 /** Turning command-line paths into files to lint, and reading/writing them safely. */
-import { chmodSync, closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, existsSync, fchmodSync, fchownSync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { describeErrno } from '../engine/errno.js';
 import type { IgnoreOptions, IgnoreRules } from './ignore.js';
+
+export { describeErrno };
 
 /** The tool could not do its job (exit 2); the message is one line for the user. */
 export class UsageError extends Error {}
@@ -10,25 +13,6 @@ export class UsageError extends Error {}
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
 
 const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn']);
-
-function describeErrno(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  switch (err.code) {
-    case 'ENOENT':
-      return 'no such file or directory';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'is a directory';
-    case 'ENOTDIR':
-      return 'not a directory';
-    case 'ELOOP':
-      return 'too many symbolic links';
-    default:
-      return err.code ?? err.message;
-  }
-}
 
 export interface ExpandOptions {
   /** --no-ignore turns it off; --ignore-pattern adds to the ignore files. */
@@ -41,7 +25,8 @@ const GLOB_CHARS = /[*?[\]{}]/;
 
 /**
  * Expand files, directories (recursively, `*.xml`) and quoted globs (the `*.xml` files they
- * match) in a stable order, leaving out what the ignore files and patterns ignore.
+ * match) in a stable order, leaving out what the ignore files and patterns ignore. `-`
+ * (standard input) stays where it stands.
  */
 export async function expandPaths(paths: string[], opts: ExpandOptions = {}): Promise<string[]> {
   const out: string[] = [];
@@ -59,6 +44,10 @@ export async function expandPaths(paths: string[], opts: ExpandOptions = {}): Pr
   const walks = paths.some((p) => isGlob(p) || isDirectory(p));
   const rules = await IgnoreRules.create(ignoreOpts, walks, paths.map((p) => dirname(resolve(p))));
   for (const p of paths) {
+    if (p === '-') {
+      out.push(p);
+      continue;
+    }
     let st;
     try {
       st = statSync(p);
@@ -131,7 +120,12 @@ export function readInput(path: string): ReadResult {
   }
 }
 
+let stdinRead = false;
+
+/** Read all of standard input; it can be read once only, so a second call is refused. */
 export function readStdin(): Uint8Array {
+  if (stdinRead) throw new UsageError('standard input can be read only once');
+  stdinRead = true;
   try {
     return readFileSync(0);
   } catch (e) {
@@ -142,20 +136,98 @@ export function readStdin(): Uint8Array {
   }
 }
 
-/** Write through a temporary file in the same directory and rename over the original, keeping its mode. */
-export function writeAtomic(path: string, text: string): void {
-  const abs = resolve(path);
-  const mode = statSync(abs).mode & 0o7777;
-  const tmp = join(dirname(abs), `.${basename(abs)}.kvmxml-${process.pid}.tmp`);
-  let fd: number | null = null;
+/** A file `fix` is about to rewrite: the file itself (through symlinks) and what it is now. */
+export interface WriteTarget {
+  /** The path as given, for messages. */
+  path: string;
+  /** The file a symlink points to, or the path itself. */
+  real: string;
+  stat: Stats;
+}
+
+/**
+ * Check that `path` may be rewritten, before anything is written: a regular file (symlinks
+ * followed) that the user may write and that is not read-only (a 0444 file is refused even for
+ * root, who could write it anyway).
+ */
+export function prepareWrite(path: string): WriteTarget {
+  let real: string;
+  let stat: Stats;
   try {
-    fd = openSync(tmp, 'wx', mode);
-    writeSync(fd, text);
+    real = realpathSync(path);
+    stat = statSync(real);
+  } catch (e) {
+    throw new UsageError(`cannot write '${path}': ${describeErrno(e)}`);
+  }
+  if (!stat.isFile()) throw new UsageError(`cannot write '${path}': not a regular file`);
+  if ((stat.mode & 0o222) === 0) throw new UsageError(`not writing '${path}': it is read-only (mode ${(stat.mode & 0o7777).toString(8).padStart(4, '0')})`);
+  try {
+    accessSync(real, constants.W_OK);
+  } catch (e) {
+    throw new UsageError(`cannot write '${path}': ${describeErrno(e)}`);
+  }
+  return { path, real, stat };
+}
+
+function writeAllSync(fd: number, data: Buffer, position: number | null): void {
+  let off = 0;
+  while (off < data.length) off += writeSync(fd, data, off, data.length - off, position === null ? null : position + off);
+}
+
+/**
+ * Rewrite a file checked by prepareWrite. Atomic (a temporary file in the same directory,
+ * renamed over the file) where the result is the same file to everyone: one name only (a hard
+ * link would keep the old text), a directory we may write, and the owner, group and mode
+ * carried over. Otherwise the file is rewritten in place, keeping its inode.
+ */
+export function writeFixed(target: WriteTarget, text: string): void {
+  const data = Buffer.from(text, 'utf8');
+  try {
+    if (target.stat.nlink === 1 && writeReplacing(target, data)) return;
+    const fd = openSync(target.real, 'r+');
+    try {
+      writeAllSync(fd, data, 0);
+      ftruncateSync(fd, data.length);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    throw new UsageError(`cannot write '${target.path}': ${describeErrno(e)}`);
+  }
+}
+
+/** Temp file + rename; false (nothing changed) when the copy could not keep owner and group. */
+function writeReplacing(target: WriteTarget, data: Buffer): boolean {
+  const dir = dirname(target.real);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    return false;
+  }
+  const tmp = join(dir, `.${basename(target.real)}.kvmxml-${process.pid}.tmp`);
+  const { mode, uid, gid } = target.stat;
+  let fd: number | null = openSync(tmp, 'wx', 0o600);
+  try {
+    const made = fstatSync(fd);
+    if (made.uid !== uid || made.gid !== gid) {
+      try {
+        fchownSync(fd, uid, gid);
+      } catch {
+        closeSync(fd);
+        fd = null;
+        unlinkSync(tmp);
+        return false;
+      }
+    }
+    // After chown, which clears set-id bits.
+    fchmodSync(fd, mode & 0o7777);
+    writeAllSync(fd, data, null);
     fsyncSync(fd);
     closeSync(fd);
     fd = null;
-    chmodSync(tmp, mode);
-    renameSync(tmp, abs);
+    renameSync(tmp, target.real);
+    return true;
   } catch (e) {
     if (fd !== null) closeSync(fd);
     try {
@@ -163,6 +235,6 @@ export function writeAtomic(path: string, text: string): void {
     } catch {
       /* nothing to clean */
     }
-    throw new UsageError(`cannot write '${path}': ${describeErrno(e)}`);
+    throw e;
   }
 }

@@ -9,6 +9,7 @@ import { CONFIG_FILE, type ConfigFile, type RuleEntry } from '../engine/config.j
 import type { Rule } from '../engine/types.js';
 import { packageRoot } from '../formatters/package-info.js';
 import { UsageError } from './files.js';
+import { stdout } from './stdio.js';
 
 const SCHEMA_IN_PACKAGE = join('schemas', 'kvmxml.config.schema.json');
 
@@ -42,7 +43,7 @@ export function starterConfig(rules: Rule[], schema: string | null = null): Conf
   return { ...(schema ? { $schema: schema } : {}), rules: entries };
 }
 
-export function runInit(rules: Rule[], dir: string = process.cwd(), out: NodeJS.WritableStream = process.stdout): number {
+export function runInit(rules: Rule[], dir: string = process.cwd(), out: { write(text: string): unknown } = stdout): number {
   const path = join(dir, CONFIG_FILE);
   const text = JSON.stringify(starterConfig(rules, schemaRef(dir, packageRoot())), null, 2) + '\n';
   try {

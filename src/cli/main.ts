@@ -3,30 +3,33 @@
  * No domain logic lives here. Exit codes (DESIGN.md): 0 no error-level finding, 1 at least one,
  * 2 the tool could not do its job.
  */
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { join, resolve } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { engineRules, rules as builtinRules } from '../../rules/index.js';
-import { notConfigurable } from '../engine/config-schema.js';
 import { activeRulesFor, ConfigError, setBuiltinRuleIds, type RuleEntry } from '../engine/config.js';
-import { lintBytes, type FileLintResult } from '../engine/lint.js';
+import { notConfigurable } from '../engine/config-schema.js';
 import { driversShort } from '../engine/drivers.js';
+import { lintBytes, type FileLintResult } from '../engine/lint.js';
 import type { Rule, RuleMeta, SeverityName } from '../engine/types.js';
+import { oneLine } from '../host/errors.js';
 import type { HostSnapshot } from '../host/snapshot.js';
 import { FORMATS, loadFormatter, MACHINE_FORMATS, type FormatContext, type FormatName } from '../formatters/index.js';
-import { ConfigResolver } from './config-resolver.js';
+import { PROFILE_IDS } from '../libvirt/profile.js';
+import { count, protectDashes, restoreDashes, rewordYargsMessage, single } from './args.js';
+import { ConfigResolver, type ConfigSetting } from './config-resolver.js';
 import { INSTALLED_SCHEMA_DIR, SchemaSource } from './schema-source.js';
-import { expandPaths, MAX_FILE_BYTES, readInput, readStdin, UsageError, writeAtomic } from './files.js';
+import { expandPaths, MAX_FILE_BYTES, prepareWrite, readInput, readStdin, UsageError, writeFixed } from './files.js';
 import { conventionOptions, ignoreOptions, ignoreOptionsOf, unusedDirectivesLevel, warnOnStderr, type ConventionArgs, type IgnoreArgs } from './lint-options.js';
 import { PROGRESS_MIN_FILES, startProgress } from './progress.js';
 import { debugSummary, debugTrace, debugWanted } from './debug.js';
+import { profileFor, type ProfileArgs } from './profile-option.js';
+import { isFileSink, sinkFor, stderr, stdout, useColor, writeSink, type Sink } from './stdio.js';
 import { VERSION } from './version.js';
 
-const STDIN_TOKEN = '\u0000stdin';
-
-interface CommonArgs extends ConventionArgs {
+interface CommonArgs extends ConventionArgs, ProfileArgs {
   paths: string[];
   format: FormatName;
   quiet: boolean;
@@ -34,19 +37,14 @@ interface CommonArgs extends ConventionArgs {
   'output-file': string | undefined;
   'stdin-filename': string | undefined;
   rule: string | string[] | undefined;
-  config: boolean;
+  config: ConfigSetting;
   color: boolean | undefined;
   host: string | string[] | undefined;
   schema: string | undefined;
 }
 
-// Terminal checks go by file descriptor: creating process.stdout or process.stderr costs a
-// noticeable part of a one-file run that prints nothing.
-function useColor(fd: 1 | 2, flag: boolean | undefined): boolean {
-  if (flag !== undefined) return flag && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '');
-  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
-  return isatty(fd);
-}
+/** The commands, for the message a bare `kvmxml` gets. */
+const COMMANDS = ['lint', 'fix', 'check', 'audit', 'snapshot', 'rules', 'explain', 'init'];
 
 function parseRuleFlags(flags: string[], known: Map<string, Rule>): Record<string, RuleEntry> {
   const out: Record<string, RuleEntry> = {};
@@ -61,96 +59,150 @@ function parseRuleFlags(flags: string[], known: Map<string, Rule>): Record<strin
   return out;
 }
 
+/**
+ * Standard input is read once, wherever `-` stands among the paths; it cannot also be the host.
+ * `fix -` is a filter (document in, fixed document out) and so stands alone.
+ */
+function checkStdinUse(paths: string[], hosts: string[], mode: 'lint' | 'fix' | 'check'): void {
+  const dashes = paths.filter((p) => p === '-').length;
+  const hostDashes = hosts.filter((h) => h === '-').length;
+  if (dashes + hostDashes > 1) {
+    throw new UsageError(hostDashes > 0 && dashes > 0 ? 'standard input cannot be both the host (--host -) and a file (-): it can be read only once' : 'standard input (-) given more than once: it can be read only once');
+  }
+  if (mode === 'fix' && dashes === 1 && paths.length > 1) {
+    throw new UsageError('fix - is a filter (standard input to standard output) and takes no other paths: run it alone, or give only files');
+  }
+}
+
+/** The name a document read from standard input is reported (and its config found) by. */
+function stdinName(argv: { 'stdin-filename'?: string | undefined }): { report: string; lookup: string } {
+  const given = argv['stdin-filename'];
+  return given ? { report: resolve(given), lookup: resolve(given) } : { report: '<stdin>', lookup: resolve('stdin.xml') };
+}
+
 async function runLint(argv: CommonArgs, mode: 'lint' | 'fix', dryRun: boolean): Promise<number> {
   const known = new Map(builtinRules.map((r) => [r.meta.id, r] as const));
   setBuiltinRuleIds(known.keys());
   const ruleFlags = argv.rule === undefined ? [] : ([] as string[]).concat(argv.rule);
   const cli = parseRuleFlags(ruleFlags, known);
+  if (argv.paths.length === 0 && argv['print-config'] === undefined) throw new UsageError(`no files given (try: kvmxml ${mode} vm.xml, a directory, or - for standard input)`);
+  checkStdinUse(argv.paths, hostList(argv.host), mode);
   const configs = new ConfigResolver(argv.config, known);
+  await configs.preload();
   if (argv['print-config'] !== undefined) {
     const { printConfig } = await import('./print-config.js');
     return printConfig(argv['print-config'], { configs, builtin: builtinRules, cli, unusedDirectives: argv['report-unused-disable-directives'] });
   }
   const host = await loadHost(argv.host);
   const schemas = new SchemaSource(argv.schema);
+  const sink = sinkFor(argv['output-file']);
   const results: FileLintResult[] = [];
-  argv.paths = argv.paths.map((p) => (p === STDIN_TOKEN ? '-' : p));
-  const stdinMode = argv.paths.length === 1 && argv.paths[0] === '-';
-  if (argv.paths.length === 0) throw new UsageError(`no files given (try: kvmxml ${mode} vm.xml, a directory, or - for standard input)`);
-  const files = stdinMode ? [] : await expandPaths(argv.paths.filter((p) => p !== '-'), { ignore: ignoreOptionsOf(argv), warn: warnOnStderr });
   const originals = new Map<string, Uint8Array>();
-  const lintOne = async (filePath: string, bytes: Uint8Array | null, size: number) => {
-    if (bytes && mode === 'fix') originals.set(filePath, bytes);
-    const cfg = await configs.for(filePath);
-    const active = activeRulesFor(filePath, builtinRules, cfg, { cli });
-    if (!bytes) {
-      return lintTooLarge(filePath, size);
-    }
-    const schema = active.some((a) => a.rule.meta.needsSchema) ? await schemas.for(cfg) : null;
-    return lintBytes(bytes, { filePath, rules: active, fix: mode === 'fix', host, schema, reportUnusedDisableDirectives: unusedDirectivesLevel(argv['report-unused-disable-directives'], cfg) });
-  };
-  if (stdinMode) {
-    const name = argv['stdin-filename'] ? resolve(argv['stdin-filename']) : '<stdin>';
-    const bytes = readStdin();
-    const r = await lintOne(name === '<stdin>' ? resolve('stdin.xml') : name, bytes, bytes.length);
-    if (mode === 'fix') originals.set(name, bytes);
-    r.filePath = name;
-    results.push(r);
-    if (mode === 'fix' && !dryRun) {
-      // Filter mode: the (fixed) document goes to stdout, findings to stderr.
-      process.stdout.write(r.output ?? Buffer.from(bytes).toString('utf8'));
-      const text = await formatResults(results, argv, 2);
-      if (text) process.stderr.write(text);
-      return exitCode(results, argv);
-    }
-  } else {
-    const progress = files.length >= PROGRESS_MIN_FILES && isatty(2) ? startProgress(process.stderr, files.length, argv.format) : null;
-    const counts = { errors: 0, warnings: 0 };
+  let internalErrors = 0;
+  const lintOne = async (filePath: string, lookupPath: string, bytes: Uint8Array | null, size: number): Promise<FileLintResult | null> => {
     try {
-      for (const f of files) {
-        const read = readInput(f);
-        const r = await lintOne(resolve(f), read.ok ? read.bytes : null, read.ok ? read.bytes.length : read.tooLarge);
-        results.push(r);
-        if (progress) {
-          counts.errors += r.errorCount;
-          counts.warnings += r.warningCount;
-          progress.update(results.length, counts, f);
-        }
-      }
-    } finally {
-      progress?.clear();
+      const cfg = await configs.for(lookupPath);
+      const active = activeRulesFor(lookupPath, builtinRules, cfg, { cli });
+      if (!bytes) return { ...lintTooLarge(lookupPath, size), filePath };
+      if (mode === 'fix') originals.set(filePath, bytes);
+      const schema = active.some((a) => a.rule.meta.needsSchema) ? await schemas.for(cfg) : null;
+      const profile = profileFor(argv.libvirt, cfg, host);
+      return {
+        ...lintBytes(bytes, { filePath: lookupPath, rules: active, fix: mode === 'fix', host, schema, profile, reportUnusedDisableDirectives: unusedDirectivesLevel(argv['report-unused-disable-directives'], cfg) }),
+        filePath,
+      };
+    } catch (e) {
+      if (e instanceof UsageError || e instanceof ConfigError) throw e;
+      // One file that breaks kvmxml must not cost the others their results; the run still ends 2.
+      internalErrors++;
+      reportFileError(filePath, e);
+      return null;
     }
+  };
+  const files = await expandPaths(argv.paths, { ignore: ignoreOptionsOf(argv), warn: warnOnStderr });
+  if (mode === 'fix' && files.length === 1 && files[0] === '-' && !dryRun) {
+    // Filter mode: the (fixed) document goes to stdout, the report to stderr (or -o FILE).
+    if (argv['output-file'] === '-') throw new UsageError('fix - writes the fixed document to standard output; give -o FILE for the report');
+    const name = stdinName(argv);
+    const bytes = readStdin();
+    const r = await lintOne(name.report, name.lookup, bytes, bytes.length);
+    // Unchanged input goes back byte for byte, whatever it holds.
+    writeSink(1, r?.output ?? bytes);
+    if (r) results.push(r);
+    await report(results, argv, sinkFor(argv['output-file'], 2));
+    return internalErrors > 0 ? 2 : exitCode(results, argv);
+  }
+  const progress = files.length >= PROGRESS_MIN_FILES && isatty(2) ? startProgress(process.stderr, files.length, argv.format) : null;
+  const counts = { errors: 0, warnings: 0 };
+  try {
+    for (const f of files) {
+      let r: FileLintResult | null;
+      if (f === '-') {
+        const name = stdinName(argv);
+        const bytes = readStdin();
+        r = await lintOne(name.report, name.lookup, bytes, bytes.length);
+      } else {
+        const read = readInput(f);
+        r = await lintOne(resolve(f), resolve(f), read.ok ? read.bytes : null, read.ok ? read.bytes.length : read.tooLarge);
+      }
+      if (!r) continue;
+      results.push(r);
+      if (progress) {
+        counts.errors += r.errorCount;
+        counts.warnings += r.warningCount;
+        progress.update(results.length, counts, f);
+      }
+    }
+  } finally {
+    progress?.clear();
   }
   if (mode === 'fix') {
-    const changed = results.filter((r) => r.output !== undefined && r.filePath !== '<stdin>');
     if (dryRun) {
-      const { createTwoFilesPatch } = await import('diff');
-      let patch = '';
-      for (const r of results) {
-        if (r.output === undefined) continue;
-        const before = Buffer.from(originals.get(r.filePath) ?? new Uint8Array()).toString('utf8');
-        const name = r.filePath === '<stdin>' ? 'stdin' : relativeName(r.filePath);
-        patch += createTwoFilesPatch(`a/${name}`, `b/${name}`, before, r.output);
-      }
-      process.stdout.write(patch);
+      // A machine format carries the fixed text in each result's `output`; only people get a diff.
+      if (!MACHINE_FORMATS.includes(argv.format)) stdout.write(await unifiedDiff(results, originals));
     } else {
-      for (const r of changed) writeAtomic(r.filePath, r.output as string);
+      // Every file is checked before any is written: a refusal leaves all of them as they were.
+      const changed = results.filter((r) => r.output !== undefined && r.filePath !== '<stdin>');
+      const targets = changed.map((r) => prepareWrite(r.filePath));
+      changed.forEach((r, i) => writeFixed(targets[i]!, r.output as string));
     }
   }
-  for (const r of results) if (r.skipped) process.stderr.write(`kvmxml: skipped ${relativeName(r.filePath)}: ${r.skipped}\n`);
+  for (const r of results) if (r.skipped) stderr.write(`kvmxml: skipped ${relativeName(r.filePath)}: ${r.skipped}\n`);
   const wanted = cli['libvirt-schema'];
   if (wanted !== undefined && wanted !== 'off' && !schemas.asked) {
-    process.stderr.write(`kvmxml: libvirt-schema needs libvirt's RNG schema: add --schema (the installed one, ${INSTALLED_SCHEMA_DIR}) or --schema=DIR; it did not run\n`);
+    stderr.write(`kvmxml: libvirt-schema needs libvirt's RNG schema: add --schema (the installed one, ${INSTALLED_SCHEMA_DIR}) or --schema=DIR; it did not run\n`);
   }
-  const text = await formatResults(results, argv, 1);
-  if (argv['output-file']) {
-    try {
-      writeFileSync(argv['output-file'], text);
-    } catch (e) {
-      throw new UsageError(`cannot write '${argv['output-file']}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-  } else if (text) process.stdout.write(text.endsWith('\n') || argv.format !== 'json' ? text : text + '\n');
-  return exitCode(results, argv);
+  await report(results, argv, sink);
+  return internalErrors > 0 ? 2 : exitCode(results, argv);
+}
+
+async function unifiedDiff(results: FileLintResult[], originals: Map<string, Uint8Array>): Promise<string> {
+  const { createTwoFilesPatch } = await import('diff');
+  let patch = '';
+  for (const r of results) {
+    if (r.output === undefined) continue;
+    const before = Buffer.from(originals.get(r.filePath) ?? new Uint8Array()).toString('utf8');
+    const name = r.filePath === '<stdin>' ? 'stdin' : relativeName(r.filePath);
+    patch += createTwoFilesPatch(`a/${name}`, `b/${name}`, before, r.output);
+  }
+  return patch;
+}
+
+/** Format the results and write them where they go. */
+async function report(results: FileLintResult[], argv: CommonArgs, sink: Sink): Promise<void> {
+  const text = await formatResults(results, argv, sink);
+  if (isFileSink(sink)) writeSink(sink, text);
+  else if (text) writeSink(sink, text.endsWith('\n') || argv.format !== 'json' ? text : text + '\n');
+}
+
+function reportFileError(filePath: string, e: unknown): void {
+  const debug = debugWanted(process.argv.slice(2));
+  stderr.write(`kvmxml: internal error while checking ${relativeName(filePath)}: ${firstLine(e)}${debug ? '' : ' (--debug shows where)'}\n`);
+  if (debug) stderr.write(debugTrace(e));
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
 }
 
 function relativeName(p: string): string {
@@ -179,20 +231,21 @@ function lintTooLarge(filePath: string, size: number): FileLintResult {
   };
 }
 
-async function formatResults(results: FileLintResult[], argv: CommonArgs, fd: 1 | 2): Promise<string> {
+async function formatResults(results: FileLintResult[], argv: CommonArgs, sink: Sink): Promise<string> {
   const shown = argv.quiet
     ? results.map((r) => ({ ...r, messages: r.messages.filter((m) => m.severity === 2), warningCount: 0, fixableWarningCount: 0 }))
     : results;
   const formatter = await loadFormatter(argv.format);
-  return formatter(shown, await formatContext(argv, fd));
+  return formatter(shown, await formatContext(argv, sink));
 }
 
 /** What a formatter needs; machine formats name files relative to the repository root (git's top level, else the working directory). */
-async function formatContext(argv: { format: FormatName; 'output-file'?: string | undefined; color?: boolean | undefined }, fd: 1 | 2): Promise<FormatContext> {
+async function formatContext(argv: { format: FormatName; color?: boolean | undefined }, sink: Sink): Promise<FormatContext> {
   const metas = new Map<string, RuleMeta>([...builtinRules.map((r) => [r.meta.id, r.meta] as const), ...engineRules.map((m) => [m.id, m] as const)]);
+  const toFd = isFileSink(sink) ? null : sink;
   const cwd = process.cwd();
   const root = MACHINE_FORMATS.includes(argv.format) ? ((await import('./ignore.js')).repositoryRoot(cwd) ?? cwd) : cwd;
-  return { color: !argv['output-file'] && useColor(fd, argv.color), cwd, root, rules: metas, tty: !argv['output-file'] && isatty(fd) };
+  return { color: toFd !== null && useColor(toFd, argv.color), cwd, root, rules: metas, tty: toFd !== null && isatty(toFd) };
 }
 
 function exitCode(results: FileLintResult[], argv: CommonArgs): number {
@@ -200,8 +253,8 @@ function exitCode(results: FileLintResult[], argv: CommonArgs): number {
   const warnings = results.reduce((n, r) => n + r.warningCount, 0);
   if (errors > 0) return 1;
   const max = argv['max-warnings'];
-  if (max !== undefined && max >= 0 && warnings > max) {
-    process.stderr.write(`kvmxml: too many warnings (${warnings}); maximum allowed is ${max}.\n`);
+  if (max !== undefined && warnings > max) {
+    stderr.write(`kvmxml: too many warnings (${warnings}); maximum allowed is ${max}.\n`);
     return 1;
   }
   return 0;
@@ -210,68 +263,84 @@ function exitCode(results: FileLintResult[], argv: CommonArgs): number {
 async function listRules(format: string): Promise<number> {
   const metas = [...engineRules, ...builtinRules.map((r) => r.meta)];
   if (format === 'json') {
-    process.stdout.write(JSON.stringify(metas, null, 2) + '\n');
+    stdout.write(JSON.stringify(metas, null, 2) + '\n');
     return 0;
   }
   const w = Math.max(...metas.map((m) => m.id.length));
+  let text = '';
   for (const m of metas) {
-    process.stdout.write(`${m.id.padEnd(w)}  ${m.severity.padEnd(5)}  ${m.stage.padEnd(7)}  ${driversShort(m.drivers).padEnd(8)}  ${m.fixable ? 'fixable' : '       '}  ${m.description}${m.fatal ? ' (always an error: not configurable)' : ''}${m.profiles ? ` (libvirt ${m.profiles.join(', ')} only)` : ''}\n`);
+    text += `${m.id.padEnd(w)}  ${m.severity.padEnd(5)}  ${m.stage.padEnd(7)}  ${driversShort(m.drivers).padEnd(8)}  ${m.fixable ? 'fixable' : '       '}  ${m.description}${m.fatal ? ' (always an error: not configurable)' : ''}${m.profiles ? ` (libvirt ${m.profiles.join(', ')} only)` : ''}\n`;
   }
+  stdout.write(text);
   return 0;
 }
 
 function commonOptions<T>(y: import('yargs').Argv<T>) {
   return conventionOptions(y)
     .positional('paths', { type: 'string', array: true, default: [] as string[], describe: 'files, directories (searched for *.xml) or - for standard input' })
-    .option('format', { alias: 'f', choices: FORMATS, default: 'stylish' as FormatName, describe: 'output format' })
+    .option('format', { alias: 'f', choices: FORMATS, default: 'stylish' as FormatName, coerce: single('format'), describe: 'output format' })
     .option('quiet', { type: 'boolean', default: false, describe: 'report errors only' })
-    .option('max-warnings', { type: 'number', describe: 'exit 1 when there are more warnings than this' })
-    .option('output-file', { alias: 'o', type: 'string', describe: 'write the report to a file' })
-    .option('stdin-filename', { type: 'string', describe: 'name to report (and to find the config by) when reading -' })
+    .option('max-warnings', { type: 'string', coerce: count('max-warnings'), describe: 'exit 1 when there are more warnings than this (a whole number)' })
+    .option('output-file', { alias: 'o', type: 'string', coerce: single('output-file'), describe: 'write the report to a file (- for standard output)' })
+    .option('stdin-filename', { type: 'string', coerce: single('stdin-filename'), describe: 'name to report (and to find the config by) when reading -' })
     .option('rule', { type: 'string', describe: 'set a rule severity, e.g. --rule memtune-order:off' })
-    .option('config', { type: 'boolean', default: true, describe: 'use kvmxml.config.json files (--no-config ignores them)' })
-    .option('color', { type: 'boolean', describe: 'force colour on or off (NO_COLOR is honoured)' })
+    .option('config', configOption)
+    .option('color', colorOption)
+    .option('host', { type: 'string', describe: 'host description (kvmxml snapshot JSON, `virsh capabilities` XML or `virsh freepages --all` text, - for standard input; repeat to merge): enables the host rules' })
     .option('schema', { type: 'string', describe: `libvirt's RNG schema directory (holding domain.rng) for the libvirt-schema rule; alone: ${INSTALLED_SCHEMA_DIR}` })
-    .option('host', { type: 'string', describe: 'host description (kvmxml snapshot JSON, `virsh capabilities` XML or `virsh freepages --all` text; repeat to merge): enables the host rules' });
+    .option('libvirt', libvirtOption);
 }
 
-/** Load the --host inputs (merged in order); the host module is only loaded when asked for. */
+const libvirtOption = {
+  choices: PROFILE_IDS,
+  coerce: single('libvirt'),
+  describe: "whose behaviour and words to reproduce: 9.0 (libvirt 9.0 + QEMU 7.2, Debian 12; the default) or 11.3 (libvirt 11.3 + QEMU 10.0, Debian 13); default: config `libvirt`, else the --host snapshot's libvirt, else 9.0",
+} as const;
+
+const configOption = {
+  alias: 'c',
+  type: 'string',
+  coerce: (v: unknown): ConfigSetting => (v === false ? false : single('config')(v)),
+  describe: 'use this config file for every file (default: the nearest kvmxml.config.json; --no-config: none)',
+} as const;
+const colorOption = { type: 'boolean', describe: 'force colour on or off (default: on a terminal; FORCE_COLOR, NO_COLOR and TERM=dumb are honoured)' } as const;
+
+function hostList(spec: string | string[] | undefined): string[] {
+  return spec === undefined ? [] : ([] as string[]).concat(spec);
+}
+
+/** Load the --host inputs (merged in order; - is standard input); the host module is only loaded when asked for. */
 async function loadHost(spec: string | string[] | undefined): Promise<HostSnapshot | null> {
-  const paths = spec === undefined ? [] : ([] as string[]).concat(spec);
+  const paths = hostList(spec);
   if (paths.length === 0) return null;
   const { loadHostInputs } = await import('../host/load.js');
   try {
-    return await loadHostInputs(paths);
+    return await loadHostInputs(paths, () => readStdin());
   } catch (e) {
     if (e instanceof Error && e.name === 'HostInputError') throw new UsageError(e.message);
     throw e;
   }
 }
 
-type CheckCliArgs = { paths: string[]; host: string | string[]; format: FormatName; 'output-file'?: string; config: boolean; color?: boolean } & IgnoreArgs;
+type CheckCliArgs = { paths: string[]; host: string | string[]; format: FormatName; 'output-file'?: string; config: ConfigSetting; color?: boolean } & IgnoreArgs & ProfileArgs;
 
 async function runCheck(argv: CheckCliArgs): Promise<number> {
+  checkStdinUse(argv.paths, hostList(argv.host), 'check');
   const host = await loadHost(argv.host);
   if (!host) throw new UsageError('check needs --host');
   const { checkFiles } = await import('./check.js');
   const { formatCheck } = await import('../formatters/check.js');
-  const results = await checkFiles({ paths: argv.paths, host, config: argv.config, ignore: ignoreOptionsOf(argv) });
-  for (const r of results) if (r.skipped) process.stderr.write(`kvmxml: skipped ${relativeName(r.filePath)}: ${r.skipped}\n`);
-  const text = await formatCheck(results, argv.format, await formatContext(argv, 1));
-  writeReport(text, argv['output-file']);
+  let internalErrors = 0;
+  const onInternalError = (filePath: string, e: unknown) => {
+    internalErrors++;
+    reportFileError(filePath, e);
+  };
+  const results = await checkFiles({ paths: argv.paths, host, config: argv.config, ignore: ignoreOptionsOf(argv), stdinName: stdinName({}), onInternalError, profile: (cfg) => profileFor(argv.libvirt, cfg, host) });
+  for (const r of results) if (r.skipped) stderr.write(`kvmxml: skipped ${relativeName(r.filePath)}: ${r.skipped}\n`);
+  const sink = sinkFor(argv['output-file']);
+  writeSink(sink, await formatCheck(results, argv.format, await formatContext(argv, sink)));
   const failed = results.some((r) => r.verdict === 'fails' || r.together?.verdict === 'fails');
-  return failed ? 1 : 0;
-}
-
-/** The report to its file (-o) or standard output. */
-function writeReport(text: string, outputFile: string | undefined): void {
-  if (outputFile) {
-    try {
-      writeFileSync(outputFile, text);
-    } catch (e) {
-      throw new UsageError(`cannot write '${outputFile}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-  } else process.stdout.write(text);
+  return internalErrors > 0 ? 2 : failed ? 1 : 0;
 }
 
 type AuditCliArgs = { connect?: string; host?: string | string[]; format: FormatName; 'output-file'?: string; config: boolean; color?: boolean; 'report-unused-disable-directives'?: SeverityName };
@@ -280,23 +349,25 @@ async function runAudit(argv: AuditCliArgs): Promise<number> {
   const { auditDomains, auditExitCode, formatAudit } = await import('./audit.js');
   const host = await loadHost(argv.host);
   const domains = await auditDomains({ connect: argv.connect, config: argv.config, host, unusedDirectives: argv['report-unused-disable-directives'] });
+  const sink = sinkFor(argv['output-file']);
   // Domains have no files: names are reported as they are, from the working directory.
-  writeReport(await formatAudit(domains, argv.format, { ...(await formatContext(argv, 1)), root: process.cwd() }), argv['output-file']);
+  writeSink(sink, await formatAudit(domains, argv.format, { ...(await formatContext(argv, sink)), root: process.cwd() }));
   return auditExitCode(domains);
 }
 
 async function runSnapshot(argv: { root: string; output: string | undefined }): Promise<number> {
   const { takeSnapshot } = await import('../host/take.js');
-  const { snapshot, problems } = await takeSnapshot({ root: argv.root });
-  for (const p of problems) process.stderr.write(`kvmxml: snapshot: ${p}\n`);
-  const json = JSON.stringify(snapshot, null, 2) + '\n';
-  if (argv.output) {
-    try {
-      writeFileSync(argv.output, json);
-    } catch (e) {
-      throw new UsageError(`cannot write '${argv.output}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-  } else process.stdout.write(json);
+  let taken;
+  try {
+    taken = await takeSnapshot({ root: argv.root });
+  } catch (e) {
+    if (e instanceof Error && e.name === 'HostInputError') throw new UsageError(e.message);
+    throw e;
+  }
+  for (const p of taken.problems) stderr.write(`kvmxml: snapshot: ${p}\n`);
+  // The installed libvirt and QEMU describe this machine, not a copy laid out under --root.
+  if (resolve(argv.root) === '/') taken.snapshot.software = (await import('../host/software.js')).installedSoftware();
+  writeSink(sinkFor(argv.output), JSON.stringify(taken.snapshot, null, 2) + '\n');
   return 0;
 }
 
@@ -339,8 +410,8 @@ export async function main(argv: string[]): Promise<number> {
     )
     .command(
       'fix [paths..]',
-      'rewrite what can be fixed safely, changing only the bytes that must change',
-      (y) => commonOptions(y).option('dry-run', { type: 'boolean', default: false, describe: 'print a unified diff instead of writing' }),
+      'rewrite what can be fixed safely, changing only the bytes that must change (through symlinks, keeping hard links, owner and mode; read-only files are refused; - alone is a filter, stdin to stdout)',
+      (y) => commonOptions(y).option('dry-run', { type: 'boolean', default: false, describe: 'write nothing: print the fixes as a unified diff (with a machine format, only the report, each fixed text in its result\'s `output`)' }),
       async (a) => {
         code = await runLint(a as unknown as CommonArgs, 'fix', Boolean((a as { 'dry-run'?: boolean })['dry-run']));
       },
@@ -350,12 +421,13 @@ export async function main(argv: string[]): Promise<number> {
       'predict whether each VM starts on a host (and whether they all fit together, in the given order)',
       (y) =>
         ignoreOptions(y)
-          .positional('paths', { type: 'string', array: true, default: [] as string[], describe: 'domain XML files, directories or globs' })
-          .option('host', { type: 'string', demandOption: true, describe: 'host description: kvmxml snapshot JSON, `virsh capabilities` XML or `virsh freepages --all` text (repeat to merge)' })
-          .option('format', { alias: 'f', choices: FORMATS, default: 'stylish' as FormatName, describe: 'output format (sarif, github and junit carry each reason as a finding)' })
-          .option('output-file', { alias: 'o', type: 'string', describe: 'write the report to a file' })
-          .option('config', { type: 'boolean', default: true, describe: 'use kvmxml.config.json files (--no-config ignores them)' })
-          .option('color', { type: 'boolean', describe: 'force colour on or off (NO_COLOR is honoured)' }),
+          .positional('paths', { type: 'string', array: true, default: [] as string[], describe: 'domain XML files, directories, quoted globs or - for standard input' })
+          .option('host', { type: 'string', demandOption: true, describe: 'host description: kvmxml snapshot JSON, `virsh capabilities` XML or `virsh freepages --all` text, - for standard input (repeat to merge)' })
+          .option('format', { alias: 'f', choices: FORMATS, default: 'stylish' as FormatName, coerce: single('format'), describe: 'output format (sarif, github and junit carry each reason as a finding)' })
+          .option('output-file', { alias: 'o', type: 'string', coerce: single('output-file'), describe: 'write the report to a file (- for standard output)' })
+          .option('config', configOption)
+          .option('color', colorOption)
+          .option('libvirt', libvirtOption),
       async (a) => {
         code = await runCheck(a as unknown as CheckCliArgs);
       },
@@ -367,11 +439,11 @@ export async function main(argv: string[]): Promise<number> {
         y
           .option('connect', { type: 'string', requiresArg: true, describe: 'libvirt connection URI (as virsh -c); a remote URI is checked against its own virsh capabilities and freepages' })
           .option('host', { type: 'string', requiresArg: true, describe: 'check against this host description instead (snapshot JSON, virsh capabilities XML or freepages text; repeat to merge)' })
-          .option('format', { alias: 'f', choices: FORMATS, default: 'stylish' as FormatName, describe: 'output format' })
-          .option('output-file', { alias: 'o', type: 'string', describe: 'write the report to a file' })
+          .option('format', { alias: 'f', choices: FORMATS, default: 'stylish' as FormatName, coerce: single('format'), describe: 'output format' })
+          .option('output-file', { alias: 'o', type: 'string', coerce: single('output-file'), describe: 'write the report to a file (- for standard output)' })
           .option('config', { type: 'boolean', default: true, describe: 'use the kvmxml.config.json of the working directory (--no-config ignores it)' })
           .option('report-unused-disable-directives', { choices: ['off', 'warn', 'error'] as const, describe: 'report kvmxml-disable comments that suppress nothing (default warn)' })
-          .option('color', { type: 'boolean', describe: 'force colour on or off (NO_COLOR is honoured)' }),
+          .option('color', colorOption),
       async (a) => {
         code = await runAudit(a as unknown as AuditCliArgs);
       },
@@ -381,8 +453,8 @@ export async function main(argv: string[]): Promise<number> {
       "write a JSON snapshot of this host's huge page pools, mounts, NUMA nodes, THP, KSM and KVM (reads sysfs/procfs only)",
       (y) =>
         y
-          .option('root', { type: 'string', default: '/', describe: 'read a copy of a host laid out under this directory (its sys/ and proc/)' })
-          .option('output', { alias: 'o', type: 'string', describe: 'write the snapshot to a file instead of standard output' }),
+          .option('root', { type: 'string', default: '/', coerce: single('root'), describe: 'read a copy of a host laid out under this directory (its sys/ and proc/)' })
+          .option('output', { alias: 'o', type: 'string', coerce: single('output'), describe: 'write the snapshot to a file instead of standard output (- for standard output)' }),
       async (a) => {
         code = await runSnapshot({ root: String(a.root), output: a.output as string | undefined });
       },
@@ -408,30 +480,32 @@ export async function main(argv: string[]): Promise<number> {
     .command(
       'rules',
       'list the rules with their default severity, stage, drivers and whether they are fixable',
-      (y) => y.option('format', { choices: ['text', 'json'], default: 'text' }),
+      (y) => y.option('format', { choices: ['text', 'json'], default: 'text', coerce: single('format'), describe: 'output format' }),
       async (a) => {
         code = await listRules(String(a.format));
       },
     )
+    .demandCommand(1, `say what to do: kvmxml ${COMMANDS.join('|')} (see --help)`)
     .option('debug', { type: 'boolean', global: true, describe: 'on an internal error print its stack trace, and end with the exit code and time (as KVMXML_DEBUG=1 does)' })
-    .demandCommand(1, 'say what to do: kvmxml lint|fix|rules (see --help)')
     .strict()
+    .middleware((a) => void restoreDashes(a), true)
     .version(VERSION)
+    .alias('version', ['v', 'V'])
     .help()
     .alias('h', 'help')
     .wrap(isatty(1) ? Math.min(100, process.stdout.columns ?? 100) : 100)
     .exitProcess(false)
     .fail((msg, err) => {
-      if (err) throw err;
-      throw new UsageError(msg);
+      // yargs' own errors (YError: a bad option value, among others) are usage errors too.
+      if (err && err.name !== 'YError') throw err;
+      throw new UsageError(rewordYargsMessage(msg ?? err?.message ?? '', argv));
     });
   // After starting a command, yargs renders that command's whole help text in case the command
   // fails later and help has to be shown. .fail() above never shows help, so skip the rendering:
   // it is a tenth of a lint's start-up.
   const usage = (parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.().getUsageInstance?.();
   if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
-  // yargs drops a lone `-`; carry it through as a token of our own.
-  await parser.parseAsync(hideBin(['node', 'kvmxml', ...schemaAlone(argv).map((a) => (a === '-' ? STDIN_TOKEN : a))]));
+  await parser.parseAsync(hideBin(['node', 'kvmxml', ...protectDashes(schemaAlone(argv))]));
   return code;
 }
 
@@ -442,16 +516,17 @@ export async function run(): Promise<void> {
   try {
     code = await main(process.argv.slice(2));
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ConfigError) {
-      process.stderr.write(`kvmxml: ${e.message}\n`);
-    } else {
-      // Never a stack trace for users; --debug (or KVMXML_DEBUG=1) shows it.
-      const msg = e instanceof Error ? e.message : String(e);
-      process.stderr.write(`kvmxml: internal error: ${msg.split('\n')[0]}${debug ? '' : ' (--debug shows where)'}\n`);
-      if (debug) process.stderr.write(debugTrace(e));
-    }
     code = 2;
+    if (e instanceof UsageError || e instanceof ConfigError) stderr.write(`kvmxml: ${oneLine(e.message)}\n`);
+    else reportInternalError(e);
   }
-  if (debug) process.stderr.write(debugSummary(code, started));
+  if (debug) stderr.write(debugSummary(code, started));
   process.exitCode = code;
+}
+
+/** Never a stack trace for users (it would name where kvmxml was built); --debug (or KVMXML_DEBUG=1) shows it. */
+export function reportInternalError(e: unknown): void {
+  const debug = debugWanted(process.argv.slice(2));
+  stderr.write(`kvmxml: internal error: ${firstLine(e)}${debug ? '' : ' (--debug shows where)'}\n`);
+  if (debug) stderr.write(debugTrace(e));
 }

@@ -43,6 +43,10 @@ export function buildConfigSchema(metas: RuleMeta[]): Record<string, unknown> {
         description: "libvirt's RNG schema directory (holding domain.rng) for the libvirt-schema rule, relative to this file; true for the installed libvirt's (/usr/share/libvirt/schemas)",
         oneOf: [{ type: 'string', minLength: 1 }, { const: true }],
       },
+      libvirt: {
+        description: 'Whose behaviour and words kvmxml reproduces: 9.0 (libvirt 9.0 + QEMU 7.2, Debian 12; the default) or 11.3 (libvirt 11.3 + QEMU 10.0, Debian 13); --libvirt wins',
+        enum: ['9.0', '11.3'],
+      },
       plugins: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Rule packages or paths; each exports `rules`: [{ meta, check }]' },
       overrides: {
         type: 'array',

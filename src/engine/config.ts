@@ -12,6 +12,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { notConfigurable } from './config-schema.js';
+import type { ProfileId } from '../libvirt/profile.js';
+import { describeErrno } from './errno.js';
 import { PARSE_RULE_ID, type ActiveRule } from './lint.js';
 import type { Rule, SeverityName } from './types.js';
 
@@ -26,6 +28,8 @@ export interface ConfigFile {
   rules?: Record<string, RuleEntry>;
   /** libvirt's schema directory for the libvirt-schema rule (true: the installed one). */
   schema?: string | true;
+  /** The profile: whose behaviour and words to reproduce (--libvirt wins). */
+  libvirt?: ProfileId;
   plugins?: string[];
   overrides?: { files: string[]; rules: Record<string, RuleEntry> }[];
 }
@@ -77,7 +81,7 @@ export async function loadConfigFile(path: string, knownRules: Map<string, Rule>
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new ConfigError(`${path}: cannot read config: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ConfigError(`${path}: cannot read config: ${describeErrno(e)}`);
   }
   let config: unknown;
   try {

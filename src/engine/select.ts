@@ -1,9 +1,10 @@
 /** XPath over a document's DOM, answered with source-tree elements (which carry positions). */
 import * as xpath from 'xpath';
-import type { XmlDocument } from '../xml/document.js';
+import { attachDomOnce, type XmlDocument } from '../xml/document.js';
 import type { XElement } from '../xml/tree.js';
 
 export function selectElements(doc: XmlDocument, expression: string): XElement[] {
+  attachDomOnce(doc);
   const byDom = new Map<unknown, XElement>();
   const walk = (el: XElement): void => {
     if (el.dom) byDom.set(el.dom, el);

@@ -22,5 +22,6 @@ export function oneLine(text: string): string {
 /** Show a piece of file content in a message: quoted, escaped, shortened. */
 export function quoteContent(text: string, max = 40): string {
   const cut = text.length > max ? `${text.slice(0, max)}…` : text;
-  return JSON.stringify(cut);
+  // JSON escapes C0 controls; DEL, C1 controls and U+FFFD (undecodable bytes) are escaped too.
+  return JSON.stringify(cut).replace(/[\u007f-\u009f\ufffd]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -190,6 +190,10 @@ export function detectHostInputFormat(text: string): HostInputFormat | null {
 /** Build a snapshot from the content of a host input file, whatever its format. */
 export async function parseHostInput(text: string, file: string): Promise<HostSnapshot> {
   const body = stripBom(text);
+  // Binary content (a NUL, or bytes that are not UTF-8) is never echoed into a message.
+  if (/[\u0000\ufffd]/.test(body.slice(0, 8192))) {
+    throw new HostInputError(file, 'not a host description: binary data (expected kvmxml snapshot JSON, `virsh capabilities` XML or `virsh freepages --all` text)');
+  }
   switch (detectHostInputFormat(body)) {
     case 'snapshot-json':
       return validateSnapshot(parseJson(body, file), file);
@@ -219,7 +223,9 @@ export async function loadHostInput(path: string): Promise<HostSnapshot> {
  * Read several host inputs describing the same host (e.g. `virsh capabilities` for the pool
  * sizes plus `virsh freepages --all` for the free counts) and merge them, earlier files first.
  */
-export async function loadHostInputs(paths: readonly string[]): Promise<HostSnapshot> {
-  const snapshots = await Promise.all(paths.map((p) => loadHostInput(p)));
+export async function loadHostInputs(paths: readonly string[], readStdin?: () => Uint8Array): Promise<HostSnapshot> {
+  const snapshots = await Promise.all(
+    paths.map((p) => (p === '-' && readStdin ? parseHostInput(Buffer.from(readStdin()).toString('utf8'), 'standard input') : loadHostInput(p))),
+  );
   return mergeSnapshots(...snapshots);
 }

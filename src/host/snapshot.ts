@@ -58,6 +58,12 @@ export interface HostSnapshot {
    * placement asks it at start. null when the root holds no `usr/` (a copy of /sys and /proc).
    */
   numad: boolean | null;
+  /**
+   * The libvirt and QEMU installed on the host (`libvirtd --version`, `qemu-system-x86_64
+   * --version`; null = not installed). Absent when not recorded: a `--root` copy, virsh input,
+   * older snapshots.
+   */
+  software?: { libvirt: string | null; qemu: string | null };
 }
 
 /** Whole-host memory (from /proc/meminfo and /proc/sys/vm/overcommit_memory). */

@@ -134,26 +134,43 @@ export function parseXml(text: string): ParseResult {
       problem: problemAt(text, at, `unsupported encoding '${scan.encoding}'`, 'libvirt domain XML is UTF-8; convert the file and drop the encoding declaration'),
     };
   }
-  const root = scan.root as XElement;
-  // Second opinion from xmldom; anything it objects to that the scanner let through is reported.
-  let domProblem: XmlProblem | null = null;
+  // Second opinion from xmldom (namespace errors and the like): anything it objects to that the
+  // scanner let through is reported. Its DOM is not kept (a large document's DOM outweighs the
+  // source tree); XPath queries build one when they need it.
+  const domProblem = xmldomProblem(text);
+  if (domProblem) return { ok: false, problem: domProblem };
+  return { ok: true, doc: new XmlDocument(text, scan.root as XElement, scan.prolog) };
+}
+
+/** Parse with xmldom; its first problem, or null (and the DOM) when it has none. */
+function xmldomParse(text: string): { problem: XmlProblem | null; dom: Document | undefined } {
+  let problem: XmlProblem | null = null;
   let dom: Document | undefined;
   try {
     dom = new DOMParser({
-      onError: (level, msg, ctx) => {
-        if (domProblem) return;
+      onError: (_level, msg, ctx) => {
+        if (problem) return;
         const loc = (ctx as { locator?: { lineNumber?: number; columnNumber?: number } } | undefined)?.locator;
-        domProblem = { offset: 0, line: loc?.lineNumber ?? 1, column: loc?.columnNumber ?? 1, message: cleanXmldomMessage(String(msg)) };
-        void level;
+        problem = { offset: 0, line: loc?.lineNumber ?? 1, column: loc?.columnNumber ?? 1, message: cleanXmldomMessage(String(msg)) };
       },
     }).parseFromString(text.replace(/^\uFEFF/, ''), 'text/xml') as unknown as Document;
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    domProblem ??= { offset: 0, line: 1, column: 1, message: cleanXmldomMessage(msg) };
+    problem ??= { offset: 0, line: 1, column: 1, message: cleanXmldomMessage(msg) };
   }
-  if (domProblem) return { ok: false, problem: domProblem };
-  if (dom) attachDom(root, dom.documentElement as unknown as Element);
-  return { ok: true, doc: new XmlDocument(text, root, scan.prolog) };
+  return { problem, dom };
+}
+
+function xmldomProblem(text: string): XmlProblem | null {
+  return xmldomParse(text).problem;
+}
+
+/** Pair the document's source elements with a fresh xmldom DOM (for XPath), once. */
+export function attachDomOnce(doc: XmlDocument): void {
+  if (doc.root.dom !== undefined) return;
+  const { dom } = xmldomParse(doc.text);
+  doc.root.dom = null;
+  if (dom) attachDom(doc.root, dom.documentElement as unknown as Element);
 }
 
 function cleanXmldomMessage(msg: string): string {
@@ -163,12 +180,13 @@ function cleanXmldomMessage(msg: string): string {
 /** Pair source elements with DOM elements; both are in document order. */
 function attachDom(root: XElement, domRoot: Element | null): void {
   if (!domRoot) return;
-  const walk = (x: XElement, d: Element): void => {
+  const work: [XElement, Element][] = [[root, domRoot]];
+  for (let next = work.pop(); next; next = work.pop()) {
+    const [x, d] = next;
     x.dom = d;
     const xs = x.children.filter((c): c is XElement => c.kind === 'element');
     const ds: Element[] = [];
     for (let n = d.firstChild; n; n = n.nextSibling) if (n.nodeType === 1) ds.push(n as Element);
-    for (let i = 0; i < xs.length && i < ds.length; i++) walk(xs[i] as XElement, ds[i] as Element);
-  };
-  walk(root, domRoot);
+    for (let i = 0; i < xs.length && i < ds.length; i++) work.push([xs[i] as XElement, ds[i] as Element]);
+  }
 }

@@ -23,6 +23,9 @@ export interface ScanResult {
   encoding: string | null;
 }
 
+/** libxml2's xmlParserMaxDepth: the most open elements an element may be nested in. */
+export const MAX_DEPTH = 256;
+
 const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 function isNameStart(c: number): boolean {
@@ -175,6 +178,12 @@ class Scanner {
   element(parent: XElement | null): XElement {
     const t = this.t;
     const start = this.pos;
+    // libxml2 refuses an element below 256 open ancestors (xmlParserMaxDepth, without
+    // XML_PARSE_HUGE, which libvirt does not set). Stopping here also bounds this recursion and
+    // every walk over the tree after it.
+    if (this.stack.length > MAX_DEPTH) {
+      this.fail(start, `Excessive depth in document: ${MAX_DEPTH} use XML_PARSE_HUGE option`, `this element is nested ${MAX_DEPTH + 2} levels deep; libvirt's XML parser (libxml2) refuses documents nested deeper than ${MAX_DEPTH + 1} levels`);
+    }
     this.pos++; // <
     const name = this.name();
     const el: XElement = {

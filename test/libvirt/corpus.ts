@@ -157,7 +157,10 @@ export function domainName(c: { name: string }): string {
  * a fresh run can be compared:
  * - QEMU's `-msg timestamp=on` stamps (`2026-11-26T13:12:01.123456Z`) → `<timestamp>`;
  * - process ids (`process 1234`, `pid 1234`, `pid=1234`) → `<pid>`;
- * - domain ids in per-domain paths (`…/libvirt/qemu/3-kvmxml-x`, `…/domain-3-kvmxml-x`) → `<domid>`;
+ * - domain ids in per-domain paths (`…/libvirt/qemu/3-kvmxml-x`, `…/domain-3-kvmxml-x`,
+ *   `…/machine/qemu-3-kvmxml-x.libvirt-qemu`) → `<domid>`;
+ * - a cgroup tree seen through another root (`/var/lib/…/sys/fs/cgroup/…`, the lab's chroot
+ *   mounts it too) → `/sys/fs/cgroup/…`;
  * - libvirt 9.0 reports one QEMU start failure as either `qemu unexpectedly closed the monitor`
  *   or `process exited while connecting to monitor`, depending on timing: both become the first.
  *   (libvirt 11.3's `QEMU unexpectedly closed the monitor (vm='NAME')` is kept as it is.)
@@ -167,7 +170,8 @@ export function normaliseMessage(message: string): string {
   return message
     .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z/g, '<timestamp>')
     .replace(/\b(process|pid)([ =])\d+\b/g, '$1$2<pid>')
-    .replace(/(\/(?:qemu|ram)\/|\/domain-)\d+-/g, '$1<domid>-')
+    .replace(/(\/(?:qemu|ram)\/|\/domain-|\/machine\/qemu-)\d+-/g, '$1<domid>-')
+    .replace(/\/[^\s']*?\/sys\/fs\/cgroup\//g, '/sys/fs/cgroup/')
     .replace(/process exited while connecting to monitor/g, 'qemu unexpectedly closed the monitor')
     .replace(/\n+$/, '');
 }
