@@ -13,8 +13,6 @@ export const rule: Rule = {
     stage: 'start',
     fixable: false,
     drivers: { types: ['qemu'], by: "QEMU's pc_memory_init (hw/i386/pc.c), for TCG guests on the i440fx machine with QEMU's default CPU" },
-    // the layout is QEMU 7.2's (labelled); QEMU 10.0's is not measured
-    profiles: ['9.0'],
     docs: 'rules/memory-address-space.md',
   },
   check(ctx) {

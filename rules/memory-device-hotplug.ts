@@ -39,7 +39,7 @@ export const rule: Rule = {
         node: slotted[slots]!.el,
         message: `${slotted.length} DIMM/NVDIMM devices but only ${slotsText}: ${advice} (libvirt: ${renderLibvirtError({ code: 'internal-error', text: 'failed to find an empty memory slot' })})`,
       });
-    } else if (devices.length > slots) {
+    } else if (!ctx.profile.maxMemorySlotsOptional && devices.length > slots) {
       ctx.report({
         node: devices[slots]!.el,
         message: `${devices.length} memory devices but only ${slotsText} (virtio-mem and virtio-pmem take no slot address, but every memory device counts against slots): ${advice} (libvirt: ${renderLibvirtError({ code: 'config-unsupported', text: `memory device count '${devices.length}' exceeds slots count '${slots}'` })})`,

@@ -32,7 +32,7 @@ export const rule: Rule = {
         if (!attr(cache, 'associativity')) {
           ctx.report({
             node: cache,
-            message: `<cache level='${level.value}'> of cell ${id} has no associativity: say how the cache maps memory, associativity='direct', 'full' or 'none' (libvirt: ${xmlError(`Missing 'associativity' attribute in cache element for NUMA node ${id}`)})`,
+            message: `<cache level='${level.value}'> of cell ${id} has no associativity: say how the cache maps memory, associativity='direct', 'full' or 'none' (libvirt: ${xmlError(ctx.profile.cacheAssociativityMissing(id))})`,
           });
           continue;
         }

@@ -13,19 +13,9 @@ fi
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/parts" "$WORK/lists/partial" "$WORK/cache/archives/partial"
-cat > "$WORK/parts/src.sources" <<SRC
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb-src
-URIs: http://deb.debian.org/debian-security
-Suites: bookworm-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
+# deb-src twins of the machine's own apt sources (deb822 and one-line forms)
+cat /etc/apt/sources.list.d/*.sources 2>/dev/null | sed 's/^Types: deb$/Types: deb-src/' >"$WORK/parts/src.sources" || true
+grep -hE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | sed 's/^deb /deb-src /' >"$WORK/parts/src.list" || true
 APT=(-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts="$WORK/parts" -o Dir::State::Lists="$WORK/lists" -o Dir::Cache="$WORK/cache")
 apt-get "${APT[@]}" -qq update
 (cd "$WORK" && apt-get "${APT[@]}" -qq source --download-only "libvirt=$VERSION" >/dev/null 2>&1)

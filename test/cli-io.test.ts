@@ -214,7 +214,7 @@ describe('option values are checked', () => {
     for (const args of [
       ['lint', '-f', 'xml', REVERSE],
       ['rules', '--format', 'yaml'],
-      ['check', '--host', HOST_JSON, '-f', 'sarif', GUEST],
+      ['check', '--host', HOST_JSON, '-f', 'tap', GUEST],
       ['lint', '-o', 'a.txt', '-o', 'b.txt', REVERSE],
       ['lint', '--stdin-filename', '', '-'],
       ['snapshot', '--root', HOST_TREE, '--root', HOST_TREE],

@@ -49,7 +49,7 @@ describe('xml-well-formed is always an error', () => {
     expect(prop.not).toEqual({});
     expect(prop.description).toContain('cannot be configured');
     expect(runCli(['rules']).stdout).toMatch(/^xml-well-formed\s+error\s+parse\s+.*\(always an error: not configurable\)$/m);
-    expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain('| parse | error (always) |');
+    expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toMatch(/\| parse \|[^|\n]*\| error \(always\) \|/);
   });
 });
 

@@ -37,7 +37,7 @@ describe('the package', () => {
     expect(/^## (\S+)/m.exec(changelog)?.[1]).toBe(pkg.version);
     expect(packed).toContain('CHANGELOG.md');
     const tag = `v${pkg.version}`;
-    expect([...README.matchAll(/^\s*rev: (\S+)/gm)].map((m) => m[1])).toEqual([tag]);
+    expect([...new Set([...README.matchAll(/^\s*rev: (\S+)/gm)].map((m) => m[1]))]).toEqual([tag]);
     expect(readFileSync(join(ROOT, '.pre-commit-hooks.yaml'), 'utf8')).toMatch(new RegExp(`#\\s+rev: ${tag.replace(/\./g, '\\.')}\\s`));
   });
 

@@ -41,6 +41,8 @@ export interface Profile {
    * does vhost-user disks and virtiofs; 9.0 only logs a warning at start.
    */
   vhostUserInterfaceNeedsSharedMemory: boolean;
+  /** libvirt's words for a guest cell's HMAT `<cache>` without `associativity` (XML error). Observed. */
+  cacheAssociativityMissing(cellId: number): string;
   /** What libvirt says when QEMU exits during start (alone when QEMU printed nothing, e.g. OOM-killed). */
   monitorClosed(vmName: string | null): string;
   /** How libvirt prefixes libxml2's message for malformed XML given to `virsh define`. */
@@ -60,6 +62,7 @@ export const PROFILES: Record<ProfileId, Profile> = {
     hotplugAddsNumaCell: false,
     restrictiveMemnodeNeedsRestrictiveMemory: false,
     vhostUserInterfaceNeedsSharedMemory: false,
+    cacheAssociativityMissing: (cell) => `Missing 'associativity' attribute in cache element for NUMA node ${cell}`,
     monitorClosed: () => 'internal error: qemu unexpectedly closed the monitor',
     xmlErrorLocation: (line) => `(domain_definition):${line}: `,
   },
@@ -73,6 +76,7 @@ export const PROFILES: Record<ProfileId, Profile> = {
     hotplugAddsNumaCell: true,
     restrictiveMemnodeNeedsRestrictiveMemory: true,
     vhostUserInterfaceNeedsSharedMemory: true,
+    cacheAssociativityMissing: () => "Missing required attribute 'associativity' in element 'cache'",
     monitorClosed: (vm) => `internal error: QEMU unexpectedly closed the monitor (vm='${vm ?? 'NAME'}')`,
     xmlErrorLocation: (line) => `at line ${line}: `,
   },
