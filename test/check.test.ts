@@ -164,7 +164,7 @@ describe('several VMs on one host', () => {
     expect(out.map((x: { verdict: string }) => x.verdict)).toEqual(['starts', 'starts']);
     expect(out[1].together.verdict).toBe('fails');
     expect(out[0].demand[0]).toEqual({ pageSizeKiB: 2048, hostNode: null, needed: 256, available: 498 });
-    expect(Object.keys(out[0]).sort()).toEqual(['demand', 'filePath', 'reasons', 'together', 'verdict']);
+    expect(Object.keys(out[0]).sort()).toEqual(['demand', 'filePath', 'libvirt', 'reasons', 'together', 'verdict']);
     const stylish = spawnSync(process.execPath, [join(ROOT, 'bin', 'kvmxml.js'), 'check', '--host', join(ROOT, 'fixtures', 'hosts', 'one-node-2m', 'expected.json'), join(dir, 'a.xml'), join(dir, 'b.xml')], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     expect(stylish.stdout).toContain('b.xml is the first that fails');
   });

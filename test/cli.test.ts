@@ -54,7 +54,7 @@ describe('exit codes and findings', () => {
     const r = kvmxml(['lint', '--format', 'json', join(FIX, 'memtune-order/reverse.fail.xml')]);
     const data = JSON.parse(r.stdout);
     expect(data).toHaveLength(1);
-    expect(Object.keys(data[0]).sort()).toEqual(['errorCount', 'filePath', 'fixableErrorCount', 'fixableWarningCount', 'messages', 'warningCount']);
+    expect(Object.keys(data[0]).sort()).toEqual(['errorCount', 'filePath', 'fixableErrorCount', 'fixableWarningCount', 'libvirt', 'messages', 'warningCount']);
     const m = data[0].messages.find((x: { ruleId: string }) => x.ruleId === 'memtune-order');
     expect(m).toMatchObject({ severity: 1, line: 6, column: 5, stage: 'style' });
     expect(m.fix.range).toHaveLength(2);

@@ -292,6 +292,8 @@ function commonOptions<T>(y: import('yargs').Argv<T>) {
 }
 
 const libvirtOption = {
+  // a string: yargs would read 9.0 as the number 9
+  type: 'string',
   choices: PROFILE_IDS,
   coerce: single('libvirt'),
   describe: "whose behaviour and words to reproduce: 9.0 (libvirt 9.0 + QEMU 7.2, Debian 12; the default) or 11.3 (libvirt 11.3 + QEMU 10.0, Debian 13); default: config `libvirt`, else the --host snapshot's libvirt, else 9.0",

@@ -76,7 +76,12 @@ function fatal(filePath: string, message: string, line = 1, column = 1): FileLin
 }
 
 /** Lint raw file bytes: not UTF-8 or binary content is a parse finding, as libvirt refuses it too. */
+/** Lint raw file bytes (see lintOnce); the result names the profile it was judged by. */
 export function lintBytes(bytes: Uint8Array, opts: LintOptions): FileLintResult {
+  return { ...lintBytesOnce(bytes, opts), libvirt: (opts.profile ?? DEFAULT_PROFILE).id };
+}
+
+function lintBytesOnce(bytes: Uint8Array, opts: LintOptions): FileLintResult {
   const nul = bytes.indexOf(0);
   if (nul >= 0 && nul < 8192) return fatal(opts.filePath, `binary file (NUL byte at offset ${nul}): not an XML document`);
   const decoded = decodeUtf8(bytes);
@@ -85,6 +90,10 @@ export function lintBytes(bytes: Uint8Array, opts: LintOptions): FileLintResult 
 }
 
 export function lintText(text: string, opts: LintOptions): FileLintResult {
+  return { ...lintTextOnce(text, opts), libvirt: (opts.profile ?? DEFAULT_PROFILE).id };
+}
+
+function lintTextOnce(text: string, opts: LintOptions): FileLintResult {
   const first = runOnce(text, opts);
   if (!opts.fix || first.kind !== 'linted' || !first.collected.some((c) => c.edits)) return first.result;
   let current = text;

@@ -123,4 +123,6 @@ export interface LintResult {
   fixableWarningCount: number;
   /** The fixed text, when fixing changed anything. */
   output?: string;
+  /** The profile the file was judged by (--libvirt). */
+  libvirt?: ProfileId;
 }

@@ -3,6 +3,7 @@
  * (stylish, json), or the reasons as findings in lint's machine formats (sarif, github, junit),
  * so CI annotates start failures the way it annotates lint findings.
  */
+import { describeProfile, PROFILES } from '../libvirt/profile.js';
 import { relative } from 'node:path';
 import { formatKiB } from '../domain/units.js';
 import type { FileLintResult } from '../engine/lint.js';
@@ -42,6 +43,7 @@ export function formatCheckJson(results: CheckResult[]): string {
   return JSON.stringify(
     results.map((r) => ({
       filePath: r.filePath,
+      ...(r.libvirt ? { libvirt: r.libvirt } : {}),
       verdict: r.verdict,
       reasons: r.reasons,
       demand: r.demand,
@@ -99,5 +101,7 @@ export function formatCheckStylish(results: CheckResult[], opts: { color: boolea
       }
     }
   }
+  const profiles = [...new Set(results.map((r) => r.libvirt).filter((p) => p !== undefined))].map((id) => describeProfile(PROFILES[id]));
+  if (out && profiles.length) out += `${dim(`Judged as ${profiles.join(' and ')} (--libvirt chooses).`)}\n`;
   return out;
 }

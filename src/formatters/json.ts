@@ -24,6 +24,7 @@ export const format: Formatter = (results, ctx) => {
       warningCount: r.warningCount,
       fixableErrorCount: r.fixableErrorCount,
       fixableWarningCount: r.fixableWarningCount,
+      ...(r.libvirt !== undefined ? { libvirt: r.libvirt } : {}),
       ...(r.output !== undefined ? { output: r.output } : {}),
     })),
   );

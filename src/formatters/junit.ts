@@ -67,8 +67,15 @@ export const format: Formatter = (results, ctx) => {
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
     `<testsuites name="kvmxml" ${counts}>\n` +
     `  <testsuite name="kvmxml" ${counts}>\n` +
+    profilesXml(results) +
     cases +
     '  </testsuite>\n' +
     '</testsuites>\n'
   );
 };
+
+/** The profiles (libvirt + QEMU) the files were judged by, as testsuite properties. */
+function profilesXml(results: { libvirt?: string }[]): string {
+  const ids = [...new Set(results.map((r) => r.libvirt).filter((p) => p !== undefined))];
+  return ids.length ? `    <properties>\n${ids.map((p) => `      <property name="libvirt" value="${p}"/>\n`).join('')}    </properties>\n` : '';
+}

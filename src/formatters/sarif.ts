@@ -107,6 +107,8 @@ export const format: Formatter = (results, ctx) => {
         tool: { driver: { name: 'kvmxml', version: packageVersion(), semanticVersion: packageVersion(), rules } },
         originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(root.endsWith(sep) ? root : root + sep).href } },
         columnKind: 'utf16CodeUnits',
+        // the profiles (libvirt + QEMU) the files were judged by
+        properties: { libvirt: [...new Set(results.map((r) => r.libvirt).filter((p) => p !== undefined))] },
         results: sarifResults,
       },
     ],

@@ -1,4 +1,5 @@
 /** Human output in ESLint's "stylish" layout, with the libvirt stage of each finding. */
+import { describeProfile, PROFILES } from '../libvirt/profile.js';
 import { relative } from 'node:path';
 import type { Formatter } from './index.js';
 
@@ -51,6 +52,8 @@ export const format: Formatter = (results, ctx) => {
   if (fixErr + fixWarn > 0) {
     out += `  ${fixErr} error${fixErr === 1 ? '' : 's'} and ${fixWarn} warning${fixWarn === 1 ? '' : 's'} potentially fixable with \`kvmxml fix\`.\n`;
   }
+  const profiles = [...new Set(results.map((r) => r.libvirt).filter((p) => p !== undefined))].map((id) => describeProfile(PROFILES[id]));
+  if (profiles.length) out += `  Judged as ${profiles.join(' and ')} (--libvirt chooses).\n`;
   const firstRule = results.flatMap((r) => r.messages).find((m) => m.ruleId)?.ruleId;
   if (firstRule) out += `  ${dim(`Run \`kvmxml explain ${firstRule}\` (or any rule id) for what a rule checks and how to fix it.`)}\n`;
   return out;

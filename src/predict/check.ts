@@ -7,7 +7,7 @@ import type { FileLintResult } from '../engine/lint.js';
 import type { LintMessage } from '../engine/types.js';
 import type { HostSnapshot } from '../host/snapshot.js';
 import { buildDomainModel } from '../domain/model.js';
-import { DEFAULT_PROFILE, type Profile } from '../libvirt/profile.js';
+import { DEFAULT_PROFILE, type Profile, type ProfileId } from '../libvirt/profile.js';
 import type { XmlDocument } from '../xml/document.js';
 import type { XAttr, XElement } from '../xml/tree.js';
 import { HostPools } from './host-pools.js';
@@ -26,6 +26,8 @@ export interface CheckResult {
   demand: DemandRow[];
   /** What a `starts` (or `unknown`) verdict did not check: files and sockets the snapshot cannot see. */
   unchecked: { message: string; line: number; column: number }[];
+  /** The profile the file was judged by. */
+  libvirt?: ProfileId;
   /** With several files: the verdict when the VMs before this one (in the given order) run already. */
   together?: { verdict: Verdict; reasons: CheckReason[] };
   skipped?: string;
@@ -79,7 +81,7 @@ export function checkLinted(lint: FileLintResult, doc: XmlDocument | null, host:
   const alone = defineFails || !domain ? null : predictStart(domain, host, undefined, profile);
   const merged = merge(blocking, alone, doc);
   const unchecked = merged.verdict === 'fails' || !doc ? [] : (alone?.unchecked ?? []).map((u) => ({ message: u.message, ...doc.positionAt(u.node.startTag.start) }));
-  const result: CheckResult = { filePath: lint.filePath, ...merged, demand: alone?.demand ?? [], unchecked };
+  const result: CheckResult = { filePath: lint.filePath, ...merged, demand: alone?.demand ?? [], unchecked, libvirt: profile.id };
   if (shared) {
     const together = defineFails || !domain ? null : predictStart(domain, host, shared, profile);
     result.together = merge(blocking, together, doc);
