@@ -154,6 +154,10 @@ describe('label comparison', () => {
         .replace('<timestamp>', '2031-01-02T03:04:05.678901Z'),
     };
     expect(compareLabels(stored, fresh)).toEqual([]);
+    // libvirt 11.3's two wordings of one QEMU failure
+    const qemuLine = stored.start.error.replace(/^internal error: qemu unexpectedly closed the monitor/, '');
+    const as113 = { ...stored, start: { ok: false as const, error: `internal error: QEMU unexpectedly closed the monitor (vm='kvmxml-x')${qemuLine}` } };
+    expect(compareLabels(as113, stored)).toEqual([]);
     const memlock = (pid: number) => ({
       ...stored,
       start: { ok: false as const, error: `internal error: Process exited prior to exec: libvirt:  error : cannot limit locked memory of process ${pid} to 268435456: Operation not permitted` },
