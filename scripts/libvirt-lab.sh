@@ -277,7 +277,7 @@ cmd_start() {
   start_libvirtd
   wait_answer
   [ -f "$STATE_DIR/daemon-mounts" ] || record_daemon_mounts
-  log "libvirtd answers ($(virsh -c "$URI" version 2>/dev/null | awk '/Running against daemon|Running hypervisor/ {print $NF}' | tr '\n' ' ' | sed 's/ $//'))"
+  log "libvirtd answers (libvirt $(virsh -c "$URI" version --daemon 2>/dev/null | awk '/Running against daemon/ {print $NF}'), QEMU $(virsh -c "$URI" version 2>/dev/null | awk '/Running hypervisor/ {print $NF}'))"
 }
 
 do_restart() {
