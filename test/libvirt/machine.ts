@@ -19,7 +19,8 @@
  * `probeMachine` reads this machine and asks virsh.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { parseScaled } from '../../src/domain/units.js';
+import { formatKiB, parseScaled } from '../../src/domain/units.js';
+import { parseMemparse } from '../../src/host/procfs.js';
 import { takeSnapshot } from '../../src/host/take.js';
 import { parseXml } from '../../src/xml/document.js';
 import type { XElement } from '../../src/xml/tree.js';
@@ -70,7 +71,7 @@ export interface Need {
   relative?: boolean;
 }
 
-const kib = (k: number) => (k % 1048576 === 0 ? `${k / 1048576} GiB` : k % 1024 === 0 ? `${k / 1024} MiB` : `${k} KiB`);
+const kib = formatKiB;
 
 /** The huge page sizes (KiB) a host spec uses, in its pools (count > 0) and its mounts. */
 function hostPageSizes(host: HostSpec | undefined, defaultKiB: number): number[] {
@@ -80,12 +81,11 @@ function hostPageSizes(host: HostSpec | undefined, defaultKiB: number): number[]
   return [...sizes].sort((a, b) => a - b);
 }
 
-/** A lab mount's `pagesize=` option (2M, 1G, 2048K) in KiB. */
-export function mountPageKiB(option: string): number {
-  const m = /^(\d+)([KMG]?)$/.exec(option);
-  if (!m) throw new Error(`pagesize ${option}`);
-  const scale = { '': 1, K: 1, M: 1024, G: 1048576 }[m[2] as '' | 'K' | 'M' | 'G'];
-  return Number(m[1]) * scale;
+/** A lab mount's `pagesize=` option (2M, 1G) in KiB, read as the kernel reads it. */
+function mountPageKiB(option: string): number {
+  const bytes = parseMemparse(option);
+  if (bytes === null) throw new Error(`pagesize ${option}`);
+  return bytes / 1024;
 }
 
 /** The needs of a host spec alone (used for cases and for tests that apply a host themselves). */
@@ -281,7 +281,7 @@ export async function probeMachine(capabilitiesXml: string | null): Promise<Mach
     cpuVendor: field('vendor_id'),
     memoryCgroup: snapshot.memoryCgroup,
     memlockRaisable: memlock.raisable,
-    numad: existsSync('/usr/bin/numad'),
+    numad: snapshot.numad === true,
     memAvailableKiB: snapshot.memory.availableKiB,
     cpuModel: field('model name'),
     cpus: snapshot.onlineCpus?.length ?? null,
