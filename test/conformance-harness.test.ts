@@ -24,7 +24,7 @@ import {
   type Label,
   type LoadedCase,
 } from './libvirt/corpus.js';
-import { MIN_SHARE, UNRECORDED_LABEL_MACHINE, caseNeeds, describeMachine, hostNeeds, skipReason, unmetNeeds, type Machine } from './libvirt/machine.js';
+import { MIN_SHARE, caseNeeds, describeMachine, hostNeeds, skipReason, unmetNeeds, type Machine } from './libvirt/machine.js';
 
 const cases = loadCases();
 const clone = (l: Label): Label => JSON.parse(JSON.stringify(l)) as Label;
@@ -251,7 +251,13 @@ describe('dumpxml fragments and host grouping', () => {
 
 describe('which cases a lab machine can run (fake machine facts)', () => {
   const base: Machine = {
-    ...UNRECORDED_LABEL_MACHINE,
+    kvm: true,
+    hugepageSizesKiB: [2048, 1048576],
+    hostNodes: [0],
+    cpuVendor: 'GenuineIntel',
+    memoryCgroup: 'v1',
+    memlockRaisable: false,
+    numad: false,
     memAvailableKiB: 20 * 1048576,
     cpuModel: 'test CPU',
     cpus: 2,

@@ -78,8 +78,8 @@ export interface Label {
   libvirt: string;
   /** QEMU version behind it, e.g. "7.2.22". */
   qemu?: string;
-  /** The machine it was observed on; absent in labels written before machines were recorded. */
-  machine?: MachineFacts;
+  /** The machine it was observed on. */
+  machine: MachineFacts;
   define: Outcome;
   /** null when not attempted (define failed or the case has `start: false`). */
   start: Outcome | null;
@@ -358,7 +358,7 @@ export function checkLabelShape(v: unknown, spec?: CaseSpec): string[] {
   for (const k of Object.keys(v)) if (!LABEL_KEYS.has(k)) p.push(`label.json: unknown key '${k}'`);
   if (typeof v.libvirt !== 'string' || !/^\d+\.\d+\.\d+$/.test(v.libvirt)) p.push('label.json: libvirt must be a version like 9.0.0');
   if (v.qemu !== undefined && typeof v.qemu !== 'string') p.push('label.json: qemu must be a version string');
-  if (v.machine !== undefined) checkMachineShape(v.machine, p);
+  checkMachineShape(v.machine, p);
   checkOutcome(v.define, 'label.json: define', p);
   const defined = isRecord(v.define) && v.define.ok === true;
   if (v.start === null || v.start === undefined) {
