@@ -1,6 +1,6 @@
 import { formatNodeset } from '../src/domain/nodeset.js';
 import {
-  DOMAIN_MEMORY_CHILDREN,
+  memoryArea,
   canonicalOrder,
   childSpec,
   elementMarkup,
@@ -99,6 +99,7 @@ export const rule: Rule = {
   },
   check(ctx) {
     const root = ctx.domain.root;
+    const area = memoryArea(ctx.profile.id);
     // <numatune> twice is a define error reported by the NUMA rules; <cpu>/<devices> are not ours.
     const topSpec: ElementSpec = {
       name: 'domain',
@@ -106,10 +107,10 @@ export const rule: Rule = {
       content: 'elements',
       once: true,
       repeat: 'first-wins',
-      children: DOMAIN_MEMORY_CHILDREN.filter((s) => !s.partial && s.name !== 'numatune'),
+      children: area.children.filter((s) => !s.partial && s.name !== 'numatune'),
     };
     checkRepeats(ctx, root, topSpec, []);
-    for (const { el, spec, path } of walkMemoryArea(root)) {
+    for (const { el, spec, path } of walkMemoryArea(root, area)) {
       if (spec.content === 'elements') checkRepeats(ctx, el, spec, path);
     }
     checkPages(ctx);

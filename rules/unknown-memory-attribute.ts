@@ -1,4 +1,4 @@
-import { schemaQuote, suggestName, walkMemoryArea, type ElementSpec } from '../src/domain/schema-table.js';
+import { memoryArea, schemaQuote, suggestName, walkMemoryArea, type ElementSpec } from '../src/domain/schema-table.js';
 import type { Rule } from '../src/engine/types.js';
 import { attr, textOf, type XAttr, type XElement } from '../src/xml/tree.js';
 import { anyDriver } from '../src/engine/drivers.js';
@@ -46,7 +46,7 @@ export const rule: Rule = {
     docs: 'rules/unknown-memory-attribute.md',
   },
   check(ctx) {
-    for (const { el, spec, path } of walkMemoryArea(ctx.domain.root)) {
+    for (const { el, spec, path } of walkMemoryArea(ctx.domain.root, memoryArea(ctx.profile.id))) {
       if (spec.partial) continue;
       const known = Object.keys(spec.attrs);
       const q = schemaQuote(path[0] as string);

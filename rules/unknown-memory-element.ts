@@ -1,8 +1,7 @@
 import {
   DOMAIN_CHILDREN,
-  DOMAIN_MEMORY_CHILDREN,
   GENERIC_NAMES,
-  PLACEMENTS,
+  memoryArea,
   childSpec,
   formatPath,
   lostSetting,
@@ -12,6 +11,7 @@ import {
   suggestName,
   walkMemoryArea,
   type AreaPath,
+  type MemoryArea,
   type ElementSpec,
   type Placement,
   type Suggestion,
@@ -21,8 +21,8 @@ import { firstChild, type XElement, type XText } from '../src/xml/tree.js';
 import { anyDriver } from '../src/engine/drivers.js';
 
 /** Memory-area names that may stand in the wrong place and still be recognised by name. */
-function distinctive(name: string): boolean {
-  return PLACEMENTS.has(name) && !GENERIC_NAMES.has(name);
+function distinctive(name: string, area: MemoryArea): boolean {
+  return area.placements.has(name) && !GENERIC_NAMES.has(name);
 }
 
 /** Containers a stray element can be moved into by a fix (created when missing). */
@@ -61,7 +61,7 @@ export const rule: Rule = {
     }
 
     // 2. Inside the memory area: children the schema does not allow, and ignored text.
-    for (const { el, spec, path } of walkMemoryArea(root)) {
+    for (const { el, spec, path } of walkMemoryArea(root, memoryArea(ctx.profile.id))) {
       checkContent(el, spec, path, report);
       if (spec.content !== 'elements') continue;
       for (const c of el.children) {
@@ -82,15 +82,16 @@ export const rule: Rule = {
 function checkStrayTopLevel(ctx: RuleContext, el: XElement, report: (r: Report) => void): void {
   const root = ctx.domain.root;
   const q = schemaQuote(el.name, true);
-  if (distinctive(el.name)) {
-    const places = PLACEMENTS.get(el.name) as readonly Placement[];
+  const area = memoryArea(ctx.profile.id);
+  if (distinctive(el.name, area)) {
+    const places = area.placements.get(el.name) as readonly Placement[];
     reportMisplaced(ctx, el, el.name, places, `directly in <domain>`, q, report);
     return;
   }
   // A spelling slip of a memory element? Compare against every domain child too, so a slip of
   // a non-memory element (<vcpus>, <clock>…) is left to whoever checks those.
-  const memoryTop = DOMAIN_MEMORY_CHILDREN.filter((s) => s.content !== 'elements' || !s.partial).map((s) => s.name);
-  const nested = [...PLACEMENTS.keys()].filter(distinctive);
+  const memoryTop = area.children.filter((s) => s.content !== 'elements' || !s.partial).map((s) => s.name);
+  const nested = [...area.placements.keys()].filter((n) => distinctive(n, area));
   const { best, sure } = suggestName(el.name, [...DOMAIN_CHILDREN, ...nested]);
   if (best.length === 0) return;
   if (best.some((b) => !memoryTop.includes(b.name) && !nested.includes(b.name))) return;
@@ -106,7 +107,7 @@ function checkStrayTopLevel(ctx: RuleContext, el: XElement, report: (r: Report) 
     return;
   }
   if (target) {
-    const places = PLACEMENTS.get(target) as readonly Placement[];
+    const places = area.placements.get(target) as readonly Placement[];
     reportMisplaced(ctx, el, target, places, `directly in <domain>`, q, report);
     return;
   }
@@ -185,17 +186,18 @@ function checkUnknownChild(ctx: RuleContext, el: XElement, parent: XElement, spe
     });
     return;
   }
-  if (distinctive(el.name)) {
-    const places = (PLACEMENTS.get(el.name) as readonly Placement[]).filter((p) => p.path.join('/') !== [...path, el.name].join('/'));
+  const area = memoryArea(ctx.profile.id);
+  if (distinctive(el.name, area)) {
+    const places = (area.placements.get(el.name) as readonly Placement[]).filter((p) => p.path.join('/') !== [...path, el.name].join('/'));
     if (places.length) {
       reportMisplaced(ctx, el, el.name, places, here, q, report);
       return;
     }
   }
   // A slip of an element that lives elsewhere in the memory area (<hard-limit> in <memoryBacking>).
-  const elsewhere = suggestName(el.name, [...PLACEMENTS.keys()].filter(distinctive));
+  const elsewhere = suggestName(el.name, [...area.placements.keys()].filter((n) => distinctive(n, area)));
   if (elsewhere.sure && !siblings.includes(elsewhere.sure.name)) {
-    reportMisplaced(ctx, el, elsewhere.sure.name, PLACEMENTS.get(elsewhere.sure.name) as readonly Placement[], here, q, report);
+    reportMisplaced(ctx, el, elsewhere.sure.name, area.placements.get(elsewhere.sure.name) as readonly Placement[], here, q, report);
     return;
   }
   const guesses = best.length ? best : elsewhere.best;

@@ -14,6 +14,7 @@
 #   scripts/libvirt-lab.sh status           print daemons, pools, mounts, lab domains
 #   scripts/libvirt-lab.sh available        exit 0 when virsh answers (no side effects)
 #   scripts/libvirt-lab.sh uri              print the connection URI of the selected libvirt
+#   scripts/libvirt-lab.sh schemas          print where the selected libvirt's RNG schemas are
 #
 # Only one process at a time may drive libvirtd and the pools: every subcommand that changes
 # something takes an exclusive flock on $KVMXML_LAB_LOCK. A caller that already holds that lock
@@ -529,5 +530,6 @@ case "${1:-}" in
   status) cmd_status ;;
   available) answers ;;
   uri) printf '%s\n' "$URI" ;;
-  *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  schemas) printf '%s\n' "$CHROOT/usr/share/libvirt/schemas" ;;
+  *) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

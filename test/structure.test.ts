@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DOMAIN_CHILDREN,
   MEMORY_BACKING_ORDER,
-  PLACEMENTS,
+  memoryArea,
   normaliseName,
   suggestName,
   walkMemoryArea,
@@ -25,11 +25,11 @@ function domain(inner: string, quote = "'"): string {
 
 describe('schema table', () => {
   it('knows where each memory element belongs', () => {
-    expect(PLACEMENTS.get('nosharepages')?.map((p) => p.path.join('/'))).toEqual(['memoryBacking/nosharepages']);
-    expect(PLACEMENTS.get('hard_limit')?.map((p) => p.path.join('/'))).toEqual(['memtune/hard_limit']);
-    expect(PLACEMENTS.get('cell')?.map((p) => p.path.join('/'))).toEqual(['cpu/numa/cell']);
-    expect(PLACEMENTS.get('memnode')?.map((p) => p.path.join('/'))).toEqual(['numatune/memnode']);
-    expect(PLACEMENTS.has('cpu')).toBe(false);
+    expect(memoryArea().placements.get('nosharepages')?.map((p) => p.path.join('/'))).toEqual(['memoryBacking/nosharepages']);
+    expect(memoryArea().placements.get('hard_limit')?.map((p) => p.path.join('/'))).toEqual(['memtune/hard_limit']);
+    expect(memoryArea().placements.get('cell')?.map((p) => p.path.join('/'))).toEqual(['cpu/numa/cell']);
+    expect(memoryArea().placements.get('memnode')?.map((p) => p.path.join('/'))).toEqual(['numatune/memnode']);
+    expect(memoryArea().placements.has('cpu')).toBe(false);
     expect(MEMORY_BACKING_ORDER).toEqual(['hugepages', 'nosharepages', 'locked', 'source', 'access', 'allocation', 'discard']);
     for (const n of ['memory', 'currentMemory', 'maxMemory', 'memoryBacking', 'memtune', 'numatune', 'devices', 'cpu', 'sysinfo', 'launchSecurity']) expect(DOMAIN_CHILDREN.has(n)).toBe(true);
   });

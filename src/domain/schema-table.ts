@@ -1,6 +1,8 @@
 /**
- * What libvirt 9.0 accepts in the memory area of a domain definition: which elements may appear
+ * What libvirt accepts in the memory area of a domain definition: which elements may appear
  * where, with which attributes, how often, and what libvirt's parser does with a second copy.
+ * The table is libvirt 9.0's; what a later profile adds is marked with `since` and the table of
+ * a profile is `memoryArea(profile)` (the libvirt-schema tests compare each with its RNG).
  *
  * Written from the spec (§1.1, §3.1, §4, §5.1, §6.1) and the facts of libvirt 9.0's RNG schema
  * (`domaincommon.rng`, `cputypes.rng`), checked against real `virsh define` / `dumpxml` where
@@ -12,6 +14,7 @@
  * ask for is ignored without a word (plain `virsh define`), while the RNG schema rejects it
  * (`virsh define --validate`, `virsh edit`, virt-xml-validate).
  */
+import { PROFILE_IDS, type ProfileId } from '../libvirt/profile.js';
 import type { Fixer, TextEdit } from '../xml/edit.js';
 import { childElements, firstChild, type XElement, type XText } from '../xml/tree.js';
 
@@ -61,6 +64,10 @@ export interface ElementSpec {
    * children are libvirt's business elsewhere and are never reported.
    */
   partial?: boolean;
+  /** The first profile whose schema has this element (absent: every profile). */
+  since?: ProfileId;
+  /** Attributes only a later profile's schema has, with the first profile that has each. */
+  attrsSince?: Readonly<Record<string, ProfileId>>;
 }
 
 const UNIT = { unit: null } as const;
@@ -193,7 +200,9 @@ export const MEMORY_DEVICE: ElementSpec = el('memory', {
       ],
     }),
     el('target', {
-      attrs: {},
+      // virtio-mem's dynamicMemslots= and guest <address base=…/>: in 11.3's schema, not in 9.0's.
+      attrs: { dynamicMemslots: ['yes', 'no'] },
+      attrsSince: { dynamicMemslots: '11.3' },
       content: 'elements',
       once: true,
       repeat: 'first-wins',
@@ -205,6 +214,7 @@ export const MEMORY_DEVICE: ElementSpec = el('memory', {
         scaled('current'),
         el('label', { attrs: {}, content: 'elements', once: true, repeat: 'first-wins', children: [scaled('size')] }),
         el('readonly', { attrs: {}, content: 'empty', once: true, repeat: 'first-wins' }),
+        el('address', { attrs: { base: null }, content: 'attrs-only', once: true, repeat: 'first-wins', since: '11.3' }),
       ],
     }),
     // Generic device parts, described elsewhere in libvirt's schema.
@@ -214,8 +224,8 @@ export const MEMORY_DEVICE: ElementSpec = el('memory', {
   ],
 });
 
-/** The memory-area children of `<domain>`. */
-export const DOMAIN_MEMORY_CHILDREN: readonly ElementSpec[] = [
+/** The memory-area children of `<domain>`, for every profile (`since` marks the later ones). */
+const ALL_MEMORY_CHILDREN: readonly ElementSpec[] = [
   scaled('maxMemory', 'first-wins', { slots: null }),
   scaled('memory', 'first-wins', { dumpCore: ['on', 'off'] }),
   scaled('currentMemory'),
@@ -263,17 +273,44 @@ function collect(spec: ElementSpec, path: AreaPath, out: Map<string, Placement[]
   }
 }
 
-const ROOT: ElementSpec = el('domain', { attrs: {}, content: 'elements', once: true, repeat: 'first-wins', children: DOMAIN_MEMORY_CHILDREN });
+/** The memory area as one profile's schema has it. */
+export interface MemoryArea {
+  profile: ProfileId;
+  /** The memory-area children of `<domain>`. */
+  children: readonly ElementSpec[];
+  /** Every memory-area element name → the places it may stand (e.g. `nosharepages` → memoryBacking). */
+  placements: ReadonlyMap<string, readonly Placement[]>;
+}
 
-/** Every memory-area element name → the places it may stand (e.g. `nosharepages` → memoryBacking). */
-export const PLACEMENTS: ReadonlyMap<string, readonly Placement[]> = (() => {
-  const m = new Map<string, Placement[]>();
-  collect(ROOT, [], m);
-  // <cpu> and <devices> are containers, not memory settings.
-  m.delete('cpu');
-  m.delete('devices');
-  return m;
-})();
+const has = (profile: ProfileId, since: ProfileId | undefined): boolean =>
+  since === undefined || PROFILE_IDS.indexOf(since) <= PROFILE_IDS.indexOf(profile);
+
+function forProfile(spec: ElementSpec, profile: ProfileId): ElementSpec {
+  const attrs = Object.fromEntries(Object.entries(spec.attrs).filter(([a]) => has(profile, spec.attrsSince?.[a])));
+  const out: ElementSpec = { ...spec, attrs };
+  delete out.attrsSince;
+  delete out.since;
+  if (spec.children) out.children = spec.children.filter((c) => has(profile, c.since)).map((c) => forProfile(c, profile));
+  return out;
+}
+
+const areas = new Map<ProfileId, MemoryArea>();
+
+/** The memory area of `profile`'s schema (9.0's when none is given). */
+export function memoryArea(profile: ProfileId = '9.0'): MemoryArea {
+  let area = areas.get(profile);
+  if (!area) {
+    const children = ALL_MEMORY_CHILDREN.filter((c) => has(profile, c.since)).map((c) => forProfile(c, profile));
+    const placements = new Map<string, Placement[]>();
+    collect(el('domain', { attrs: {}, content: 'elements', once: true, repeat: 'first-wins', children }), [], placements);
+    // <cpu> and <devices> are containers, not memory settings.
+    placements.delete('cpu');
+    placements.delete('devices');
+    area = { profile, children, placements };
+    areas.set(profile, area);
+  }
+  return area;
+}
 
 /** Names that are so generic (or belong to other parts of the domain too) that a stray copy is not a memory setting by its name alone. */
 export const GENERIC_NAMES: ReadonlySet<string> = new Set([
@@ -287,8 +324,8 @@ export function childSpec(spec: ElementSpec, name: string): ElementSpec | undefi
 }
 
 /** Domain-level spec by name. */
-export function domainChildSpec(name: string): ElementSpec | undefined {
-  return DOMAIN_MEMORY_CHILDREN.find((c) => c.name === name);
+export function domainChildSpec(name: string, area: MemoryArea = memoryArea()): ElementSpec | undefined {
+  return area.children.find((c) => c.name === name);
 }
 
 /** `<a><b>` form of a path, for messages. */
@@ -384,7 +421,7 @@ export interface AreaVisit {
  * Unknown elements (and what is below them), namespaced elements, and the parts of `<cpu>` and
  * `<devices>` outside the memory area are not visited.
  */
-export function walkMemoryArea(root: XElement): AreaVisit[] {
+export function walkMemoryArea(root: XElement, area: MemoryArea = memoryArea()): AreaVisit[] {
   const out: AreaVisit[] = [];
   const visit = (el: XElement, spec: ElementSpec, path: AreaPath): void => {
     out.push({ el, spec, path });
@@ -397,7 +434,7 @@ export function walkMemoryArea(root: XElement): AreaVisit[] {
   };
   for (const c of root.children) {
     if (c.kind !== 'element') continue;
-    const spec = domainChildSpec(c.name);
+    const spec = domainChildSpec(c.name, area);
     if (spec) visit(c, spec, [c.name]);
   }
   return out;

@@ -47,9 +47,10 @@ export function fixtureProfile(text: string): Profile {
   return p;
 }
 
-export function lintFile(path: string, active: ActiveRule[], fix = false, host: HostSnapshot | null = null, schema: LibvirtSchema | null = null): FileLintResult {
+/** Lints a file as the CLI would; the profile is the fixture's own unless `profile` is given. */
+export function lintFile(path: string, active: ActiveRule[], fix = false, host: HostSnapshot | null = null, schema: LibvirtSchema | null = null, profile?: Profile): FileLintResult {
   const bytes = readFileSync(path);
-  return lintBytes(bytes, { filePath: path, rules: active, fix, host, schema, profile: fixtureProfile(bytes.toString('utf8')) });
+  return lintBytes(bytes, { filePath: path, rules: active, fix, host, schema, profile: profile ?? fixtureProfile(bytes.toString('utf8')) });
 }
 
 export function lintString(text: string, active: ActiveRule[] = allActive(), fix = false, host: HostSnapshot | null = null): FileLintResult {

@@ -17,15 +17,20 @@ export const schemaMissing: string | null = existsSync(join(SCHEMA_DIR, 'domain.
 /** Why xmllint cannot be compared with, or null. */
 export const xmllintMissing: string | null = spawnSync('xmllint', ['--version']).status === 0 ? null : 'no xmllint (apt-get install libxml2-utils)';
 
-let schema: Promise<LibvirtSchema> | null = null;
-export function testSchema(): Promise<LibvirtSchema> {
-  schema ??= loadSchema(SCHEMA_DIR);
-  return schema;
+const schemas = new Map<string, Promise<LibvirtSchema>>();
+/** libvirt's schema in `dir` (the installed one by default), compiled once per test process. */
+export function testSchema(dir = SCHEMA_DIR): Promise<LibvirtSchema> {
+  let s = schemas.get(dir);
+  if (!s) {
+    s = loadSchema(dir);
+    schemas.set(dir, s);
+  }
+  return s;
 }
 
-/** The files among `files` that `xmllint --noout --relaxng domain.rng` rejects (one process). */
-export function xmllintRejects(files: string[]): Set<string> {
-  const r = spawnSync('xmllint', ['--noout', '--relaxng', join(SCHEMA_DIR, 'domain.rng'), ...files], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+/** The files among `files` that `xmllint --noout --relaxng DIR/domain.rng` rejects (one process). */
+export function xmllintRejects(files: string[], dir = SCHEMA_DIR): Set<string> {
+  const r = spawnSync('xmllint', ['--noout', '--relaxng', join(dir, 'domain.rng'), ...files], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   const out = new Set<string>();
   for (const line of r.stderr.split('\n')) {
     const m = /^(.*) fails to validate$/.exec(line);
