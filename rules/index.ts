@@ -13,6 +13,7 @@ import { rule as memoryMax } from './memory-max.js';
 import { rule as memoryDumpcore } from './memory-dumpcore.js';
 import { rule as memoryDeviceHotplug } from './memory-device-hotplug.js';
 import { rule as memoryDeviceIgnoredSettings } from './memory-device-ignored-settings.js';
+import { rule as memoryDeviceAddress } from './memory-device-address.js';
 import { rule as memoryAlignOverflow } from './memory-align-overflow.js';
 import { rule as memoryAddressSpace } from './memory-address-space.js';
 import { rule as memtuneSentinel } from './memtune-sentinel.js';
@@ -83,6 +84,7 @@ export const rules: Rule[] = [
   memoryDumpcore,
   memoryDeviceHotplug,
   memoryDeviceIgnoredSettings,
+  memoryDeviceAddress,
   memoryAlignOverflow,
   memoryAddressSpace,
   memtuneSentinel,

@@ -41,6 +41,14 @@ export interface Profile {
    * does vhost-user disks and virtiofs; 9.0 only logs a warning at start.
    */
   vhostUserInterfaceNeedsSharedMemory: boolean;
+  /**
+   * libvirt ≥ 9.8 checks memory device addresses at define, for every driver
+   * (virDomainMemoryDefCheckConflict): overlapping address ranges of DIMMs, NVDIMMs, virtio-mem
+   * and virtio-pmem devices, and virtio-mem / virtio-pmem addresses (read since 9.4) aligned to
+   * the block size / host page size. 9.0's QEMU driver refuses only a DIMM slot or base used
+   * twice; overlapping DIMM ranges fail in QEMU at start, virtio addresses are not read. Observed.
+   */
+  memoryDeviceRangesChecked: boolean;
   /** libvirt's words for a guest cell's HMAT `<cache>` without `associativity` (XML error). Observed. */
   cacheAssociativityMissing(cellId: number): string;
   /** What libvirt says when QEMU exits during start (alone when QEMU printed nothing, e.g. OOM-killed). */
@@ -62,6 +70,7 @@ export const PROFILES: Record<ProfileId, Profile> = {
     hotplugAddsNumaCell: false,
     restrictiveMemnodeNeedsRestrictiveMemory: false,
     vhostUserInterfaceNeedsSharedMemory: false,
+    memoryDeviceRangesChecked: false,
     cacheAssociativityMissing: (cell) => `Missing 'associativity' attribute in cache element for NUMA node ${cell}`,
     monitorClosed: () => 'internal error: qemu unexpectedly closed the monitor',
     xmlErrorLocation: (line) => `(domain_definition):${line}: `,
@@ -76,6 +85,7 @@ export const PROFILES: Record<ProfileId, Profile> = {
     hotplugAddsNumaCell: true,
     restrictiveMemnodeNeedsRestrictiveMemory: true,
     vhostUserInterfaceNeedsSharedMemory: true,
+    memoryDeviceRangesChecked: true,
     cacheAssociativityMissing: () => "Missing required attribute 'associativity' in element 'cache'",
     monitorClosed: (vm) => `internal error: QEMU unexpectedly closed the monitor (vm='${vm ?? 'NAME'}')`,
     xmlErrorLocation: (line) => `at line ${line}: `,
