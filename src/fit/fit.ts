@@ -98,7 +98,14 @@ export function fitDocument(input: FitInput): FitOutcome {
   if (capacity) return unchanged(capacity);
 
   const vars = variables(domain, host, pools, pages);
-  if (vars.length === 0) return unchanged('nothing fit may change applies: no huge page backing and no <numatune> nodeset');
+  if (vars.length === 0) {
+    const huge = memoryBackends(domain).some((b) => b.pageSizeKiB !== null);
+    return unchanged(
+      huge
+        ? 'no other page size on this host suits its huge page backing (a backend needs at least one whole page and a whole number of them, free pages of that size and, unless memfd, a hugetlbfs mount for it), and no <numatune> nodeset to move'
+        : 'nothing fit may change applies: no huge page backing and no <numatune> nodeset',
+    );
+  }
   const style = unitStyleOf(doc.root);
   const defaultKiB = defaultPageSizeOf(host);
   const current = (p: EffectivePage): number | null => (p.sizeKiB === 0 ? defaultKiB : p.sizeKiB);
@@ -183,7 +190,8 @@ function variables(domain: DomainModel, host: HostSnapshot, pools: HostPools, pa
       if (sizes.length) out.push({ options: sizes.length, move: (f, c) => devicePageMove(f, device, sizes[c] as number, now, b.id, unitStyleOf(domain.root)) });
       continue;
     }
-    if (b.pageOrigin.kind !== 'page' || !pages.includes(b.pageOrigin.page)) continue;
+    const origin = b.pageOrigin.kind === 'page' ? b.pageOrigin.page : null;
+    if (!origin || !pages.some((p) => p.el === origin.el && p.index === origin.index)) continue;
     const sizes = sizesFor(b, host, pools).filter((s) => s !== now);
     if (sizes.length) out.push({ options: sizes.length, move: () => ({ edits: [], changes: [] }), pageTarget: (c) => ({ cell: b.cell, kib: sizes[c] as number }) });
   }

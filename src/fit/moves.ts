@@ -96,7 +96,7 @@ export interface Move {
   changes: string[];
 }
 
-const sizeWords = (kib: number | null): string => (kib === null ? 'pages of a size the host does not use' : kib >= 1048576 && kib % 1048576 === 0 ? `${kib / 1048576} GiB pages` : kib >= 1024 && kib % 1024 === 0 ? `${kib / 1024} MiB pages` : `${kib} KiB pages`);
+const sizeWords = (kib: number | null): string => (kib === null ? 'huge pages of the default size (no hugetlbfs mount names it)' : kib >= 1048576 && kib % 1048576 === 0 ? `${kib / 1048576} GiB pages` : kib >= 1024 && kib % 1024 === 0 ? `${kib / 1024} MiB pages` : `${kib} KiB pages`);
 
 /**
  * Give guest cells (key: cell id; `null` = the guest without cells) new page sizes, rearranging

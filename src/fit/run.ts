@@ -5,7 +5,7 @@
  */
 import { rules as builtinRules } from '../../rules/index.js';
 import { activeRulesFor, setBuiltinRuleIds, type LoadedConfig } from '../engine/config.js';
-import { lintBytes } from '../engine/lint.js';
+import { lintBytes, type ActiveRule } from '../engine/lint.js';
 import { buildDomainModel } from '../domain/model.js';
 import type { HostSnapshot } from '../host/snapshot.js';
 import type { Profile, ProfileId } from '../libvirt/profile.js';
@@ -58,6 +58,64 @@ export interface FitArgs {
   profile: (cfg: LoadedConfig | null) => Profile;
 }
 
+export interface FitOneOptions {
+  /** The name reported. */
+  filePath: string;
+  /** The name the config was found by (and rules see). */
+  lookup: string;
+  rules: ActiveRule[];
+  host: HostSnapshot;
+  profile: Profile;
+  /** The pools the VMs before this one left; the VM takes its pages from them when it starts. */
+  pools: HostPools;
+}
+
+/** Fit one document on `opts.pools`, and take the pages it will use from them. */
+export function fitBytes(bytes: Uint8Array, opts: FitOneOptions): FitFileResult {
+  const { filePath, lookup, rules, host, profile, pools: shared } = opts;
+  const decoded = decodeUtf8(bytes);
+  const original = decoded.ok ? decoded.text : Buffer.from(bytes).toString('latin1');
+  const judge = (text: string, pools: HostPools): Judgement => {
+    const lint = { ...lintBytes(Buffer.from(text, 'utf8'), { filePath: lookup, rules, host, profile }), filePath };
+    const parsed = parseXml(text);
+    const doc = parsed.ok ? parsed.doc : null;
+    const r = checkLinted(lint, doc, host, pools.clone(), profile);
+    if (r.skipped) return { ...NOTHING };
+    const together = r.together ?? { verdict: r.verdict, reasons: r.reasons };
+    const demand = doc && together.verdict !== 'fails' ? predictStart(buildDomainModel(doc.root), host, pools.clone(), profile).demand : r.demand;
+    return { verdict: together.verdict, reasons: together.reasons, demand };
+  };
+  const parsed = decoded.ok ? parseXml(original) : null;
+  if (!parsed?.ok) {
+    const j = judge(original, shared);
+    return { filePath, libvirt: profile.id, status: 'cannot-fit', before: j, after: j, edits: [], changes: [], why: 'the file is not well-formed XML', original };
+  }
+  const probe = lintBytes(bytes, { filePath: lookup, rules: [], host, profile });
+  if (probe.skipped) return { filePath, libvirt: profile.id, status: 'unchanged', before: NOTHING, after: NOTHING, edits: [], changes: [], original, skipped: probe.skipped };
+  const doc = parsed.doc;
+  const fit = fitDocument({ doc, host, pools: shared, profile, judge });
+  const result: FitFileResult = {
+    filePath,
+    libvirt: profile.id,
+    status: fit.status,
+    before: fit.before,
+    after: fit.after,
+    edits: fit.edits.map((e) => {
+      const s = doc.positionAt(e.range.start);
+      const t = doc.positionAt(e.range.end);
+      return { line: s.line, column: s.column, endLine: t.line, endColumn: t.column, removed: original.slice(e.range.start, e.range.end), text: e.text };
+    }),
+    changes: fit.changes,
+    original,
+  };
+  if (fit.why) result.why = fit.why;
+  if (fit.text !== undefined) result.output = fit.text;
+  // The VM takes the pages it will use; one that cannot start takes none.
+  const final = fit.text !== undefined ? parseXml(fit.text) : parsed;
+  if (final.ok && fit.after.verdict !== 'fails') predictStart(buildDomainModel(final.doc.root), host, shared, profile);
+  return result;
+}
+
 const NOTHING: Judgement = { verdict: 'unknown', reasons: [], demand: [] };
 
 export async function fitFiles(args: FitArgs): Promise<FitFileResult[]> {
@@ -83,52 +141,7 @@ export async function fitFiles(args: FitArgs): Promise<FitFileResult[]> {
     try {
       const cfg = await configs.for(lookup);
       const rules = activeRulesFor(lookup, builtinRules, cfg);
-      const profile = args.profile(cfg);
-      const decoded = decodeUtf8(read.bytes);
-      const original = decoded.ok ? decoded.text : Buffer.from(read.bytes).toString('latin1');
-      const judge = (text: string, pools: HostPools): Judgement => {
-        const lint = { ...lintBytes(Buffer.from(text, 'utf8'), { filePath: lookup, rules, host: args.host, profile }), filePath };
-        const parsed = parseXml(text);
-        const doc = parsed.ok ? parsed.doc : null;
-        const r = checkLinted(lint, doc, args.host, pools.clone(), profile);
-        if (r.skipped) return { ...NOTHING };
-        const together = r.together ?? { verdict: r.verdict, reasons: r.reasons };
-        const demand = doc && together.verdict !== 'fails' ? predictStart(buildDomainModel(doc.root), args.host, pools.clone(), profile).demand : r.demand;
-        return { verdict: together.verdict, reasons: together.reasons, demand };
-      };
-      const parsed = decoded.ok ? parseXml(original) : null;
-      if (!parsed?.ok) {
-        const j = judge(original, shared);
-        out.push({ filePath, libvirt: profile.id, status: 'cannot-fit', before: j, after: j, edits: [], changes: [], why: 'the file is not well-formed XML', original });
-        continue;
-      }
-      const lintProbe = lintBytes(read.bytes, { filePath: lookup, rules: [], host: args.host, profile });
-      if (lintProbe.skipped) {
-        out.push({ filePath, libvirt: profile.id, status: 'unchanged', before: NOTHING, after: NOTHING, edits: [], changes: [], original, skipped: lintProbe.skipped });
-        continue;
-      }
-      const doc = parsed.doc;
-      const fit = fitDocument({ doc, host: args.host, pools: shared, profile, judge });
-      const result: FitFileResult = {
-        filePath,
-        libvirt: profile.id,
-        status: fit.status,
-        before: fit.before,
-        after: fit.after,
-        edits: fit.edits.map((e) => {
-          const s = doc.positionAt(e.range.start);
-          const t = doc.positionAt(e.range.end);
-          return { line: s.line, column: s.column, endLine: t.line, endColumn: t.column, removed: original.slice(e.range.start, e.range.end), text: e.text };
-        }),
-        changes: fit.changes,
-        original,
-      };
-      if (fit.why) result.why = fit.why;
-      if (fit.text !== undefined) result.output = fit.text;
-      out.push(result);
-      // The VM takes the pages it will use; one that cannot start takes none.
-      const final = fit.text !== undefined ? parseXml(fit.text) : parsed;
-      if (final.ok && fit.after.verdict !== 'fails') predictStart(buildDomainModel(final.doc.root), args.host, shared, profile);
+      out.push(fitBytes(read.bytes, { filePath, lookup, rules, host: args.host, profile: args.profile(cfg), pools: shared }));
     } catch (e) {
       if (e instanceof UsageError) throw e;
       args.onInternalError(filePath, e);
