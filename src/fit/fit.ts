@@ -21,7 +21,8 @@ import type { Profile } from '../libvirt/profile.js';
 import type { CheckReason } from '../predict/check.js';
 import { HostPools } from '../predict/host-pools.js';
 import { predictStart, type DemandRow, type StartStep, type Verdict } from '../predict/predict.js';
-import { parseXml, type XmlDocument } from '../xml/document.js';
+import type { XmlDocument } from '../xml/document.js';
+import { scanXml } from '../xml/scan.js';
 import { applyEdits, Fixer, type TextEdit } from '../xml/edit.js';
 import type { XAttr } from '../xml/tree.js';
 import { devicePageMove, nodesetMove, pageMoves, unitStyleOf, type Move } from './moves.js';
@@ -59,8 +60,8 @@ export interface FitInput {
   judge: (text: string, pools: HostPools) => Judgement;
 }
 
-/** Combinations tried before giving up (each is a parse and a prediction). */
-export const MAX_CANDIDATES = 20000;
+/** Combinations tried in every combination before the step-by-step search (each is a scan, a model and a prediction). */
+export const MAX_CANDIDATES = 1500;
 /** Candidates the predictor accepts that are checked with every rule before giving up. */
 const MAX_JUDGED = 50;
 
@@ -130,28 +131,129 @@ export function fitDocument(input: FitInput): FitOutcome {
     return { edits: [...pm.edits, ...edits], changes: [...pm.changes, ...changes] };
   };
 
-  let tried = 0;
-  let judged = 0;
-  for (const choice of combinations(vars.map((v) => v.options))) {
-    if (choice.every((c) => c < 0)) continue;
-    if (++tried > MAX_CANDIDATES || judged >= MAX_JUDGED) break;
+  const shape = shapeOf(domain);
+  // A candidate: the edits, the text, the model and the predictor's verdict on the pools left.
+  const evaluate = (choice: number[]) => {
     const move = render(choice);
     const { text, applied } = applyEdits(doc.text, move.edits);
-    if (applied !== move.edits.length) continue;
-    const parsed = parseXml(text);
-    if (!parsed.ok) continue;
-    const p = predictStart(buildDomainModel(parsed.doc.root), host, pools.clone(), profile);
-    if (p.verdict !== 'starts') continue;
+    if (applied !== move.edits.length) return null;
+    // The scanner alone: the edits are fit's own; the judge parses the text in full.
+    const scanned = scanXml(text);
+    if (scanned.error || !scanned.root) return null;
+    const model = buildDomainModel(scanned.root);
+    // What fit keeps, kept: every backend, its size, and huge pages where there were huge pages.
+    if (shapeOf(model) !== shape) return null;
+    return { move, text, model, prediction: predictStart(model, host, pools.clone(), profile) };
+  };
+  let judged = 0;
+  const accept = (e: ReturnType<typeof evaluate>): FitOutcome | null => {
+    if (!e || e.prediction.verdict !== 'starts' || judged >= MAX_JUDGED) return null;
     judged++;
-    const after = input.judge(text, pools);
-    if (after.verdict !== 'starts') continue;
-    return { status: 'fitted', before, after, text, edits: move.edits, changes: move.changes };
+    const after = input.judge(e.text, pools);
+    return after.verdict === 'starts' ? { status: 'fitted', before, after, text: e.text, edits: e.move.edits, changes: e.move.changes } : null;
+  };
+
+  // 1. Every combination, fewest changes first, while there are not too many.
+  let tried = 0;
+  let exhausted = true;
+  for (const choice of combinations(vars.map((v) => v.options))) {
+    if (choice.every((c) => c < 0)) continue;
+    if (++tried > MAX_CANDIDATES) {
+      exhausted = false;
+      break;
+    }
+    const found = accept(evaluate(choice));
+    if (found) return found;
+    if (judged >= MAX_JUDGED) break;
   }
-  return unchanged(
-    tried > MAX_CANDIDATES || judged >= MAX_JUDGED
-      ? `no fit found among the first ${Math.min(tried, MAX_CANDIDATES)} combinations of page sizes and host nodes`
-      : 'no combination of page sizes (per guest cell, for the whole guest) and <numatune> host nodes starts on this host',
-  );
+  if (exhausted && judged < MAX_JUDGED) return unchanged('no combination of page sizes (per guest cell, for the whole guest) and <numatune> host nodes starts on this host');
+
+  // 2. Beyond that, step by step: the single change that gets the start furthest, until it
+  //    starts or nothing gets further; then every change that is not needed is undone.
+  let at = vars.map(() => -1);
+  let atScore = progress(evaluate(at));
+  for (let round = 0; round < vars.length * 2 && judged < MAX_JUDGED; round++) {
+    let best: number[] | null = null;
+    let bestScore = atScore;
+    for (let v = 0; v < vars.length; v++) {
+      for (let o = -1; o < (vars[v] as Variable).options; o++) {
+        if (o === at[v]) continue;
+        const choice = [...at];
+        choice[v] = o;
+        const e = evaluate(choice);
+        const score = progress(e);
+        if (score === STARTS) {
+          const found = accept(e);
+          if (found) return reduce(choice, found);
+          continue;
+        }
+        if (score > bestScore) {
+          best = choice;
+          bestScore = score;
+        }
+      }
+    }
+    if (!best) break;
+    at = best;
+    atScore = bestScore;
+  }
+  return unchanged(`no fit found: no combination of up to ${maxComplete(vars.map((v) => v.options))} changes to page sizes and <numatune> host nodes starts on this host, and changing them one at a time got no further`);
+
+  function reduce(choice: number[], found: FitOutcome): FitOutcome {
+    let best = found;
+    const kept = [...choice];
+    for (let v = 0; v < kept.length; v++) {
+      if (kept[v] === -1) continue;
+      const trial = [...kept];
+      trial[v] = -1;
+      const smaller = accept(evaluate(trial));
+      if (smaller) {
+        kept[v] = -1;
+        best = smaller;
+      }
+    }
+    return best;
+  }
+}
+
+const STARTS = Number.MAX_SAFE_INTEGER;
+
+/** The backends, their sizes and whether huge pages back them: what a fit must not change. */
+function shapeOf(domain: DomainModel): string {
+  return memoryBackends(domain)
+    .map((b) => `${b.id}:${b.sizeKiB}:${b.pageSizeKiB === null ? 'ram' : 'huge'}`)
+    .join(' ');
+}
+
+/** How far a candidate's start gets: which step fails (host nodes, then mounts, then QEMU's backends) and at which backend. */
+function progress(e: { model: DomainModel; prediction: { verdict: Verdict; reasons: { kind: string; step: StartStep; node: unknown }[] } } | null): number {
+  if (!e) return -1;
+  if (e.prediction.verdict === 'starts') return STARTS;
+  const r = e.prediction.reasons.find((x) => x.kind === 'fails');
+  if (!r) return 0;
+  const rank = r.step === 'host-nodes' ? 0 : r.step === 'mount' ? 1 : r.step === 'page-size' || r.step === 'pool' ? 2 : 3;
+  const backends = memoryBackends(e.model);
+  const at = backends.findIndex((b) => b.sizeNode === r.node || b.el === r.node || b.binding?.origin === r.node || (b.pageOrigin?.kind === 'page' && b.pageOrigin.page.el === r.node) || (b.pageOrigin?.kind === 'pagesize' && b.pageOrigin.size.el === r.node));
+  let index = at;
+  if (r.step === 'host-nodes') {
+    // libvirt checks the nodesets in order: the further down the document, the further it got
+    const n = r.node as { kind: string; range: { start: number }; startTag?: { start: number } };
+    index = n.kind === 'element' ? (n.startTag?.start ?? 0) : n.range.start;
+  }
+  return rank * 1e7 + Math.max(0, index) + 1;
+}
+
+/** The most changes phase 1 tried in every combination (within MAX_CANDIDATES). */
+function maxComplete(sizes: number[]): number {
+  let total = 0;
+  let k = 0;
+  for (; k <= sizes.length; k++) {
+    let count = 0;
+    for (const subset of subsets(sizes.length, k)) count += subset.reduce((p, v) => p * (sizes[v] as number), 1);
+    if (total + count > MAX_CANDIDATES) break;
+    total += count;
+  }
+  return Math.max(0, k - 1);
 }
 
 function stepWords(step: StartStep): string {
@@ -177,6 +279,22 @@ function sizesFor(b: MemoryBackend, host: HostSnapshot, pools: HostPools): numbe
 
 function variables(domain: DomainModel, host: HostSnapshot, pools: HostPools, pages: EffectivePage[]): Variable[] {
   const out: Variable[] = [];
+  // Host nodes first: at equal cost, fit rebinds before it changes a page size the file asked for.
+  const hostNodes = (host.nodes ?? []).map((n) => n.id);
+  const nt = domain.numatune;
+  const placementAuto = nt?.memory?.placement?.value === 'auto';
+  if (hostNodes.length && nt && !placementAuto) {
+    const nodesets: { attr: XAttr; what: string }[] = [];
+    if (nt.memory?.nodeset) nodesets.push({ attr: nt.memory.nodeset.attr, what: '<numatune><memory>' });
+    for (const m of nt.memnodes) if (m.nodeset) nodesets.push({ attr: m.nodeset.attr, what: `<memnode cellid='${m.cellid?.value ?? '?'}'>` });
+    for (const n of nodesets) {
+      const choices: number[][] = hostNodes.map((id) => [id]);
+      if (hostNodes.length > 1) choices.push(hostNodes);
+      const written = n.attr.value.trim();
+      const options = choices.filter((c) => c.join(',') !== written && !(c.length === 1 && written === String(c[0])));
+      if (options.length) out.push({ options: options.length, move: (f, c) => nodesetMove(f, n.attr, options[c] as number[], n.what) });
+    }
+  }
   const defaultKiB = defaultPageSizeOf(host);
   const backends = memoryBackends(domain);
   for (const b of backends) {
@@ -194,21 +312,6 @@ function variables(domain: DomainModel, host: HostSnapshot, pools: HostPools, pa
     if (!origin || !pages.some((p) => p.el === origin.el && p.index === origin.index)) continue;
     const sizes = sizesFor(b, host, pools).filter((s) => s !== now);
     if (sizes.length) out.push({ options: sizes.length, move: () => ({ edits: [], changes: [] }), pageTarget: (c) => ({ cell: b.cell, kib: sizes[c] as number }) });
-  }
-  const hostNodes = (host.nodes ?? []).map((n) => n.id);
-  const nt = domain.numatune;
-  const placementAuto = nt?.memory?.placement?.value === 'auto';
-  if (hostNodes.length && nt && !placementAuto) {
-    const nodesets: { attr: XAttr; what: string }[] = [];
-    if (nt.memory?.nodeset) nodesets.push({ attr: nt.memory.nodeset.attr, what: '<numatune><memory>' });
-    for (const m of nt.memnodes) if (m.nodeset) nodesets.push({ attr: m.nodeset.attr, what: `<memnode cellid='${m.cellid?.value ?? '?'}'>` });
-    for (const n of nodesets) {
-      const choices: number[][] = hostNodes.map((id) => [id]);
-      if (hostNodes.length > 1) choices.push(hostNodes);
-      const written = n.attr.value.trim();
-      const options = choices.filter((c) => c.join(',') !== written && !(c.length === 1 && written === String(c[0])));
-      if (options.length) out.push({ options: options.length, move: (f, c) => nodesetMove(f, n.attr, options[c] as number[], n.what) });
-    }
   }
   return out;
 }
@@ -235,7 +338,7 @@ function capacityShortfall(domain: DomainModel, host: HostSnapshot, pools: HostP
   }
   const needKiB = huge.reduce((s, b) => s + (b.sizeKiB ?? 0), 0);
   if (needKiB <= haveKiB) return null;
-  return `its huge page backing needs ${formatKiB(needKiB)}, more than the ${haveKiB === 0 ? 'no' : formatKiB(haveKiB)} free huge pages it could use (${parts.join(', ') || 'none'}): no XML change makes it start without shrinking memory`;
+  return `its huge page backing needs ${formatKiB(needKiB)}; the free huge pages it could use hold ${haveKiB === 0 ? 'nothing' : formatKiB(haveKiB)} (${parts.join(', ') || 'none'}): no XML change makes it start without shrinking memory`;
 }
 
 /** Choices over `sizes` variables (each −1 = unchanged, or 0..n−1), fewest changed first. */

@@ -63,7 +63,10 @@ export function spellSize(number: string | null, unit: string | null, targetKiB:
   const keepUnit = (): { number: string; unit: null } | null => {
     if (!info || info.decimal) return null;
     const bytes = BigInt(targetKiB) * 1024n;
-    return bytes % info.multiplier === 0n ? { number: String(bytes / info.multiplier), unit: null } : null;
+    if (bytes % info.multiplier !== 0n) return null;
+    const n = bytes / info.multiplier;
+    // 1024 M is written 1 G: a unit is kept for numbers below 1024, or where the file counts KiB
+    return n < 1024n || info.multiplier === 1024n ? { number: String(n), unit: null } : null;
   };
   const found = wrongUnit ? (keepNumber() ?? keepUnit()) : (keepUnit() ?? keepNumber());
   if (found) return found;
@@ -135,10 +138,17 @@ export function pageMoves(f: Fixer, domain: DomainModel, pages: EffectivePage[],
   const masterCells = cellIds.filter((c) => pageOf.get(c) === master);
   const movedFromMaster = masterCells.filter((c) => target.has(c));
   const handled = new Set<number>();
+  const inserts: { parent: XElement; markup: string; after?: XElement }[] = [];
   if (master && masterCells.length > 0 && movedFromMaster.length === masterCells.length && new Set(movedFromMaster.map((c) => target.get(c))).size === 1) {
     masterSize = target.get(movedFromMaster[0] as number) as number;
     setSize(master, masterSize);
     for (const c of movedFromMaster) handled.add(c);
+  }
+  // <hugepages/> stands for one page of the default size: once it gets children, the cells that
+  // stay on the default size need that page written out.
+  if (master && !master.def && handled.size === 0 && movedFromMaster.length > 0) {
+    const stay = current(master);
+    if (stay !== null && movedFromMaster.length < masterCells.length) inserts.push({ parent: master.el, markup: pageMarkup(f, stay, null, style) });
   }
   const pending = new Map<number, number[]>();
   for (const [c, kib] of target) {
@@ -159,8 +169,14 @@ export function pageMoves(f: Fixer, domain: DomainModel, pages: EffectivePage[],
     } else {
       const last = pages[pages.length - 1] as EffectivePage;
       const parent = last.def ? last.def.hugepages : last.el;
-      edits.push(f.insertChild(parent, pageMarkup(f, kib, cells, style), last.def ? { after: last.el } : {}));
+      inserts.push({ parent, markup: pageMarkup(f, kib, cells, style), ...(last.def ? { after: last.el } : {}) });
     }
+  }
+  // New pages for one parent go in as one edit (a self-closed <hugepages/> opens once).
+  for (const parent of new Set(inserts.map((i) => i.parent))) {
+    const mine = inserts.filter((i) => i.parent === parent);
+    const markup = mine.map((i) => i.markup).join(f.doc.eol + f.childIndent(parent));
+    edits.push(f.insertChild(parent, markup, mine[0]?.after ? { after: mine[0].after } : {}));
   }
   for (const p of named) {
     const now = [...(sets.get(p) as Set<number>)].sort((a, b) => a - b);

@@ -9,7 +9,7 @@ export const HOST_REASON = /hugetlbfs|huge ?page|Hugepage size|page size|memory 
 /** Cases whose host no XML change can satisfy, and what fit says about them. */
 export const UNFITTABLE: Record<string, RegExp> = {
   // 1 GiB of guest RAM, 128 MiB of 2 MiB pages
-  'hp-1g-without-1g-mount': /needs 1 GiB, more than the 128 MiB free huge pages/,
+  'hp-1g-without-1g-mount': /needs 1 GiB; the free huge pages it could use hold 128 MiB/,
   'hp-default-no-mount': /no hugetlbfs mount at all/,
   // a 512 MiB DIMM: 256 × 2 MiB pages wanted, 64 there; below one 1 GiB page
   'hp-dimm-below-page-size': /no combination of page sizes/,
@@ -21,7 +21,7 @@ export const UNFITTABLE: Record<string, RegExp> = {
   'hp-memfd-odd-size': /no other page size on this host suits/,
   // 65 MiB on 2 MiB pages, which QEMU 10.0 refuses (libvirt 11.3)
   'hp-odd-size-rounds-up': /no other page size on this host suits/,
-  'hp-one-page-short': /needs 64 MiB, more than the 62 MiB free huge pages/,
+  'hp-one-page-short': /needs 64 MiB; the free huge pages it could use hold 62 MiB/,
   // six 32 MiB cells, 96 × 2 MiB pages, 64 there; 32 MiB is below one 1 GiB page
   'tut-intended-six-cells': /no combination of page sizes/,
 };
