@@ -82,7 +82,8 @@ export function fitBytes(bytes: Uint8Array, opts: FitOneOptions): FitFileResult 
     const r = checkLinted(lint, doc, host, pools.clone(), profile);
     if (r.skipped) return { ...NOTHING };
     const together = r.together ?? { verdict: r.verdict, reasons: r.reasons };
-    const demand = doc && together.verdict !== 'fails' ? predictStart(buildDomainModel(doc.root), host, pools.clone(), profile).demand : r.demand;
+    // the demand on the pools the VMs before it left (as far as the start gets when it fails)
+    const demand = doc ? predictStart(buildDomainModel(doc.root), host, pools.clone(), profile).demand : r.demand;
     return { verdict: together.verdict, reasons: together.reasons, demand };
   };
   const parsed = decoded.ok ? parseXml(original) : null;
