@@ -250,6 +250,18 @@ describe('kvmxml fit as a process', () => {
     expect(r.stderr).toContain('<stdin>: fails → starts (would be fitted)');
   });
 
+  it('the filter gives back what it cannot fit byte for byte, and keeps a BOM and CRLF where it fits', () => {
+    const d = sandbox();
+    const db = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(readFileSync(join(d, 'db.xml'), 'utf8').replace(/\n/g, '\r\n'))]);
+    const kept = runCli(['fit', '--host', 'host.json', '-'], { cwd: d, input: db });
+    expect(kept.code).toBe(1);
+    expect(Buffer.from(kept.stdout, 'utf8').equals(db)).toBe(true);
+    const web = '\uFEFF' + readFileSync(join(d, 'web.xml'), 'utf8').replace(/\n/g, '\r\n');
+    const fitted = runCli(['fit', '--host', 'host.json', '-'], { cwd: d, input: web });
+    expect(fitted.code).toBe(0);
+    expect(fitted.stdout).toBe(web.replace('nodeset="0-3,5"', 'nodeset="0-2,5"').replace('nodeset="4"', 'nodeset="3-4"'));
+  });
+
   it('--format json: verdicts before and after, the changes, the edits, the demand after', () => {
     const d = sandbox();
     const r = runCli(['fit', '--dry-run', '-f', 'json', '--host', 'host.json', 'web.xml', 'db.xml'], { cwd: d });

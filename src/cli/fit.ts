@@ -71,6 +71,8 @@ export async function runFit(argv: FitCliArgs, internalError: (filePath: string,
     throw e;
   }
   const { fitFiles } = await import('../fit/run.js');
+  let input: Uint8Array | null = null;
+  const readInput = (): Uint8Array => (input ??= readStdin());
   let internal = 0;
   const given = argv['stdin-filename'];
   const results = await fitFiles({
@@ -79,7 +81,7 @@ export async function runFit(argv: FitCliArgs, internalError: (filePath: string,
     config: argv.config,
     ignore: ignoreOptionsOf(argv),
     stdinName: given ? { report: resolve(given), lookup: resolve(given) } : { report: '<stdin>', lookup: resolve('stdin.xml') },
-    readStdin,
+    readStdin: readInput,
     onInternalError: (f, e) => {
       internal++;
       internalError(f, e);
@@ -89,8 +91,9 @@ export async function runFit(argv: FitCliArgs, internalError: (filePath: string,
   for (const r of results) if (r.skipped) stderr.write(`kvmxml: skipped ${relative(process.cwd(), r.filePath) || r.filePath}: ${r.skipped}\n`);
   const sink = sinkFor(argv['output-file'], filter ? 2 : 1);
   if (filter) {
+    // A document fit leaves alone goes back byte for byte, whatever it holds.
     const r = results[0];
-    writeSink(1, r ? (r.output ?? r.original) : '');
+    writeSink(1, r?.output ?? input ?? new Uint8Array());
   } else if (argv['dry-run']) {
     if (argv.format !== 'json') writeSink(1, await unifiedDiff(results));
   } else {
