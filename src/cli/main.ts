@@ -28,6 +28,7 @@ import { debugSummary, debugTrace, debugWanted } from './debug.js';
 import { profileFor, type ProfileArgs } from './profile-option.js';
 import { isFileSink, sinkFor, stderr, stdout, useColor, writeSink, type Sink } from './stdio.js';
 import { VERSION } from './version.js';
+import { fitOptions, runFit, type FitCliArgs } from './fit.js';
 
 interface CommonArgs extends ConventionArgs, ProfileArgs {
   paths: string[];
@@ -44,7 +45,7 @@ interface CommonArgs extends ConventionArgs, ProfileArgs {
 }
 
 /** The commands, for the message a bare `kvmxml` gets. */
-const COMMANDS = ['lint', 'fix', 'check', 'audit', 'snapshot', 'rules', 'explain', 'init'];
+const COMMANDS = ['lint', 'fix', 'check', 'fit', 'audit', 'snapshot', 'rules', 'explain', 'init'];
 
 function parseRuleFlags(flags: string[], known: Map<string, Rule>): Record<string, RuleEntry> {
   const out: Record<string, RuleEntry> = {};
@@ -434,6 +435,9 @@ export async function main(argv: string[]): Promise<number> {
         code = await runCheck(a as unknown as CheckCliArgs);
       },
     )
+    .command('fit [paths..]', 'rewrite the memory configuration of VMs that would not start on a host so that they start there (page sizes, <numatune> nodes; in the given order)', (y) => fitOptions(y), async (a) => {
+      code = await runFit(a as unknown as FitCliArgs, reportFileError);
+    })
     .command(
       'audit',
       'lint and start-check every domain libvirt has defined (virsh list --all, dumpxml --inactive) against the host it is defined on',
