@@ -12,6 +12,7 @@ import { engineRules, rules as builtinRules } from '../../rules/index.js';
 import { activeRulesFor, ConfigError, setBuiltinRuleIds, type RuleEntry } from '../engine/config.js';
 import { notConfigurable } from '../engine/config-schema.js';
 import { driversShort } from '../engine/drivers.js';
+import { RuleError } from '../engine/errors.js';
 import { lintBytes, type FileLintResult } from '../engine/lint.js';
 import type { Rule, RuleMeta, SeverityName } from '../engine/types.js';
 import { oneLine } from '../host/errors.js';
@@ -168,6 +169,12 @@ async function runLint(argv: CommonArgs, mode: 'lint' | 'fix', dryRun: boolean):
     }
   }
   for (const r of results) if (r.skipped) stderr.write(`kvmxml: skipped ${relativeName(r.filePath)}: ${r.skipped}\n`);
+  for (const r of results) {
+    for (const p of r.fixProblems ?? []) {
+      internalErrors++;
+      stderr.write(`kvmxml: ${relativeName(r.filePath)}: ${p.message}\n`);
+    }
+  }
   const wanted = cli['libvirt-schema'];
   if (wanted !== undefined && wanted !== 'off' && !schemas.asked) {
     stderr.write(`kvmxml: libvirt-schema needs libvirt's RNG schema: add --schema (the installed one, ${INSTALLED_SCHEMA_DIR}) or --schema=DIR; it did not run\n`);
@@ -197,6 +204,13 @@ async function report(results: FileLintResult[], argv: CommonArgs, sink: Sink): 
 
 function reportFileError(filePath: string, e: unknown): void {
   const debug = debugWanted(process.argv.slice(2));
+  if (e instanceof RuleError) {
+    // A rule broke the engine's contract: the line names the rule, for whoever wrote it.
+    const thrown = e.cause !== undefined;
+    stderr.write(`kvmxml: ${relativeName(filePath)}: ${e.message}${thrown && !debug ? ' (--debug shows where)' : ''}\n`);
+    if (debug && thrown) stderr.write(debugTrace(e.cause));
+    return;
+  }
   stderr.write(`kvmxml: internal error while checking ${relativeName(filePath)}: ${firstLine(e)}${debug ? '' : ' (--debug shows where)'}\n`);
   if (debug) stderr.write(debugTrace(e));
 }
