@@ -10,11 +10,10 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { rules as builtinRules } from '../../rules/index.js';
 import { activeRulesFor, setBuiltinRuleIds } from '../engine/config.js';
-import { lintBytes, type FileLintResult } from '../engine/lint.js';
+import { lintDocument, type FileLintResult } from '../engine/lint.js';
 import type { SeverityName } from '../engine/types.js';
 import type { HostSnapshot } from '../host/snapshot.js';
 import { checkLinted, newBatchPools, type CheckResult } from '../predict/check.js';
-import { decodeUtf8, parseXml } from '../xml/document.js';
 import { loadFormatter, type FormatContext, type FormatName } from '../formatters/index.js';
 import { ConfigResolver } from './config-resolver.js';
 import { MAX_FILE_BYTES, UsageError } from './files.js';
@@ -95,14 +94,11 @@ export async function auditDomains(args: AuditArgs): Promise<AuditedDomain[]> {
     const cfg = await configs.for(configPath);
     const active = activeRulesFor(configPath, builtinRules, cfg);
     const bytes = Buffer.from(xml, 'utf8');
-    const lint = lintBytes(bytes, { filePath: name, rules: active, host, reportUnusedDisableDirectives: unusedDirectivesLevel(args.unusedDirectives, cfg) });
+    const linted = lintDocument(bytes, { filePath: name, rules: active, host, reportUnusedDisableDirectives: unusedDirectivesLevel(args.unusedDirectives, cfg) });
+    const lint = linted.result;
     const isRunning = running.has(name);
-    let check: CheckResult | null = null;
-    if (!isRunning) {
-      const text = decodeUtf8(bytes);
-      const parsed = text.ok ? parseXml(text.text) : null;
-      check = checkLinted(lint, parsed?.ok ? parsed.doc : null, host, shared);
-    }
+    // The start check reads the document and model the lint read.
+    const check: CheckResult | null = isRunning ? null : checkLinted(lint, linted.doc, linted.domain, host, shared);
     out.push({ name, running: isRunning, lint, check });
   }
   return out;

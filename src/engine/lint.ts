@@ -2,11 +2,11 @@
  * The engine: parse → view → rules → findings, and the multipass fixer. One call lints one
  * document; reading files and printing are the CLI's business.
  */
-import { buildDomainModel } from '../domain/model.js';
+import { buildDomainModel, type DomainModel } from '../domain/model.js';
 import type { HostSnapshot } from '../host/snapshot.js';
 import { DEFAULT_PROFILE, type Profile } from '../libvirt/profile.js';
 import type { LibvirtSchema } from '../schema/validator.js';
-import { decodeUtf8, parseXml, type XmlDocument } from '../xml/document.js';
+import { decodeUtf8, parseXml, type ParseResult, type XmlDocument } from '../xml/document.js';
 import { applyEdits, Fixer, type TextEdit } from '../xml/edit.js';
 import type { Range, XAttr, XElement, XText } from '../xml/tree.js';
 import { Directives } from './directives.js';
@@ -34,6 +34,15 @@ export interface LintOptions {
   profile?: Profile;
   /** Report `kvmxml-disable` comments that suppress nothing: 0 off, 1 warning (the default), 2 error. */
   reportUnusedDisableDirectives?: 0 | 1 | 2;
+  /** The XML parser (parseXml); a test may hand in one that counts. */
+  parse?: (text: string) => ParseResult;
+}
+
+/** A lint with what it read: the document and its model (null when it did not parse, or is not a domain). */
+export interface LintedDocument {
+  result: FileLintResult;
+  doc: XmlDocument | null;
+  domain: DomainModel | null;
 }
 
 export interface FileLintResult extends LintResult {
@@ -81,24 +90,34 @@ function fatal(filePath: string, message: string, line = 1, column = 1): FileLin
 /** Lint raw file bytes: not UTF-8 or binary content is a parse finding, as libvirt refuses it too. */
 /** Lint raw file bytes (see lintOnce); the result names the profile it was judged by. */
 export function lintBytes(bytes: Uint8Array, opts: LintOptions): FileLintResult {
-  return { ...lintBytesOnce(bytes, opts), libvirt: (opts.profile ?? DEFAULT_PROFILE).id };
+  return lintDocument(bytes, opts).result;
 }
 
-function lintBytesOnce(bytes: Uint8Array, opts: LintOptions): FileLintResult {
+/**
+ * lintBytes, keeping the document and model the last pass read: `check` judges the start from
+ * them (and the prediction host-start made from that model) instead of reading the file again.
+ */
+export function lintDocument(bytes: Uint8Array, opts: LintOptions): LintedDocument {
   const nul = bytes.indexOf(0);
-  if (nul >= 0 && nul < 8192) return fatal(opts.filePath, `binary file (NUL byte at offset ${nul}): not an XML document`);
+  const libvirt = (opts.profile ?? DEFAULT_PROFILE).id;
+  if (nul >= 0 && nul < 8192) return { result: { ...fatal(opts.filePath, `binary file (NUL byte at offset ${nul}): not an XML document`), libvirt }, doc: null, domain: null };
   const decoded = decodeUtf8(bytes);
-  if (!decoded.ok) return fatal(opts.filePath, `not UTF-8 text: invalid byte 0x${(bytes[decoded.byteOffset] ?? 0).toString(16).padStart(2, '0')} at offset ${decoded.byteOffset}`);
-  return lintText(decoded.text, opts);
+  if (!decoded.ok) return { result: { ...fatal(opts.filePath, `not UTF-8 text: invalid byte 0x${(bytes[decoded.byteOffset] ?? 0).toString(16).padStart(2, '0')} at offset ${decoded.byteOffset}`), libvirt }, doc: null, domain: null };
+  const linted = lintTextOnce(decoded.text, opts);
+  return { ...linted, result: { ...linted.result, libvirt } };
 }
 
 export function lintText(text: string, opts: LintOptions): FileLintResult {
-  return { ...lintTextOnce(text, opts), libvirt: (opts.profile ?? DEFAULT_PROFILE).id };
+  return { ...lintTextOnce(text, opts).result, libvirt: (opts.profile ?? DEFAULT_PROFILE).id };
 }
 
-function lintTextOnce(text: string, opts: LintOptions): FileLintResult {
+function linted(run: Run): LintedDocument {
+  return run.kind === 'linted' ? { result: run.result, doc: run.doc, domain: run.domain } : { result: run.result, doc: null, domain: null };
+}
+
+function lintTextOnce(text: string, opts: LintOptions): LintedDocument {
   const first = runOnce(text, opts);
-  if (!opts.fix || first.kind !== 'linted' || !first.collected.some((c) => c.edits)) return first.result;
+  if (!opts.fix || first.kind !== 'linted' || !first.collected.some((c) => c.edits)) return linted(first);
   const problems: FixProblem[] = [];
   let current = text;
   // Every text a pass started from: meeting one again means fixes undo each other.
@@ -165,9 +184,9 @@ function lintTextOnce(text: string, opts: LintOptions): FileLintResult {
       current = text;
     }
   }
-  const final = runOnce(current, opts).result;
-  const withProblems = problems.length ? { ...final, fixProblems: problems } : final;
-  return current === text ? withProblems : { ...withProblems, output: current };
+  const final = linted(runOnce(current, opts));
+  const withProblems = problems.length ? { ...final.result, fixProblems: problems } : final.result;
+  return { ...final, result: current === text ? withProblems : { ...withProblems, output: current } };
 }
 
 function unique(ids: string[]): string[] {
@@ -201,10 +220,10 @@ function editsOf(ruleId: string, what: string, e: TextEdit | TextEdit[] | null |
   return list;
 }
 
-type Run = { kind: 'linted'; result: FileLintResult; collected: Collected[] } | { kind: 'other'; result: FileLintResult };
+type Run = { kind: 'linted'; result: FileLintResult; collected: Collected[]; doc: XmlDocument; domain: DomainModel } | { kind: 'other'; result: FileLintResult };
 
 function runOnce(text: string, opts: LintOptions): Run {
-  const parsed = parseXml(text);
+  const parsed = (opts.parse ?? parseXml)(text);
   if (!parsed.ok) {
     const p = parsed.problem;
     const message = p.hint ? `${p.hint} (libvirt: ${p.message})` : p.message;
@@ -214,12 +233,12 @@ function runOnce(text: string, opts: LintOptions): Run {
   if (doc.root.name !== 'domain') {
     return { kind: 'other', result: summarise(opts.filePath, [], { skipped: `root element is <${doc.root.name}>, not <domain>` }) };
   }
-  const collected = runRules(doc, opts);
-  return { kind: 'linted', result: summarise(opts.filePath, collected.map((c) => c.message)), collected };
+  const domain = buildDomainModel(doc.root);
+  const collected = runRules(doc, domain, opts);
+  return { kind: 'linted', result: summarise(opts.filePath, collected.map((c) => c.message)), collected, doc, domain };
 }
 
-function runRules(doc: XmlDocument, opts: LintOptions): Collected[] {
-  const domain = buildDomainModel(doc.root);
+function runRules(doc: XmlDocument, domain: DomainModel, opts: LintOptions): Collected[] {
   const directives = new Directives(doc);
   const fixer = new Fixer(doc);
   const out: Collected[] = [];
