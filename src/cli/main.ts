@@ -432,10 +432,21 @@ export async function main(argv: string[]): Promise<number> {
     .command(
       'explain <rule>',
       "print a rule's documentation: what it checks, libvirt's message, a failing and a fixed example",
-      (y) => y.positional('rule', { type: 'string', demandOption: true, describe: 'rule id (see kvmxml rules)' }),
+      (y) => y.positional('rule', { type: 'string', demandOption: true, describe: 'rule id (see kvmxml rules); a plugin rule of the config that applies here too' }).option('config', configOption),
       async (a) => {
         const { explainRule } = await import('./explain.js');
-        code = explainRule(String(a.rule), [...engineRules, ...builtinRules.map((r) => r.meta)]);
+        const metas = [...engineRules, ...builtinRules.map((r) => r.meta)];
+        const id = String(a.rule);
+        let pluginDirs = new Map<string, string>();
+        // Not a built-in rule: the plugins of the config that applies in the working directory (or --config) may have it.
+        if (!metas.some((m) => m.id === id) && a.config !== false) {
+          const cfg = await new ConfigResolver(a.config as ConfigSetting, builtinRuleMap()).for(resolve('explain.xml'));
+          if (cfg) {
+            metas.push(...cfg.pluginRules.map((r) => r.meta));
+            pluginDirs = cfg.pluginDirs ?? pluginDirs;
+          }
+        }
+        code = explainRule(id, metas, undefined, pluginDirs);
       },
     )
     .command(
