@@ -1,6 +1,6 @@
 // The public plugin API (package.json `exports`): src/api.ts bundled as one ES module
 // (dist/api.mjs, dependencies left to the installed packages) and its type declarations
-// (dist/types/, from tsc). Runs after scripts/build.mjs, which empties dist/.
+// (dist/types/, from tsc). Run by scripts/build.mjs, last (it empties dist/ first).
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { closest } from '../engine/config.js';
 import { driversLine } from '../engine/drivers.js';
 import type { RuleMeta } from '../engine/types.js';
-import { docsUrl, docText } from '../formatters/package-info.js';
+import { docsUrl, docText } from './package-info.js';
 import { UsageError } from './files.js';
 import { stdout } from './stdio.js';
 

@@ -204,7 +204,9 @@ async function formatContext(argv: { format: FormatName; color?: boolean | undef
   const toFd = isFileSink(sink) ? null : sink;
   const cwd = process.cwd();
   const root = MACHINE_FORMATS.includes(argv.format) ? ((await import('./ignore.js')).repositoryRoot(cwd) ?? cwd) : cwd;
-  return { color: toFd !== null && useColor(toFd, argv.color), cwd, root, rules: metas, tty: toFd !== null && isatty(toFd) };
+  // Only the formats that link or carry rule pages read them (and package.json).
+  const docs = argv.format === 'json' || argv.format === 'sarif' ? { docs: (await import('./package-info.js')).packageDocs() } : {};
+  return { color: toFd !== null && useColor(toFd, argv.color), cwd, root, rules: metas, tty: toFd !== null && isatty(toFd), ...docs };
 }
 
 function exitCode(results: FileLintResult[], argv: CommonArgs): number {

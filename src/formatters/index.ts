@@ -11,6 +11,16 @@ export interface FormatContext {
   rules: Map<string, RuleMeta>;
   /** The report goes to a terminal (not a pipe or a file): stylish then also sums up clean runs. */
   tty?: boolean;
+  /** Each rule's documentation and kvmxml's version, for json and sarif (read by the caller: formatters read no files). */
+  docs?: RuleDocs;
+}
+
+export interface RuleDocs {
+  /** A URL for the rule's page, or null. */
+  url(meta: RuleMeta | undefined): string | null;
+  /** The page's Markdown, or null. */
+  text(meta: RuleMeta): string | null;
+  version: string;
 }
 
 export type Formatter = (results: FileLintResult[], ctx: FormatContext) => string;
