@@ -5,17 +5,20 @@
  * same launcher, and `start` then runs the worker instead of the command line.
  */
 import { realpathSync } from 'node:fs';
-import { isMainThread, workerData } from 'node:worker_threads';
 import { setModuleImporter } from '../engine/config.js';
-import { setWorkerLauncher, type WorkerStart } from '../runner/pool.js';
+import { setWorkerLauncher, WORKER_ENV, type WorkerStart } from '../runner/pool.js';
 import { reportInternalError, run } from './main.js';
 
 export async function start(importModule?: (specifier: string) => Promise<unknown>): Promise<void> {
   if (importModule) setModuleImporter(importModule);
-  if (!isMainThread && (workerData as WorkerStart | null)?.kvmxmlWorker) {
-    const { runWorker } = await import('../runner/worker.js');
-    await runWorker((workerData as WorkerStart).kvmxmlWorker);
-    return;
+  // Only a worker's environment names it (node:worker_threads is not loaded for a plain run).
+  if (process.env[WORKER_ENV] === '1') {
+    const { isMainThread, workerData } = process.getBuiltinModule('node:worker_threads');
+    if (!isMainThread && (workerData as WorkerStart | null)?.kvmxmlWorker) {
+      const { runWorker } = await import('../runner/worker.js');
+      await runWorker((workerData as WorkerStart).kvmxmlWorker);
+      return;
+    }
   }
   setWorkerLauncher(launcherPath());
   // What escapes the run (an error event nobody listens to) is one line too, never a trace.

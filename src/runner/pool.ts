@@ -4,7 +4,6 @@
  * hands them out, and takes the results back in the order the files were given. Small runs
  * stay in one thread: starting a worker costs more than linting a few dozen files.
  */
-import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { FileLintResult } from '../engine/lint.js';
 import type { LintItem, LintJob } from './linter.js';
@@ -31,10 +30,13 @@ export function setWorkerLauncher(path: string | null): void {
 export function workerCount(setting: WorkerSetting, files: number): number {
   if (setting === 'off' || launcher === null || files < 2) return 0;
   if (typeof setting === 'number') return Math.max(0, Math.min(setting, files));
-  const cores = availableParallelism();
+  const cores = process.getBuiltinModule('node:os').availableParallelism();
   if (cores < 2 || files < WORKER_MIN_FILES) return 0;
   return Math.min(cores, Math.floor(files / (WORKER_MIN_FILES / 2)));
 }
+
+/** Set in a worker's environment: the launcher then runs the worker, not the command line. */
+export const WORKER_ENV = 'KVMXML_WORKER_THREAD';
 
 /** What a worker is started with (workerData). */
 export interface WorkerStart {
@@ -124,7 +126,7 @@ export async function lintInPool(job: LintJob, items: ItemSource, total: number,
 
   try {
     for (let i = 0; i < workers; i++) {
-      const w = new Worker(launcher as string, { workerData: { kvmxmlWorker: job } satisfies WorkerStart });
+      const w = new Worker(launcher as string, { workerData: { kvmxmlWorker: job } satisfies WorkerStart, env: { ...process.env, [WORKER_ENV]: '1' } });
       pool.push(w);
       w.on('message', (reply: LintReply) => {
         inHand.set(w, (inHand.get(w) ?? 1) - 1);
