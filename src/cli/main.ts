@@ -309,7 +309,8 @@ async function runCheck(argv: CheckCliArgs): Promise<number> {
 type AuditCliArgs = { connect?: string; host?: string | string[]; format: FormatName; 'output-file'?: string; config: boolean; color?: boolean; 'report-unused-disable-directives'?: SeverityName };
 
 async function runAudit(argv: AuditCliArgs): Promise<number> {
-  const { auditDomains, auditExitCode, formatAudit } = await import('./audit.js');
+  const { auditDomains, auditExitCode } = await import('../runner/audit.js');
+  const { formatAudit } = await import('../formatters/audit.js');
   const host = await loadHost(argv.host);
   const domains = await auditDomains({ connect: argv.connect, config: argv.config, host, unusedDirectives: argv['report-unused-disable-directives'] });
   const sink = sinkFor(argv['output-file']);

@@ -14,10 +14,9 @@ import { lintDocument, type FileLintResult } from '../engine/lint.js';
 import type { SeverityName } from '../engine/types.js';
 import type { HostSnapshot } from '../host/snapshot.js';
 import { checkLinted, newBatchPools, type CheckResult } from '../predict/check.js';
-import { loadFormatter, type FormatContext, type FormatName } from '../formatters/index.js';
-import { ConfigResolver } from './config-resolver.js';
-import { MAX_FILE_BYTES, UsageError } from './files.js';
-import { unusedDirectivesLevel } from './lint-options.js';
+import { ConfigResolver } from '../cli/config-resolver.js';
+import { MAX_FILE_BYTES, UsageError } from '../cli/files.js';
+import { unusedDirectivesLevel } from '../cli/lint-options.js';
 
 export interface AuditArgs {
   connect: string | undefined;
@@ -101,33 +100,6 @@ export async function auditDomains(args: AuditArgs): Promise<AuditedDomain[]> {
     const check: CheckResult | null = isRunning ? null : checkLinted(lint, linted.doc, linted.domain, host, shared);
     out.push({ name, running: isRunning, lint, check });
   }
-  return out;
-}
-
-/** The report: lint's findings per domain, and each stopped domain's start verdict on the host. */
-export async function formatAudit(domains: AuditedDomain[], format: FormatName, ctx: FormatContext): Promise<string> {
-  const lint = domains.map((d) => d.lint);
-  const checks = domains.flatMap((d) => (d.check ? [d.check] : []));
-  const { formatCheckStylish } = await import('../formatters/check.js');
-  if (format === 'json') {
-    return (
-      JSON.stringify(
-        domains.map((d) => ({
-          domain: d.name,
-          verdict: d.running ? 'running' : d.check!.verdict,
-          ...(d.check ? { reasons: d.check.reasons, demand: d.check.demand, ...(d.check.together ? { together: d.check.together } : {}) } : {}),
-          ...d.lint,
-        })),
-      ) + '\n'
-    );
-  }
-  const report = await (await loadFormatter(format))(lint, ctx);
-  if (format !== 'stylish') return report;
-  let out = report;
-  if (domains.length === 0) return `${report}kvmxml: audit: libvirt has no domains defined\n`;
-  out += `${report ? '\n' : ''}Start on this host:\n`;
-  out += formatCheckStylish(checks, ctx).replace(/^(?=.)/gm, '  ');
-  for (const d of domains) if (d.running) out += `  ${d.name}: running (not start-checked: its memory is already taken from the host)\n`;
   return out;
 }
 
