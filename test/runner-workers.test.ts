@@ -3,12 +3,13 @@
  * KVMXML_WORKERS=N, every report, exit code and stderr line is the one a single thread gives:
  * same order, same counts, same fixes, same errors.
  */
+import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/fixtures.js';
-import { runCli, type CliRun } from './helpers/run-cli.js';
+import { BIN, runCli, type CliRun } from './helpers/run-cli.js';
 
 const CONFORMANCE = join(ROOT, 'fixtures', 'conformance');
 
@@ -85,6 +86,32 @@ describe('worker threads give the results one thread gives', () => {
     const one = runCli(['lint', '.'], { cwd: e, env: { KVMXML_WORKERS: 'off' } });
     // root reads any file: then both runs succeed alike.
     same(one, runCli(['lint', '.'], { cwd: e, env: { KVMXML_WORKERS: '2' } }));
+  });
+
+  // `script` (util-linux) runs the command on a pseudo-terminal and copies what it writes.
+  const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+  it.skipIf(!hasScript)('on a terminal: the progress line and the summary, as in one thread', () => {
+    const d = mkdtempSync(join(tmpdir(), 'kvmxml-workers-tty-'));
+    const bad = readFileSync(join(ROOT, 'fixtures', 'rules', 'memtune-order', 'reverse.fail.xml'));
+    const good = readFileSync(join(ROOT, 'fixtures', 'rules', 'memtune-order', 'canonical.pass.xml'));
+    for (let i = 0; i < 300; i++) writeFileSync(join(d, `vm${String(i).padStart(4, '0')}.xml`), i % 3 === 0 ? bad : good);
+    const onTty = (workers: string) =>
+      spawnSync('script', ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} lint --no-config .`, '/dev/null'], {
+        cwd: d,
+        input: '',
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1', COLUMNS: '100', KVMXML_WORKERS: workers },
+      });
+    const one = onTty('off');
+    const two = onTty('2');
+    for (const r of [one, two]) {
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/\rkvmxml: \d+\/300 files \(\d+%\), 0 errors, \d+ warnings?, [\d.]+s/);
+      expect(r.stdout).toContain('✖ 100 problems (0 errors, 100 warnings) in 100 of 300 files checked');
+    }
+    // The report after the progress line is the same.
+    const report = (out: string) => out.slice(out.indexOf('vm0000.xml\r\n'));
+    expect(report(two.stdout)).toBe(report(one.stdout));
   });
 
   it('KVMXML_WORKERS takes a number, off or auto', () => {
