@@ -76,6 +76,13 @@ describe('a rule that breaks the contract stops its file with exit 2 and one lin
     expect(readFileSync(join(d, 'vm.xml'), 'utf8')).toBe(readFileSync(CLEAN, 'utf8'));
   });
 
+  it('in check too', () => {
+    const d = project(`{ ${meta('boom', false)}, check() { throw new Error('kaboom'); } }`);
+    const r = runCli(['check', '--host', join(ROOT, 'fixtures', 'hosts', 'one-node-2m', 'expected.json'), 'vm.xml'], { cwd: d });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("kvmxml: vm.xml: rule 'boom' threw: kaboom (--debug shows where)\n");
+  });
+
   it('the other files are still reported, in order', () => {
     const d = project(`{ ${meta('picky', false)}, check(ctx) { if (ctx.filePath.endsWith('a.xml')) throw new TypeError('no a'); } }`);
     copyFileSync(REVERSE, join(d, 'a.xml'));
