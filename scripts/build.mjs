@@ -257,3 +257,6 @@ const warm = spawnSync(process.execPath, [join(root, 'bin/kvmxml.js'), 'lint', '
 });
 if (warm.status !== 0 && warm.status !== 1) throw new Error(`build: the bundled CLI failed (exit ${warm.status}): ${warm.stderr}`);
 if (!existsSync(join(root, 'dist/cli.cache'))) throw new Error('build: dist/cli.cache was not written');
+
+// 4. The public plugin API (package.json `exports`): dist/api.mjs and its declarations.
+await import('./build-api.mjs');

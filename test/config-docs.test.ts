@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { engineRules, rules } from '../rules/index.js';
 import { ROOT } from './helpers/fixtures.js';
@@ -186,11 +186,15 @@ describe('the package', () => {
     const files = new Set((JSON.parse(r.stdout)[0].files as { path: string }[]).map((f) => f.path));
     for (const f of ['bin/kvmxml.js', 'schemas/kvmxml.config.schema.json', 'README.md', 'package.json']) expect(files, f).toContain(f);
     // The bundle, whatever its layout: every built file under dist/ ships.
-    const built = readdirSync(join(ROOT, 'dist')).map((f) => `dist/${f}`);
+    const built = (readdirSync(join(ROOT, 'dist'), { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
+      .filter((e) => e.isFile())
+      .map((e) => relative(ROOT, join(e.parentPath, e.name)));
+    expect(built).toContain('dist/api.mjs');
+    expect(built).toContain('dist/types/src/api.d.ts');
     expect(built.length).toBeGreaterThan(0);
     for (const f of built) expect(files, f).toContain(f);
     for (const m of allMetas()) if (existsSync(join(ROOT, 'rules', `${m.id}.md`))) expect(files, m.id).toContain(`rules/${m.id}.md`);
-    // Sources and tests stay out.
-    expect([...files].filter((f) => f.startsWith('src/') || f.startsWith('test/') || f.endsWith('.ts'))).toEqual([]);
+    // Sources and tests stay out; the plugin API's declarations (dist/types/) ship.
+    expect([...files].filter((f) => f.startsWith('src/') || f.startsWith('test/') || (f.endsWith('.ts') && !(f.startsWith('dist/types/') && f.endsWith('.d.ts'))))).toEqual([]);
   });
 });

@@ -1,18 +1,25 @@
-/** `kvmxml explain RULE`: print a rule's doc page (rules/<id>.md, shipped in the package). */
+/** `kvmxml explain RULE`: print a rule's documentation (rules/<id>.md, shipped in the package, or a plugin's own page). */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { closest } from '../engine/config.js';
 import { driversLine } from '../engine/drivers.js';
 import type { RuleMeta } from '../engine/types.js';
-import { docsUrl, docText } from '../formatters/package-info.js';
+import { docsUrl, docText } from './package-info.js';
 import { UsageError } from './files.js';
 import { stdout } from './stdio.js';
 
-export function explainRule(id: string, metas: RuleMeta[], out: { write(text: string): unknown } = stdout): number {
+/**
+ * `metas`: every rule there is (built-in, and the plugins' of the working directory's config);
+ * `pluginDirs`: for a plugin rule, the directory its `meta.docs` path is relative to.
+ */
+export function explainRule(id: string, metas: RuleMeta[], out: { write(text: string): unknown } = stdout, pluginDirs: Map<string, string> = new Map()): number {
   const meta = metas.find((m) => m.id === id);
   if (!meta) {
     const guess = closest(id, metas.map((m) => m.id));
     throw new UsageError(`unknown rule '${id}'${guess ? ` (did you mean '${guess}'?)` : ''}; \`kvmxml rules\` lists them all`);
   }
-  const doc = docText(meta);
+  const base = pluginDirs.get(id);
+  const doc = base !== undefined ? pluginDocText(meta, base) : docText(meta);
   if (doc) {
     out.write(doc.endsWith('\n') ? doc : doc + '\n');
     return 0;
@@ -24,4 +31,15 @@ export function explainRule(id: string, metas: RuleMeta[], out: { write(text: st
       (url ? `\nDocumentation: ${url}\n` : ''),
   );
   return 0;
+}
+
+/** A plugin rule's page: `meta.docs` as a path relative to the plugin. */
+function pluginDocText(meta: RuleMeta, base: string): string | null {
+  if (!meta.docs || /^[a-z][a-z0-9+.-]*:/i.test(meta.docs)) return null;
+  const p = resolve(base, meta.docs);
+  try {
+    return existsSync(p) ? readFileSync(p, 'utf8') : null;
+  } catch {
+    return null;
+  }
 }

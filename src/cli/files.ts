@@ -238,3 +238,21 @@ function writeReplacing(target: WriteTarget, data: Buffer): boolean {
     throw e;
   }
 }
+
+/** readInput without blocking: the runner reads the next files while the current one is linted. */
+export async function readInputAsync(path: string): Promise<ReadResult> {
+  const { readFile, stat } = process.getBuiltinModule('node:fs/promises');
+  let st;
+  try {
+    st = await stat(path);
+  } catch (e) {
+    throw new UsageError(`cannot read '${path}': ${describeErrno(e)}`);
+  }
+  if (st.isDirectory()) throw new UsageError(`cannot read '${path}': is a directory`);
+  if (st.size > MAX_FILE_BYTES) return { ok: false, tooLarge: st.size };
+  try {
+    return { ok: true, bytes: await readFile(path) };
+  } catch (e) {
+    throw new UsageError(`cannot read '${path}': ${describeErrno(e)}`);
+  }
+}

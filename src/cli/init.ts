@@ -7,7 +7,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { CONFIG_FILE, type ConfigFile, type RuleEntry } from '../engine/config.js';
 import type { Rule } from '../engine/types.js';
-import { packageRoot } from '../formatters/package-info.js';
+import { packageRoot } from './package-info.js';
 import { UsageError } from './files.js';
 import { stdout } from './stdio.js';
 

@@ -9,19 +9,23 @@ import { join, resolve } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { engineRules, rules as builtinRules } from '../../rules/index.js';
-import { activeRulesFor, ConfigError, setBuiltinRuleIds, type RuleEntry } from '../engine/config.js';
+import { ConfigError, type RuleEntry } from '../engine/config.js';
 import { notConfigurable } from '../engine/config-schema.js';
 import { driversShort } from '../engine/drivers.js';
-import { lintBytes, type FileLintResult } from '../engine/lint.js';
-import type { Rule, RuleMeta, SeverityName } from '../engine/types.js';
+import { RuleError } from '../engine/errors.js';
+import type { FileLintResult } from '../engine/lint.js';
+import { fixFiles, lintFiles, type FixRun } from '../runner/lint.js';
+import { builtinMetas, builtinRuleMap, type LintJob } from '../runner/linter.js';
+import type { WorkerSetting } from '../runner/pool.js';
+import type { Rule, SeverityName } from '../engine/types.js';
 import { oneLine } from '../host/errors.js';
 import type { HostSnapshot } from '../host/snapshot.js';
-import { FORMATS, loadFormatter, MACHINE_FORMATS, type FormatContext, type FormatName } from '../formatters/index.js';
+import { FORMATS, loadCheckFormatter, loadFormatter, MACHINE_FORMATS, type FormatContext, type FormatName } from '../formatters/index.js';
 import { PROFILE_IDS } from '../libvirt/profile.js';
 import { count, protectDashes, restoreDashes, rewordYargsMessage, single } from './args.js';
 import { ConfigResolver, type ConfigSetting } from './config-resolver.js';
-import { INSTALLED_SCHEMA_DIR, SchemaSource } from './schema-source.js';
-import { expandPaths, MAX_FILE_BYTES, prepareWrite, readInput, readStdin, UsageError, writeFixed } from './files.js';
+import { INSTALLED_SCHEMA_DIR } from './schema-source.js';
+import { expandPaths, readStdin, UsageError } from './files.js';
 import { conventionOptions, ignoreOptions, ignoreOptionsOf, unusedDirectivesLevel, warnOnStderr, type ConventionArgs, type IgnoreArgs } from './lint-options.js';
 import { PROGRESS_MIN_FILES, startProgress } from './progress.js';
 import { debugSummary, debugTrace, debugWanted } from './debug.js';
@@ -82,111 +86,80 @@ function stdinName(argv: { 'stdin-filename'?: string | undefined }): { report: s
 }
 
 async function runLint(argv: CommonArgs, mode: 'lint' | 'fix', dryRun: boolean): Promise<number> {
-  const known = new Map(builtinRules.map((r) => [r.meta.id, r] as const));
-  setBuiltinRuleIds(known.keys());
+  const known = builtinRuleMap();
   const ruleFlags = argv.rule === undefined ? [] : ([] as string[]).concat(argv.rule);
   const cli = parseRuleFlags(ruleFlags, known);
   if (argv.paths.length === 0 && argv['print-config'] === undefined) throw new UsageError(`no files given (try: kvmxml ${mode} vm.xml, a directory, or - for standard input)`);
   checkStdinUse(argv.paths, hostList(argv.host), mode);
-  const configs = new ConfigResolver(argv.config, known);
-  await configs.preload();
   if (argv['print-config'] !== undefined) {
+    const configs = new ConfigResolver(argv.config, known);
+    await configs.preload();
     const { printConfig } = await import('./print-config.js');
     return printConfig(argv['print-config'], { configs, builtin: builtinRules, cli, unusedDirectives: argv['report-unused-disable-directives'] });
   }
+  // A config named on the command line is checked before anything else is read.
+  if (typeof argv.config === 'string') await new ConfigResolver(argv.config, known).preload();
   const host = await loadHost(argv.host);
-  const schemas = new SchemaSource(argv.schema);
-  const sink = sinkFor(argv['output-file']);
-  const results: FileLintResult[] = [];
-  const originals = new Map<string, Uint8Array>();
-  let internalErrors = 0;
-  const lintOne = async (filePath: string, lookupPath: string, bytes: Uint8Array | null, size: number): Promise<FileLintResult | null> => {
-    try {
-      const cfg = await configs.for(lookupPath);
-      const active = activeRulesFor(lookupPath, builtinRules, cfg, { cli });
-      if (!bytes) return { ...lintTooLarge(lookupPath, size), filePath };
-      if (mode === 'fix') originals.set(filePath, bytes);
-      const schema = active.some((a) => a.rule.meta.needsSchema) ? await schemas.for(cfg) : null;
-      const profile = profileFor(argv.libvirt, cfg, host);
-      return {
-        ...lintBytes(bytes, { filePath: lookupPath, rules: active, fix: mode === 'fix', host, schema, profile, reportUnusedDisableDirectives: unusedDirectivesLevel(argv['report-unused-disable-directives'], cfg) }),
-        filePath,
-      };
-    } catch (e) {
-      if (e instanceof UsageError || e instanceof ConfigError) throw e;
-      // One file that breaks kvmxml must not cost the others their results; the run still ends 2.
-      internalErrors++;
-      reportFileError(filePath, e);
-      return null;
-    }
-  };
+  const job: LintJob = { config: argv.config, cliRules: cli, host, schema: argv.schema, libvirt: argv.libvirt, unusedDirectives: argv['report-unused-disable-directives'], fix: mode === 'fix' };
   const files = await expandPaths(argv.paths, { ignore: ignoreOptionsOf(argv), warn: warnOnStderr });
-  if (mode === 'fix' && files.length === 1 && files[0] === '-' && !dryRun) {
-    // Filter mode: the (fixed) document goes to stdout, the report to stderr (or -o FILE).
-    if (argv['output-file'] === '-') throw new UsageError('fix - writes the fixed document to standard output; give -o FILE for the report');
-    const name = stdinName(argv);
-    const bytes = readStdin();
-    const r = await lintOne(name.report, name.lookup, bytes, bytes.length);
-    // Unchanged input goes back byte for byte, whatever it holds.
-    writeSink(1, r?.output ?? bytes);
-    if (r) results.push(r);
-    await report(results, argv, sinkFor(argv['output-file'], 2));
-    return internalErrors > 0 ? 2 : exitCode(results, argv);
-  }
-  const progress = files.length >= PROGRESS_MIN_FILES && isatty(2) ? startProgress(process.stderr, files.length, argv.format) : null;
+  const name = stdinName(argv);
+  const stdin = { report: name.report, lookup: name.lookup, read: readStdin };
+  const filter = mode === 'fix' && files.length === 1 && files[0] === '-' && !dryRun;
+  if (filter && argv['output-file'] === '-') throw new UsageError('fix - writes the fixed document to standard output; give -o FILE for the report');
+  const progress = !filter && files.length >= PROGRESS_MIN_FILES && isatty(2) ? startProgress(process.stderr, files.length, argv.format) : null;
   const counts = { errors: 0, warnings: 0 };
-  try {
-    for (const f of files) {
-      let r: FileLintResult | null;
-      if (f === '-') {
-        const name = stdinName(argv);
-        const bytes = readStdin();
-        r = await lintOne(name.report, name.lookup, bytes, bytes.length);
-      } else {
-        const read = readInput(f);
-        r = await lintOne(resolve(f), resolve(f), read.ok ? read.bytes : null, read.ok ? read.bytes.length : read.tooLarge);
-      }
-      if (!r) continue;
-      results.push(r);
-      if (progress) {
+  const opts = {
+    stdin,
+    workers: workersFromEnv(),
+    cwd: process.cwd(),
+    hooks: {
+      onFileError: reportFileError,
+      onResult: (r: FileLintResult, done: number, file: string) => {
+        if (!progress) return;
         counts.errors += r.errorCount;
         counts.warnings += r.warningCount;
-        progress.update(results.length, counts, f);
-      }
-    }
+        progress.update(done, counts, file);
+      },
+    },
+  };
+  let run: FixRun;
+  try {
+    if (mode === 'lint') run = await lintFiles(job, files, opts);
+    // A machine format carries the fixed text in each result's `output`; only people get a diff.
+    else run = await fixFiles(job, files, filter ? 'stdout' : !dryRun ? 'write' : MACHINE_FORMATS.includes(argv.format) ? 'none' : 'diff', opts);
   } finally {
     progress?.clear();
   }
-  if (mode === 'fix') {
-    if (dryRun) {
-      // A machine format carries the fixed text in each result's `output`; only people get a diff.
-      if (!MACHINE_FORMATS.includes(argv.format)) stdout.write(await unifiedDiff(results, originals));
-    } else {
-      // Every file is checked before any is written: a refusal leaves all of them as they were.
-      const changed = results.filter((r) => r.output !== undefined && r.filePath !== '<stdin>');
-      const targets = changed.map((r) => prepareWrite(r.filePath));
-      changed.forEach((r, i) => writeFixed(targets[i]!, r.output as string));
+  if (run.document !== undefined) {
+    // Filter mode: the (fixed) document goes to stdout, the report to stderr (or -o FILE).
+    // Unchanged input goes back byte for byte, whatever it holds.
+    writeSink(1, run.document);
+  }
+  if (run.diff) stdout.write(run.diff);
+  const { results } = run;
+  let failed = run.failedFiles;
+  if (!filter) for (const r of results) if (r.skipped) stderr.write(`kvmxml: skipped ${relativeName(r.filePath)}: ${r.skipped}\n`);
+  for (const r of results) {
+    for (const p of r.fixProblems ?? []) {
+      failed++;
+      stderr.write(`kvmxml: ${relativeName(r.filePath)}: ${p.message}\n`);
     }
   }
-  for (const r of results) if (r.skipped) stderr.write(`kvmxml: skipped ${relativeName(r.filePath)}: ${r.skipped}\n`);
   const wanted = cli['libvirt-schema'];
-  if (wanted !== undefined && wanted !== 'off' && !schemas.asked) {
+  if (!filter && wanted !== undefined && wanted !== 'off' && !run.schemaAsked) {
     stderr.write(`kvmxml: libvirt-schema needs libvirt's RNG schema: add --schema (the installed one, ${INSTALLED_SCHEMA_DIR}) or --schema=DIR; it did not run\n`);
   }
-  await report(results, argv, sink);
-  return internalErrors > 0 ? 2 : exitCode(results, argv);
+  await report(results, argv, sinkFor(argv['output-file'], filter ? 2 : 1));
+  return failed > 0 ? 2 : exitCode(results, argv);
 }
 
-async function unifiedDiff(results: FileLintResult[], originals: Map<string, Uint8Array>): Promise<string> {
-  const { createTwoFilesPatch } = await import('diff');
-  let patch = '';
-  for (const r of results) {
-    if (r.output === undefined) continue;
-    const before = Buffer.from(originals.get(r.filePath) ?? new Uint8Array()).toString('utf8');
-    const name = r.filePath === '<stdin>' ? 'stdin' : relativeName(r.filePath);
-    patch += createTwoFilesPatch(`a/${name}`, `b/${name}`, before, r.output);
-  }
-  return patch;
+/** KVMXML_WORKERS: a number of worker threads, or off; unset or auto: workers for large runs only. */
+function workersFromEnv(): WorkerSetting {
+  const v = process.env.KVMXML_WORKERS;
+  if (v === undefined || v === '' || v === 'auto') return 'auto';
+  if (v === 'off' || v === '0') return 'off';
+  if (/^[1-9]\d{0,2}$/.test(v)) return Number(v);
+  throw new UsageError(`KVMXML_WORKERS must be a number of worker threads, off or auto (got '${v}')`);
 }
 
 /** Format the results and write them where they go. */
@@ -198,6 +171,13 @@ async function report(results: FileLintResult[], argv: CommonArgs, sink: Sink): 
 
 function reportFileError(filePath: string, e: unknown): void {
   const debug = debugWanted(process.argv.slice(2));
+  if (e instanceof RuleError) {
+    // A rule broke the engine's contract: the line names the rule, for whoever wrote it.
+    const thrown = e.cause !== undefined;
+    stderr.write(`kvmxml: ${relativeName(filePath)}: ${e.message}${thrown && !debug ? ' (--debug shows where)' : ''}\n`);
+    if (debug && thrown) stderr.write(debugTrace(e.cause instanceof Error ? e.cause : e));
+    return;
+  }
   stderr.write(`kvmxml: internal error while checking ${relativeName(filePath)}: ${firstLine(e)}${debug ? '' : ' (--debug shows where)'}\n`);
   if (debug) stderr.write(debugTrace(e));
 }
@@ -211,27 +191,6 @@ function relativeName(p: string): string {
   return rel;
 }
 
-function lintTooLarge(filePath: string, size: number): FileLintResult {
-  return {
-    filePath,
-    messages: [
-      {
-        ruleId: 'xml-well-formed',
-        severity: 2,
-        message: `file is ${size} bytes; virsh reads at most ${MAX_FILE_BYTES} bytes of XML, so libvirt never sees this definition`,
-        line: 1,
-        column: 1,
-        stage: 'parse',
-        fatal: true,
-      },
-    ],
-    errorCount: 1,
-    warningCount: 0,
-    fixableErrorCount: 0,
-    fixableWarningCount: 0,
-  };
-}
-
 async function formatResults(results: FileLintResult[], argv: CommonArgs, sink: Sink): Promise<string> {
   const shown = argv.quiet
     ? results.map((r) => ({ ...r, messages: r.messages.filter((m) => m.severity === 2), warningCount: 0, fixableWarningCount: 0 }))
@@ -242,11 +201,13 @@ async function formatResults(results: FileLintResult[], argv: CommonArgs, sink: 
 
 /** What a formatter needs; machine formats name files relative to the repository root (git's top level, else the working directory). */
 async function formatContext(argv: { format: FormatName; color?: boolean | undefined }, sink: Sink): Promise<FormatContext> {
-  const metas = new Map<string, RuleMeta>([...builtinRules.map((r) => [r.meta.id, r.meta] as const), ...engineRules.map((m) => [m.id, m] as const)]);
+  const metas = builtinMetas();
   const toFd = isFileSink(sink) ? null : sink;
   const cwd = process.cwd();
   const root = MACHINE_FORMATS.includes(argv.format) ? ((await import('./ignore.js')).repositoryRoot(cwd) ?? cwd) : cwd;
-  return { color: toFd !== null && useColor(toFd, argv.color), cwd, root, rules: metas, tty: toFd !== null && isatty(toFd) };
+  // Only the formats that link or carry rule pages read them (and package.json).
+  const docs = argv.format === 'json' || argv.format === 'sarif' ? { docs: (await import('./package-info.js')).packageDocs() } : {};
+  return { color: toFd !== null && useColor(toFd, argv.color), cwd, root, rules: metas, tty: toFd !== null && isatty(toFd), ...docs };
 }
 
 function exitCode(results: FileLintResult[], argv: CommonArgs): number {
@@ -331,8 +292,7 @@ async function runCheck(argv: CheckCliArgs): Promise<number> {
   checkStdinUse(argv.paths, hostList(argv.host), 'check');
   const host = await loadHost(argv.host);
   if (!host) throw new UsageError('check needs --host');
-  const { checkFiles } = await import('./check.js');
-  const { formatCheck } = await import('../formatters/check.js');
+  const { checkFiles } = await import('../runner/check.js');
   let internalErrors = 0;
   const onInternalError = (filePath: string, e: unknown) => {
     internalErrors++;
@@ -341,7 +301,8 @@ async function runCheck(argv: CheckCliArgs): Promise<number> {
   const results = await checkFiles({ paths: argv.paths, host, config: argv.config, ignore: ignoreOptionsOf(argv), stdinName: stdinName({}), onInternalError, profile: (cfg) => profileFor(argv.libvirt, cfg, host) });
   for (const r of results) if (r.skipped) stderr.write(`kvmxml: skipped ${relativeName(r.filePath)}: ${r.skipped}\n`);
   const sink = sinkFor(argv['output-file']);
-  writeSink(sink, await formatCheck(results, argv.format, await formatContext(argv, sink)));
+  const formatter = await loadCheckFormatter(argv.format);
+  writeSink(sink, formatter(results, await formatContext(argv, sink)));
   const failed = results.some((r) => r.verdict === 'fails' || r.together?.verdict === 'fails');
   return internalErrors > 0 ? 2 : failed ? 1 : 0;
 }
@@ -349,7 +310,8 @@ async function runCheck(argv: CheckCliArgs): Promise<number> {
 type AuditCliArgs = { connect?: string; host?: string | string[]; format: FormatName; 'output-file'?: string; config: boolean; color?: boolean; 'report-unused-disable-directives'?: SeverityName };
 
 async function runAudit(argv: AuditCliArgs): Promise<number> {
-  const { auditDomains, auditExitCode, formatAudit } = await import('./audit.js');
+  const { auditDomains, auditExitCode } = await import('../runner/audit.js');
+  const { formatAudit } = await import('../formatters/audit.js');
   const host = await loadHost(argv.host);
   const domains = await auditDomains({ connect: argv.connect, config: argv.config, host, unusedDirectives: argv['report-unused-disable-directives'] });
   const sink = sinkFor(argv['output-file']);
@@ -477,10 +439,21 @@ export async function main(argv: string[]): Promise<number> {
     .command(
       'explain <rule>',
       "print a rule's documentation: what it checks, libvirt's message, a failing and a fixed example",
-      (y) => y.positional('rule', { type: 'string', demandOption: true, describe: 'rule id (see kvmxml rules)' }),
+      (y) => y.positional('rule', { type: 'string', demandOption: true, describe: 'rule id (see kvmxml rules); a plugin rule of the config that applies here too' }).option('config', configOption),
       async (a) => {
         const { explainRule } = await import('./explain.js');
-        code = explainRule(String(a.rule), [...engineRules, ...builtinRules.map((r) => r.meta)]);
+        const metas = [...engineRules, ...builtinRules.map((r) => r.meta)];
+        const id = String(a.rule);
+        let pluginDirs = new Map<string, string>();
+        // Not a built-in rule: the plugins of the config that applies in the working directory (or --config) may have it.
+        if (!metas.some((m) => m.id === id) && a.config !== false) {
+          const cfg = await new ConfigResolver(a.config as ConfigSetting, builtinRuleMap()).for(resolve('explain.xml'));
+          if (cfg) {
+            metas.push(...cfg.pluginRules.map((r) => r.meta));
+            pluginDirs = cfg.pluginDirs ?? pluginDirs;
+          }
+        }
+        code = explainRule(id, metas, undefined, pluginDirs);
       },
     )
     .command(

@@ -10,6 +10,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { notConfigurable } from './config-schema.js';
 import type { ProfileId } from '../libvirt/profile.js';
@@ -40,6 +41,8 @@ export interface LoadedConfig {
   config: ConfigFile;
   /** Rules from plugins, by id. */
   pluginRules: Rule[];
+  /** For each plugin rule's id, the directory its `meta.docs` path is relative to (its plugin's). */
+  pluginDirs?: Map<string, string>;
 }
 
 /** The tool could not do its job because of the configuration (exit 2). */
@@ -99,12 +102,28 @@ export async function loadConfigFile(path: string, knownRules: Map<string, Rule>
   const cfg = config as ConfigFile;
   const dir = dirname(path);
   const pluginRules: Rule[] = [];
-  for (const spec of cfg.plugins ?? []) pluginRules.push(...(await loadPlugin(spec, dir, path)));
+  const pluginDirs = new Map<string, string>();
+  for (const spec of cfg.plugins ?? []) {
+    const loaded = await loadPlugin(spec, dir, path);
+    pluginRules.push(...loaded);
+    const base = pluginDir(spec, dir);
+    if (base) for (const r of loaded) pluginDirs.set(r.meta.id, base);
+  }
   const all = new Map(knownRules);
   for (const r of pluginRules) all.set(r.meta.id, r);
   await checkRuleEntries(path, '/rules', cfg.rules ?? {}, all);
   for (const [i, o] of (cfg.overrides ?? []).entries()) await checkRuleEntries(`${path} (overrides[${i}])`, `/overrides/${i}/rules`, o.rules, all);
-  return { path, dir, config: cfg, pluginRules };
+  return { path, dir, config: cfg, pluginRules, pluginDirs };
+}
+
+/** Where a plugin lives: a path's directory, or a package's root (found from the config's directory). */
+function pluginDir(spec: string, dir: string): string | null {
+  if (spec.startsWith('.') || isAbsolute(spec)) return dirname(resolve(dir, spec));
+  try {
+    return dirname(createRequire(join(dir, CONFIG_FILE)).resolve(`${spec}/package.json`));
+  } catch {
+    return null;
+  }
 }
 
 /**

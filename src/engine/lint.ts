@@ -2,14 +2,15 @@
  * The engine: parse → view → rules → findings, and the multipass fixer. One call lints one
  * document; reading files and printing are the CLI's business.
  */
-import { buildDomainModel } from '../domain/model.js';
+import { buildDomainModel, type DomainModel } from '../domain/model.js';
 import type { HostSnapshot } from '../host/snapshot.js';
 import { DEFAULT_PROFILE, type Profile } from '../libvirt/profile.js';
 import type { LibvirtSchema } from '../schema/validator.js';
-import { decodeUtf8, parseXml, type XmlDocument } from '../xml/document.js';
+import { decodeUtf8, parseXml, type ParseResult, type XmlDocument } from '../xml/document.js';
 import { applyEdits, Fixer, type TextEdit } from '../xml/edit.js';
 import type { Range, XAttr, XElement, XText } from '../xml/tree.js';
 import { Directives } from './directives.js';
+import { describeThrown, RuleError, type FixProblem } from './errors.js';
 import { appliesTo } from './drivers.js';
 import { selectElements } from './select.js';
 import type { EarlierFinding, LintMessage, LintResult, Report, Rule, RuleContext, Stage } from './types.js';
@@ -33,11 +34,22 @@ export interface LintOptions {
   profile?: Profile;
   /** Report `kvmxml-disable` comments that suppress nothing: 0 off, 1 warning (the default), 2 error. */
   reportUnusedDisableDirectives?: 0 | 1 | 2;
+  /** The XML parser (parseXml); a test may hand in one that counts. */
+  parse?: (text: string) => ParseResult;
+}
+
+/** A lint with what it read: the document and its model (null when it did not parse, or is not a domain). */
+export interface LintedDocument {
+  result: FileLintResult;
+  doc: XmlDocument | null;
+  domain: DomainModel | null;
 }
 
 export interface FileLintResult extends LintResult {
   /** Set when the file was not linted, with the reason (e.g. not a domain definition). */
   skipped?: string;
+  /** With fix: what fixing could not do (fixes dropped because they would break the document, fixes that never settle). */
+  fixProblems?: FixProblem[];
 }
 
 interface Collected {
@@ -78,44 +90,115 @@ function fatal(filePath: string, message: string, line = 1, column = 1): FileLin
 /** Lint raw file bytes: not UTF-8 or binary content is a parse finding, as libvirt refuses it too. */
 /** Lint raw file bytes (see lintOnce); the result names the profile it was judged by. */
 export function lintBytes(bytes: Uint8Array, opts: LintOptions): FileLintResult {
-  return { ...lintBytesOnce(bytes, opts), libvirt: (opts.profile ?? DEFAULT_PROFILE).id };
+  return lintDocument(bytes, opts).result;
 }
 
-function lintBytesOnce(bytes: Uint8Array, opts: LintOptions): FileLintResult {
+/**
+ * lintBytes, keeping the document and model the last pass read: `check` judges the start from
+ * them (and the prediction host-start made from that model) instead of reading the file again.
+ */
+export function lintDocument(bytes: Uint8Array, opts: LintOptions): LintedDocument {
   const nul = bytes.indexOf(0);
-  if (nul >= 0 && nul < 8192) return fatal(opts.filePath, `binary file (NUL byte at offset ${nul}): not an XML document`);
+  const libvirt = (opts.profile ?? DEFAULT_PROFILE).id;
+  if (nul >= 0 && nul < 8192) return { result: { ...fatal(opts.filePath, `binary file (NUL byte at offset ${nul}): not an XML document`), libvirt }, doc: null, domain: null };
   const decoded = decodeUtf8(bytes);
-  if (!decoded.ok) return fatal(opts.filePath, `not UTF-8 text: invalid byte 0x${(bytes[decoded.byteOffset] ?? 0).toString(16).padStart(2, '0')} at offset ${decoded.byteOffset}`);
-  return lintText(decoded.text, opts);
+  if (!decoded.ok) return { result: { ...fatal(opts.filePath, `not UTF-8 text: invalid byte 0x${(bytes[decoded.byteOffset] ?? 0).toString(16).padStart(2, '0')} at offset ${decoded.byteOffset}`), libvirt }, doc: null, domain: null };
+  const linted = lintTextOnce(decoded.text, opts);
+  return { ...linted, result: { ...linted.result, libvirt } };
 }
 
 export function lintText(text: string, opts: LintOptions): FileLintResult {
-  return { ...lintTextOnce(text, opts), libvirt: (opts.profile ?? DEFAULT_PROFILE).id };
+  return { ...lintTextOnce(text, opts).result, libvirt: (opts.profile ?? DEFAULT_PROFILE).id };
 }
 
-function lintTextOnce(text: string, opts: LintOptions): FileLintResult {
+function linted(run: Run): LintedDocument {
+  return run.kind === 'linted' ? { result: run.result, doc: run.doc, domain: run.domain } : { result: run.result, doc: null, domain: null };
+}
+
+function lintTextOnce(text: string, opts: LintOptions): LintedDocument {
   const first = runOnce(text, opts);
-  if (!opts.fix || first.kind !== 'linted' || !first.collected.some((c) => c.edits)) return first.result;
+  if (!opts.fix || first.kind !== 'linted' || !first.collected.some((c) => c.edits)) return linted(first);
+  const problems: FixProblem[] = [];
   let current = text;
+  // Every text a pass started from: meeting one again means fixes undo each other.
+  const texts: string[] = [text];
+  // The rules whose fixes each pass applied, and those whose fixes would break the document.
+  const passRules: string[][] = [];
+  const refused = new Set<string>();
+  let settled = false;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     const run = pass === 0 ? first : runOnce(current, opts);
-    if (run.kind !== 'linted') break;
-    const edits = run.collected.flatMap((c) => c.edits ?? []);
-    if (edits.length === 0) break;
-    // Apply whole fixes only: a fix whose edits overlap an earlier fix waits for the next pass.
-    const chosen: TextEdit[] = [];
-    for (const c of run.collected) {
-      if (!c.edits) continue;
-      if (c.edits.every((e) => chosen.every((o) => !overlaps(e, o)))) chosen.push(...c.edits);
+    if (run.kind !== 'linted') {
+      settled = true;
+      break;
     }
-    const next = applyEdits(current, chosen).text;
-    if (next === current) break;
-    // A fix must never break the document; if it would, keep what we had.
-    if (!parseXml(next).ok) break;
+    const fixes = run.collected.filter((c): c is Collected & { edits: TextEdit[] } => c.edits !== null && !refused.has(c.message.ruleId ?? ''));
+    if (fixes.length === 0) {
+      settled = true;
+      break;
+    }
+    // Apply whole fixes only: a fix whose edits overlap an earlier fix waits for the next pass.
+    let chosen: (Collected & { edits: TextEdit[] })[] = [];
+    for (const c of fixes) {
+      if (c.edits.every((e) => chosen.every((o) => o.edits.every((oe) => !overlaps(e, oe))))) chosen.push(c);
+    }
+    let next = applyEdits(current, chosen.flatMap((c) => c.edits)).text;
+    // A fix must never break the document: the fixes that would are dropped, and said so.
+    if (next !== current && !parseXml(next).ok) {
+      const broken = chosen.filter((c) => !parseXml(applyEdits(current, c.edits).text).ok);
+      for (const ruleId of unique(broken.map((c) => c.message.ruleId ?? ''))) {
+        const one = broken.find((c) => c.message.ruleId === ruleId) as Collected & { edits: TextEdit[] };
+        refused.add(ruleId);
+        problems.push({ ruleIds: [ruleId], message: `the fix of rule '${ruleId}' was not applied: it would leave the document not well-formed (${describeProblem(applyEdits(current, one.edits).text)})` });
+      }
+      chosen = chosen.filter((c) => !broken.includes(c));
+      next = applyEdits(current, chosen.flatMap((c) => c.edits)).text;
+      if (next !== current && !parseXml(next).ok) {
+        const ids = unique(chosen.map((c) => c.message.ruleId ?? ''));
+        problems.push({ ruleIds: ids, message: `the fixes of rules ${ids.map((id) => `'${id}'`).join(', ')} were not applied: together they would leave the document not well-formed (${describeProblem(next)})` });
+        settled = true;
+        break;
+      }
+    }
+    if (next === current) {
+      settled = true;
+      break;
+    }
+    passRules.push(unique(chosen.map((c) => c.message.ruleId ?? '')));
+    const again = texts.indexOf(next);
+    if (again >= 0) {
+      const ids = unique(passRules.slice(again).flat()).sort();
+      problems.push({ ruleIds: ids, message: `circular fixes: the fixes of rules ${ids.map((id) => `'${id}'`).join(', ')} undo each other, so fixing never settles; the file was left as it was` });
+      current = text;
+      settled = true;
+      break;
+    }
+    texts.push(next);
     current = next;
   }
-  const final = runOnce(current, opts).result;
-  return current === text ? final : { ...final, output: current };
+  if (!settled) {
+    const last = runOnce(current, opts);
+    const still = last.kind === 'linted' ? unique(last.collected.filter((c) => c.edits).map((c) => c.message.ruleId ?? '')) : [];
+    if (still.length > 0) {
+      problems.push({ ruleIds: still, message: `fixes did not settle within ${MAX_PASSES} passes (rules ${still.map((id) => `'${id}'`).join(', ')} still fix what they fixed); the file was left as it was` });
+      current = text;
+    }
+  }
+  const final = linted(runOnce(current, opts));
+  const withProblems = problems.length ? { ...final.result, fixProblems: problems } : final.result;
+  return { ...final, result: current === text ? withProblems : { ...withProblems, output: current } };
+}
+
+function unique(ids: string[]): string[] {
+  return [...new Set(ids)];
+}
+
+/** Where and why a text does not parse, for a fix problem's message. */
+function describeProblem(text: string): string {
+  const parsed = parseXml(text);
+  if (parsed.ok) return 'it parses';
+  const p = parsed.problem;
+  return `line ${p.line}, column ${p.column}: ${p.message}`;
 }
 
 function overlaps(a: TextEdit, b: TextEdit): boolean {
@@ -123,10 +206,24 @@ function overlaps(a: TextEdit, b: TextEdit): boolean {
   return a.range.start < b.range.end && b.range.start < a.range.end;
 }
 
-type Run = { kind: 'linted'; result: FileLintResult; collected: Collected[] } | { kind: 'other'; result: FileLintResult };
+/** One fix's edits, checked: edits that overlap each other break the contract (ESLint's too). */
+function editsOf(ruleId: string, what: string, e: TextEdit | TextEdit[] | null | undefined): TextEdit[] {
+  const list = e ? (Array.isArray(e) ? e : [e]) : [];
+  const sorted = [...list].sort((a, b) => a.range.start - b.range.start || a.range.end - b.range.end);
+  for (let i = 1; i < sorted.length; i++) {
+    const prev = sorted[i - 1] as TextEdit;
+    const cur = sorted[i] as TextEdit;
+    if (cur.range.start < prev.range.end) {
+      throw new RuleError(ruleId, `returned overlapping edits in one ${what} (offsets ${prev.range.start}-${prev.range.end} and ${cur.range.start}-${cur.range.end}): a fix's edits must not overlap`);
+    }
+  }
+  return list;
+}
+
+type Run = { kind: 'linted'; result: FileLintResult; collected: Collected[]; doc: XmlDocument; domain: DomainModel } | { kind: 'other'; result: FileLintResult };
 
 function runOnce(text: string, opts: LintOptions): Run {
-  const parsed = parseXml(text);
+  const parsed = (opts.parse ?? parseXml)(text);
   if (!parsed.ok) {
     const p = parsed.problem;
     const message = p.hint ? `${p.hint} (libvirt: ${p.message})` : p.message;
@@ -136,12 +233,12 @@ function runOnce(text: string, opts: LintOptions): Run {
   if (doc.root.name !== 'domain') {
     return { kind: 'other', result: summarise(opts.filePath, [], { skipped: `root element is <${doc.root.name}>, not <domain>` }) };
   }
-  const collected = runRules(doc, opts);
-  return { kind: 'linted', result: summarise(opts.filePath, collected.map((c) => c.message)), collected };
+  const domain = buildDomainModel(doc.root);
+  const collected = runRules(doc, domain, opts);
+  return { kind: 'linted', result: summarise(opts.filePath, collected.map((c) => c.message)), collected, doc, domain };
 }
 
-function runRules(doc: XmlDocument, opts: LintOptions): Collected[] {
-  const domain = buildDomainModel(doc.root);
+function runRules(doc: XmlDocument, domain: DomainModel, opts: LintOptions): Collected[] {
   const directives = new Directives(doc);
   const fixer = new Fixer(doc);
   const out: Collected[] = [];
@@ -187,17 +284,18 @@ function runRules(doc: XmlDocument, opts: LintOptions): Collected[] {
           stage,
         };
         let edits: TextEdit[] | null = null;
-        if (r.fix && rule.meta.fixable) {
-          const e = r.fix(fixer);
-          edits = e ? (Array.isArray(e) ? e : [e]) : null;
-          if (edits && edits.length) message.fix = mergeEdits(doc.text, edits, doc.bom);
-          else edits = null;
+        if (r.fix) {
+          if (!rule.meta.fixable) throw new RuleError(rule.meta.id, 'reported a fix, but its meta does not say fixable: true');
+          const list = editsOf(rule.meta.id, 'fix', r.fix(fixer));
+          if (list.length) {
+            edits = list;
+            message.fix = mergeEdits(doc.text, list, doc.bom);
+          }
         }
         if (r.suggestions?.length) {
           const sugg = [];
           for (const s of r.suggestions) {
-            const e = s.fix(fixer);
-            const list = e ? (Array.isArray(e) ? e : [e]) : [];
+            const list = editsOf(rule.meta.id, 'suggestion', s.fix(fixer));
             if (list.length) sugg.push({ desc: s.desc, fix: mergeEdits(doc.text, list, doc.bom) });
           }
           if (sugg.length) message.suggestions = sugg;
@@ -209,11 +307,9 @@ function runRules(doc: XmlDocument, opts: LintOptions): Collected[] {
     try {
       rule.check(ctx);
     } catch (e) {
-      // A broken rule must not take the run down; say which rule failed.
-      out.push({
-        message: { ruleId: rule.meta.id, severity: 2, message: `rule ${rule.meta.id} failed: ${e instanceof Error ? e.message : String(e)}`, line: 1, column: 1, stage: rule.meta.stage, fatal: true },
-        edits: null,
-      });
+      // A broken rule is kvmxml (or the plugin) failing, not a finding: say which rule.
+      if (e instanceof RuleError) throw e;
+      throw new RuleError(rule.meta.id, `threw: ${describeThrown(e)}`, e);
     }
   }
   const level = opts.reportUnusedDisableDirectives ?? 1;

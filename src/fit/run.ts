@@ -5,7 +5,7 @@
  */
 import { rules as builtinRules } from '../../rules/index.js';
 import { activeRulesFor, setBuiltinRuleIds, type LoadedConfig } from '../engine/config.js';
-import { lintBytes, type ActiveRule } from '../engine/lint.js';
+import { lintBytes, lintDocument, type ActiveRule } from '../engine/lint.js';
 import { buildDomainModel } from '../domain/model.js';
 import type { HostSnapshot } from '../host/snapshot.js';
 import type { Profile, ProfileId } from '../libvirt/profile.js';
@@ -76,14 +76,14 @@ export function fitBytes(bytes: Uint8Array, opts: FitOneOptions): FitFileResult 
   const decoded = decodeUtf8(bytes);
   const original = decoded.ok ? decoded.text : Buffer.from(bytes).toString('latin1');
   const judge = (text: string, pools: HostPools): Judgement => {
-    const lint = { ...lintBytes(Buffer.from(text, 'utf8'), { filePath: lookup, rules, host, profile }), filePath };
-    const parsed = parseXml(text);
-    const doc = parsed.ok ? parsed.doc : null;
-    const r = checkLinted(lint, doc, host, pools.clone(), profile);
+    // one parse: the lint's own document and model are judged
+    const linted = lintDocument(Buffer.from(text, 'utf8'), { filePath: lookup, rules, host, profile });
+    const { doc, domain } = linted;
+    const r = checkLinted({ ...linted.result, filePath }, doc, domain, host, pools.clone(), profile);
     if (r.skipped) return { ...NOTHING };
     const together = r.together ?? { verdict: r.verdict, reasons: r.reasons };
     // the demand on the pools the VMs before it left (as far as the start gets when it fails)
-    const demand = doc ? predictStart(buildDomainModel(doc.root), host, pools.clone(), profile).demand : r.demand;
+    const demand = domain ? predictStart(domain, host, pools.clone(), profile).demand : r.demand;
     return { verdict: together.verdict, reasons: together.reasons, demand };
   };
   const parsed = decoded.ok ? parseXml(original) : null;

@@ -9,7 +9,6 @@ import { formatKiB } from '../domain/units.js';
 import type { FileLintResult } from '../engine/lint.js';
 import type { RuleMeta } from '../engine/types.js';
 import { PREDICTION_RULE_ID, type CheckResult } from '../predict/check.js';
-import { loadFormatter, type FormatContext, type FormatName } from './index.js';
 
 export const PREDICTION_META: RuleMeta = {
   id: PREDICTION_RULE_ID,
@@ -29,14 +28,6 @@ export function checkAsLint(results: CheckResult[]): FileLintResult[] {
     const errorCount = messages.filter((m) => m.severity === 2).length;
     return { filePath: r.filePath, messages, errorCount, warningCount: messages.length - errorCount, fixableErrorCount: 0, fixableWarningCount: 0, ...(r.skipped ? { skipped: r.skipped } : {}) };
   });
-}
-
-/** `kvmxml check` in any format lint has. */
-export async function formatCheck(results: CheckResult[], format: FormatName, ctx: FormatContext): Promise<string> {
-  if (format === 'json') return formatCheckJson(results) + '\n';
-  if (format === 'stylish') return formatCheckStylish(results, ctx);
-  const formatter = await loadFormatter(format);
-  return formatter(checkAsLint(results), { ...ctx, rules: new Map([...ctx.rules, [PREDICTION_RULE_ID, PREDICTION_META]]) });
 }
 
 export function formatCheckJson(results: CheckResult[]): string {

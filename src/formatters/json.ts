@@ -4,13 +4,12 @@
  */
 import type { RuleMeta } from '../engine/types.js';
 import type { Formatter } from './index.js';
-import { docsUrl } from './package-info.js';
 
 export const format: Formatter = (results, ctx) => {
   const urls = new Map<string, string | null>();
   const urlOf = (id: string | null): string | null => {
     if (id === null) return null;
-    if (!urls.has(id)) urls.set(id, docsUrl(ctx.rules.get(id) as RuleMeta | undefined));
+    if (!urls.has(id)) urls.set(id, ctx.docs?.url(ctx.rules.get(id) as RuleMeta | undefined) ?? null);
     return urls.get(id) ?? null;
   };
   return JSON.stringify(

@@ -10,8 +10,7 @@ import { createHash } from 'node:crypto';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LintMessage, RuleMeta } from '../engine/types.js';
-import type { Formatter } from './index.js';
-import { docsUrl, docSummary, docText, packageVersion } from './package-info.js';
+import type { Formatter, RuleDocs } from './index.js';
 
 const SRCROOT = '%SRCROOT%';
 
@@ -22,10 +21,10 @@ const levelOf = (severity: 1 | 2): Level => (severity === 2 ? 'error' : 'warning
 /** Findings with no rule of their own: unused kvmxml-disable comments (ESLint reports them with ruleId null). */
 const DIRECTIVE_RULE: RuleMeta = { id: 'unused-disable-directive', description: 'A kvmxml-disable comment that suppresses nothing: remove it, or name the rule that fires there', severity: 'warn', stage: 'style', fixable: false };
 
-function describeRule(id: string, meta: RuleMeta | undefined): Record<string, unknown> {
+function describeRule(id: string, meta: RuleMeta | undefined, docs: RuleDocs | undefined): Record<string, unknown> {
   if (!meta) return { id, shortDescription: { text: id } };
-  const doc = docText(meta);
-  const url = docsUrl(meta);
+  const doc = docs?.text(meta) ?? null;
+  const url = docs?.url(meta) ?? null;
   return {
     id,
     name: id,
@@ -69,7 +68,7 @@ export const format: Formatter = (results, ctx) => {
     if (i === undefined) {
       i = rules.length;
       ruleIndex.set(id, i);
-      rules.push(describeRule(id, ctx.rules.get(id)));
+      rules.push(describeRule(id, ctx.rules.get(id), ctx.docs));
     }
     return i;
   };
@@ -104,7 +103,7 @@ export const format: Formatter = (results, ctx) => {
     version: '2.1.0',
     runs: [
       {
-        tool: { driver: { name: 'kvmxml', version: packageVersion(), semanticVersion: packageVersion(), rules } },
+        tool: { driver: { name: 'kvmxml', version: ctx.docs?.version ?? '0.0.0', semanticVersion: ctx.docs?.version ?? '0.0.0', rules } },
         originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(root.endsWith(sep) ? root : root + sep).href } },
         columnKind: 'utf16CodeUnits',
         // the profiles (libvirt + QEMU) the files were judged by
@@ -115,3 +114,13 @@ export const format: Formatter = (results, ctx) => {
   };
   return JSON.stringify(log, null, 2) + '\n';
 };
+
+/** The first prose paragraph of a doc page (after the title and the stage/default line). */
+export function docSummary(markdown: string): string | null {
+  const paragraphs = markdown.split(/\r?\n\s*\r?\n/).map((p) => p.trim());
+  for (const p of paragraphs) {
+    if (!p || p.startsWith('#') || p.startsWith('```') || p.startsWith('**Stage:**')) continue;
+    return p.replace(/\s*\r?\n\s*/g, ' ');
+  }
+  return null;
+}

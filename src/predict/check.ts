@@ -6,7 +6,7 @@
 import type { FileLintResult } from '../engine/lint.js';
 import type { LintMessage } from '../engine/types.js';
 import type { HostSnapshot } from '../host/snapshot.js';
-import { buildDomainModel } from '../domain/model.js';
+import type { DomainModel } from '../domain/model.js';
 import { DEFAULT_PROFILE, type Profile, type ProfileId } from '../libvirt/profile.js';
 import type { XmlDocument } from '../xml/document.js';
 import type { XAttr, XElement } from '../xml/tree.js';
@@ -59,9 +59,11 @@ function merge(blocking: LintMessage[], prediction: Prediction | null, doc: XmlD
   const reasons: CheckReason[] = [...blocking];
   if (prediction && doc) {
     for (const r of prediction.reasons) {
-      // A rule may already quote the same libvirt/QEMU line; say it once.
-      if (reasons.some((x) => x.message.includes(r.message.replace(/^.*? qemu-system-x86_64: /, '')))) continue;
-      reasons.push(toMessage(doc, r));
+      const m = toMessage(doc, r);
+      // A rule that reports this failure itself (numatune-host-nodes on the nodeset, …) points
+      // at the same node at start: say it once, the rule's way.
+      if (reasons.some((x) => x.stage === 'start' && x.line === m.line && x.column === m.column && x.endLine === m.endLine && x.endColumn === m.endColumn)) continue;
+      reasons.push(m);
     }
   }
   const verdict: Verdict = blocking.length || prediction?.verdict === 'fails' ? 'fails' : prediction?.verdict ?? 'fails';
@@ -69,14 +71,15 @@ function merge(blocking: LintMessage[], prediction: Prediction | null, doc: XmlD
 }
 
 /**
- * Judge one linted file on `host`. `shared` carries the pools consumed by the VMs checked
- * before it (batch mode); it is updated when this VM would start.
+ * Judge one linted file on `host`, from the document and model its lint read (lintDocument):
+ * the file is not parsed again, and the prediction alone is the one host-start made.
+ * `shared` carries the pools consumed by the VMs checked before it (batch mode); it is updated
+ * when this VM would start.
  */
-export function checkLinted(lint: FileLintResult, doc: XmlDocument | null, host: HostSnapshot, shared: HostPools | null, profile: Profile = DEFAULT_PROFILE): CheckResult {
+export function checkLinted(lint: FileLintResult, doc: XmlDocument | null, domain: DomainModel | null, host: HostSnapshot, shared: HostPools | null, profile: Profile = DEFAULT_PROFILE): CheckResult {
   if (lint.skipped) return { filePath: lint.filePath, verdict: 'unknown', reasons: [], demand: [], unchecked: [], skipped: lint.skipped };
   // host-start is the prediction itself as a lint rule: here the prediction speaks for it.
   const blocking = lint.messages.filter((m) => m.severity === 2 && BLOCKING.has(m.stage) && m.ruleId !== 'host-start');
-  const domain = doc ? buildDomainModel(doc.root) : null;
   const defineFails = blocking.some((m) => m.stage !== 'start') || !domain;
   const alone = defineFails || !domain ? null : predictStart(domain, host, undefined, profile);
   const merged = merge(blocking, alone, doc);

@@ -70,7 +70,22 @@ function poolPath(kib: number, node: number | null): string {
  * Predict one start. `pools` carries what earlier VMs of a batch already took; pass a fresh
  * `new HostPools(host)` (the default) to judge the VM alone.
  */
-export function predictStart(domain: DomainModel, host: HostSnapshot, shared: HostPools = new HostPools(host), profile: Profile = DEFAULT_PROFILE): Prediction {
+export function predictStart(domain: DomainModel, host: HostSnapshot, shared?: HostPools, profile: Profile = DEFAULT_PROFILE): Prediction {
+  if (shared) return predictWith(domain, host, shared, profile);
+  // Alone on the host, the verdict depends on the model, the host and the profile only: the
+  // host-start rule and `kvmxml check` ask for it once.
+  let byHost = alone.get(domain);
+  if (!byHost) alone.set(domain, (byHost = new WeakMap()));
+  let byProfile = byHost.get(host);
+  if (!byProfile) byHost.set(host, (byProfile = new Map()));
+  let p = byProfile.get(profile.id);
+  if (!p) byProfile.set(profile.id, (p = predictWith(domain, host, new HostPools(host), profile)));
+  return p;
+}
+
+const alone = new WeakMap<DomainModel, WeakMap<HostSnapshot, Map<string, Prediction>>>();
+
+function predictWith(domain: DomainModel, host: HostSnapshot, shared: HostPools, profile: Profile): Prediction {
   // A failed start leaves no pages taken (R1.14): work on a copy, keep it only if the VM starts.
   const pools = shared.clone();
   const result = predictOn(domain, host, pools, profile);
@@ -321,7 +336,8 @@ function checkOrdinaryMemory(
   unknown: (step: StartStep, m: string, n: XElement | XAttr) => void,
   qemu: (line: string) => string,
 ): { message: string; suggestion: string } | null {
-  if (b.sizeKiB === null || b.pageSizeKiB !== null) return null;
+  // A size past 2^53 − 1 KiB overflowed libvirt's alignment: memory-align-overflow says so, and there is nothing to compare.
+  if (b.sizeKiB === null || !Number.isSafeInteger(b.sizeKiB) || b.pageSizeKiB !== null) return null;
   const mode = host.memory.overcommitMode;
   if (mode === 2 && host.memory.commitLimitKiB !== null && host.memory.committedKiB !== null) {
     const room = host.memory.commitLimitKiB - host.memory.committedKiB;

@@ -1,12 +1,14 @@
 /**
- * Where kvmxml is installed, its version, and the doc page of each rule. Used by the formatters
- * that link findings to their documentation (json, sarif) and by `kvmxml explain`. Loaded only
- * with them: a plain lint never reads package.json or a doc page.
+ * Where kvmxml is installed, its version, and the doc page of each rule: read for the formatters
+ * that link findings to their documentation (json, sarif: handed in as FormatContext.docs, the
+ * formatters read no files) and by `kvmxml explain`. Loaded only with them: a plain lint never
+ * reads package.json or a doc page.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RuleMeta } from '../engine/types.js';
+import type { RuleDocs } from '../formatters/index.js';
 
 let root: string | null | undefined;
 
@@ -86,12 +88,8 @@ export function docText(meta: RuleMeta): string | null {
   }
 }
 
-/** The first prose paragraph of a doc page (after the title and the stage/default line). */
-export function docSummary(markdown: string): string | null {
-  const paragraphs = markdown.split(/\r?\n\s*\r?\n/).map((p) => p.trim());
-  for (const p of paragraphs) {
-    if (!p || p.startsWith('#') || p.startsWith('```') || p.startsWith('**Stage:**')) continue;
-    return p.replace(/\s*\r?\n\s*/g, ' ');
-  }
-  return null;
+/** What the formatters get to name each rule's documentation (FormatContext.docs). */
+export function packageDocs(): RuleDocs {
+  return { url: docsUrl, text: docText, version: packageVersion() };
 }
+

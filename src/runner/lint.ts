@@ -1,0 +1,163 @@
+/**
+ * The runner: what `kvmxml lint` and `kvmxml fix` do with many files, between the command line
+ * (which only parses arguments and prints) and the engine (which lints one document). Files are
+ * read asynchronously, a few ahead of the one being linted; results come back in the order the
+ * files were given, whether they were linted here or in worker threads.
+ */
+import { resolve } from 'node:path';
+import { ConfigError } from '../engine/config.js';
+import type { FileLintResult } from '../engine/lint.js';
+import { formatDiff } from '../formatters/diff.js';
+import { prepareWrite, readInputAsync, UsageError, writeFixed, type ReadResult } from '../cli/files.js';
+import { FileLinter, type LintItem, type LintJob } from './linter.js';
+import { lintInPool, workerCount, type WorkerSetting } from './pool.js';
+
+/** Standard input as a file: the name it is reported by, the path its config is found by, and how to read it. */
+export interface StdinSource {
+  report: string;
+  lookup: string;
+  read(): Uint8Array;
+}
+
+export interface RunHooks {
+  /** A file is done (for the progress line): its result, how many are done, its name as given. */
+  onResult?(result: FileLintResult, done: number, file: string): void;
+  /** kvmxml failed on this file (a rule broke its contract, or an internal error); the others go on. */
+  onFileError(filePath: string, error: unknown): void;
+}
+
+export interface RunOptions {
+  stdin: StdinSource;
+  hooks: RunHooks;
+  /** Worker threads: 'auto' (the default) uses them for large runs only. */
+  workers?: WorkerSetting;
+}
+
+export interface LintRun {
+  results: FileLintResult[];
+  /** Each file's bytes as read, by reported name (fix runs only: for diffs and the filter). */
+  originals: Map<string, Uint8Array>;
+  /** Files kvmxml itself failed on (the run then ends 2). */
+  failedFiles: number;
+  /** Whether any file asked for libvirt's schema (--schema or a config's `schema`). */
+  schemaAsked: boolean;
+}
+
+/** How many files are read ahead of the one being linted. */
+const READ_AHEAD = 8;
+
+/** An error that ends the whole run (exit 2 with one line): bad usage, an unreadable file, a bad config. */
+export function stopsTheRun(e: unknown): boolean {
+  return e instanceof UsageError || e instanceof ConfigError;
+}
+
+/** Lint `files` (paths as expanded; `-` is standard input) with `job`. */
+export async function lintFiles(job: LintJob, files: string[], opts: RunOptions): Promise<LintRun> {
+  const items = readAhead(files, opts.stdin);
+  const run: LintRun = { results: [], originals: new Map(), failedFiles: 0, schemaAsked: false };
+  const accept = (outcome: Outcome, file: string): void => {
+    if (!outcome.ok) {
+      run.failedFiles++;
+      opts.hooks.onFileError(outcome.filePath, outcome.error);
+      return;
+    }
+    run.results.push(outcome.result);
+    opts.hooks.onResult?.(outcome.result, run.results.length, file);
+  };
+  const workers = workerCount(opts.workers ?? 'auto', files.length);
+  if (workers > 0) {
+    await lintInPool(job, items, files.length, workers, (outcome, bytes, i, schemaAsked) => {
+      if (schemaAsked) run.schemaAsked = true;
+      if (job.fix && outcome.ok && bytes) run.originals.set(outcome.result.filePath, bytes);
+      accept(outcome, files[i] as string);
+    });
+    return run;
+  }
+  const linter = new FileLinter(job);
+  await linter.preload();
+  for (let i = 0; i < files.length; i++) {
+    const item = await items.next(i);
+    if (job.fix && item.bytes) run.originals.set(item.filePath, item.bytes);
+    accept(await lintItem(linter, item), files[i] as string);
+  }
+  run.schemaAsked = linter.schemas.asked;
+  return run;
+}
+
+export type Outcome = { ok: true; result: FileLintResult } | { ok: false; filePath: string; error: unknown };
+
+/** Lint one item; an error that ends the run is thrown, any other is this file's outcome. */
+export async function lintItem(linter: FileLinter, item: LintItem): Promise<Outcome> {
+  try {
+    return { ok: true, result: await linter.lint(item) };
+  } catch (e) {
+    if (stopsTheRun(e)) throw e;
+    return { ok: false, filePath: item.filePath, error: e };
+  }
+}
+
+/** The files' contents in order, each read asynchronously up to READ_AHEAD files before it is wanted. */
+export interface ItemSource {
+  next(i: number): Promise<LintItem>;
+}
+
+function readAhead(files: string[], stdin: StdinSource): ItemSource {
+  const pending = new Map<number, Promise<LintItem>>();
+  let started = 0;
+  const start = (i: number): void => {
+    const f = files[i] as string;
+    // Standard input is read when its turn comes (it is one read, and blocks).
+    const p = f === '-' ? null : readInputAsync(f).then((read) => itemOf(resolve(f), resolve(f), read));
+    if (p) {
+      p.catch(() => {}); // an unreadable file is reported when its turn comes
+      pending.set(i, p);
+    }
+  };
+  return {
+    async next(i) {
+      while (started < files.length && started <= i + READ_AHEAD) start(started++);
+      const f = files[i] as string;
+      if (f === '-') {
+        const bytes = stdin.read();
+        return { filePath: stdin.report, lookupPath: stdin.lookup, bytes, size: bytes.length };
+      }
+      const p = pending.get(i) as Promise<LintItem>;
+      pending.delete(i);
+      return p;
+    },
+  };
+}
+
+function itemOf(filePath: string, lookupPath: string, read: ReadResult): LintItem {
+  return read.ok ? { filePath, lookupPath, bytes: read.bytes, size: read.bytes.length } : { filePath, lookupPath, bytes: null, size: read.tooLarge };
+}
+
+/**
+ * Where `fix` puts what it fixed: `write` rewrites the files (every one checked before any is
+ * written, so a refusal leaves all as they were), `diff` returns a unified diff, `stdout`
+ * returns the fixed document of a filter run (`fix -`), `none` only reports (each result's
+ * `output` carries the fixed text).
+ */
+export type FixOutput = 'write' | 'diff' | 'stdout' | 'none';
+
+export interface FixRun extends LintRun {
+  /** With `diff`: the unified diff of every fixed file. */
+  diff?: string;
+  /** With `stdout`: the fixed document, or the input byte for byte when nothing changed. */
+  document?: Uint8Array | string;
+}
+
+export async function fixFiles(job: LintJob, files: string[], output: FixOutput, opts: RunOptions & { cwd: string }): Promise<FixRun> {
+  const run: FixRun = await lintFiles({ ...job, fix: true }, files, opts);
+  if (output === 'stdout') {
+    const r = run.results[0];
+    run.document = r?.output ?? run.originals.get(opts.stdin.report) ?? new Uint8Array();
+  } else if (output === 'diff') {
+    run.diff = await formatDiff(run.results, run.originals, opts.cwd);
+  } else if (output === 'write') {
+    const changed = run.results.filter((r) => r.output !== undefined && r.filePath !== '<stdin>');
+    const targets = changed.map((r) => prepareWrite(r.filePath));
+    changed.forEach((r, i) => writeFixed(targets[i]!, r.output as string));
+  }
+  return run;
+}

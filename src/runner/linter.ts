@@ -1,0 +1,107 @@
+/**
+ * Linting one file as a run asks for it: the config that applies to it, its rules, schema and
+ * profile, then the engine. Everything it needs is in a LintJob, plain data, so the same job
+ * runs in this thread or in a worker (src/runner/pool.ts) with the same result.
+ */
+import { engineRules, rules as builtinRules } from '../../rules/index.js';
+import { activeRulesFor, setBuiltinRuleIds, type RuleEntry } from '../engine/config.js';
+import { lintBytes, PARSE_RULE_ID, type FileLintResult } from '../engine/lint.js';
+import type { Rule, RuleMeta, SeverityName } from '../engine/types.js';
+import type { HostSnapshot } from '../host/snapshot.js';
+import type { ProfileId } from '../libvirt/profile.js';
+import { ConfigResolver, type ConfigSetting } from '../cli/config-resolver.js';
+import { MAX_FILE_BYTES } from '../cli/files.js';
+import { unusedDirectivesLevel } from '../cli/lint-options.js';
+import { profileFor } from '../cli/profile-option.js';
+import { SchemaSource } from '../cli/schema-source.js';
+
+/** What a lint or fix run applies to every file. */
+export interface LintJob {
+  /** `--config FILE`, `--no-config` (false) or the nearest config (undefined). */
+  config: ConfigSetting;
+  /** `--rule ID:SEVERITY` entries, already checked. */
+  cliRules: Record<string, RuleEntry>;
+  host: HostSnapshot | null;
+  /** `--schema` ('' alone), undefined without it. */
+  schema: string | undefined;
+  /** `--libvirt`. */
+  libvirt: ProfileId | undefined;
+  /** `--report-unused-disable-directives`. */
+  unusedDirectives: SeverityName | undefined;
+  fix: boolean;
+}
+
+/** One file to lint: the name it is reported by, the path its config is found by, its bytes (null: too large, with its size). */
+export interface LintItem {
+  filePath: string;
+  lookupPath: string;
+  bytes: Uint8Array | null;
+  size: number;
+}
+
+/** The built-in rules by id, registered with the config layer (which tells plugin rules from them). */
+export function builtinRuleMap(): Map<string, Rule> {
+  const known = new Map(builtinRules.map((r) => [r.meta.id, r] as const));
+  setBuiltinRuleIds(known.keys());
+  return known;
+}
+
+/** Every rule's metadata a report may name: the engine's own and the built-in rules. */
+export function builtinMetas(): Map<string, RuleMeta> {
+  return new Map<string, RuleMeta>([...builtinRules.map((r) => [r.meta.id, r.meta] as const), ...engineRules.map((m) => [m.id, m] as const)]);
+}
+
+export class FileLinter {
+  readonly configs: ConfigResolver;
+  readonly schemas: SchemaSource;
+
+  constructor(readonly job: LintJob) {
+    this.configs = new ConfigResolver(job.config, builtinRuleMap());
+    this.schemas = new SchemaSource(job.schema);
+  }
+
+  /** Load a config named on the command line, so a bad one stops the run before any file. */
+  preload(): Promise<void> {
+    return this.configs.preload();
+  }
+
+  async lint(item: LintItem): Promise<FileLintResult> {
+    const cfg = await this.configs.for(item.lookupPath);
+    const active = activeRulesFor(item.lookupPath, builtinRules, cfg, { cli: this.job.cliRules });
+    if (!item.bytes) return { ...tooLarge(item.lookupPath, item.size), filePath: item.filePath };
+    const schema = active.some((a) => a.rule.meta.needsSchema) ? await this.schemas.for(cfg) : null;
+    const profile = profileFor(this.job.libvirt, cfg, this.job.host);
+    const result = lintBytes(item.bytes, {
+      filePath: item.lookupPath,
+      rules: active,
+      fix: this.job.fix,
+      host: this.job.host,
+      schema,
+      profile,
+      reportUnusedDisableDirectives: unusedDirectivesLevel(this.job.unusedDirectives, cfg),
+    });
+    return { ...result, filePath: item.filePath };
+  }
+}
+
+/** A file larger than virsh reads is a parse finding: libvirt never sees it. */
+export function tooLarge(filePath: string, size: number): FileLintResult {
+  return {
+    filePath,
+    messages: [
+      {
+        ruleId: PARSE_RULE_ID,
+        severity: 2,
+        message: `file is ${size} bytes; virsh reads at most ${MAX_FILE_BYTES} bytes of XML, so libvirt never sees this definition`,
+        line: 1,
+        column: 1,
+        stage: 'parse',
+        fatal: true,
+      },
+    ],
+    errorCount: 1,
+    warningCount: 0,
+    fixableErrorCount: 0,
+    fixableWarningCount: 0,
+  };
+}
