@@ -174,8 +174,11 @@ describe('--format github', () => {
   it('writes one workflow command per finding', () => {
     const r = kvmxml(['lint', '--format', 'github', 'vms'], { cwd: proj });
     expect(r.code).toBe(1);
-    const lines = r.stdout.trimEnd().split('\n');
-    expect(lines).toHaveLength(2);
+    const all = r.stdout.trimEnd().split('\n');
+    // the findings, then one notice naming the libvirt they were judged for
+    expect(all).toHaveLength(3);
+    expect(all[2]).toBe('::notice title=kvmxml::Judged as libvirt 9.0 + QEMU 7.2 (--libvirt chooses)');
+    const lines = all.slice(0, 2);
     expect(lines).toContain(
       '::error file=vms/odd dir/broken%2C1%3A2.xml,line=2,col=112,title=xml-well-formed::' +
         lines.find((l) => l.startsWith('::error'))!.split('title=xml-well-formed::')[1],

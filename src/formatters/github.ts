@@ -3,8 +3,10 @@
  * shows as an annotation on the file and line:
  *   ::error file={name},line={line},col={col},endLine={endLine},endColumn={endColumn},title={ruleId}::{message}
  * Escaping as @actions/core does it: `%`, CR and LF in the message; also `:` and `,` in properties.
- * File names are relative to the repository root, where GitHub looks for them.
+ * File names are relative to the repository root, where GitHub looks for them. When there are
+ * findings, a last `::notice` names the libvirt they were judged for, as the stylish summary does.
  */
+import { describeProfile, PROFILES } from '../libvirt/profile.js';
 import type { Formatter } from './index.js';
 import { reportName } from './paths.js';
 
@@ -37,5 +39,7 @@ export const format: Formatter = (results, ctx) => {
       out += `::${m.severity === 2 ? 'error' : 'warning'} ${list}::${escapeData(m.message)}\n`;
     }
   }
+  const profiles = [...new Set(results.map((r) => r.libvirt).filter((p) => p !== undefined))].map((id) => describeProfile(PROFILES[id]));
+  if (out && profiles.length) out += `::notice title=kvmxml::${escapeData(`Judged as ${profiles.join(' and ')} (--libvirt chooses)`)}\n`;
   return out;
 };
