@@ -1,6 +1,8 @@
 /**
- * Parse: text → XmlDocument (source tree with exact positions + the xmldom DOM), or one
- * well-formedness problem with line and column. Never throws for bad input.
+ * Parse: text → XmlDocument (source tree with exact positions), or one well-formedness problem
+ * with line and column. Never throws for bad input. One parse: the scanner's verdict includes
+ * what xmldom would refuse (scan.ts); xmldom parses a document only when the scanner marks it
+ * for a second opinion (rare constructs) and when ctx.select first needs a DOM.
  */
 import { DOMParser } from '@xmldom/xmldom';
 import { scanXml } from './scan.js';
@@ -134,12 +136,38 @@ export function parseXml(text: string): ParseResult {
       problem: problemAt(text, at, `unsupported encoding '${scan.encoding}'`, 'libvirt domain XML is UTF-8; convert the file and drop the encoding declaration'),
     };
   }
-  // Second opinion from xmldom (namespace errors and the like): anything it objects to that the
-  // scanner let through is reported. Its DOM is not kept (a large document's DOM outweighs the
+  // What xmldom objects to in a document the scanner accepts is reported as xmldom reports it:
+  // the scanner found it itself (names, namespaces), or xmldom is asked for the rare constructs
+  // whose finer rules only it applies. Its DOM is not kept (a large document's DOM outweighs the
   // source tree); XPath queries build one when they need it.
-  const domProblem = xmldomProblem(text);
-  if (domProblem) return { ok: false, problem: domProblem };
+  if (scan.domError) {
+    const at = scan.domError.offset;
+    return { ok: false, problem: { offset: at, ...xmldomPositionAt(text, at), message: scan.domError.message } };
+  }
+  if (scan.secondOpinion) {
+    const domProblem = xmldomProblem(text);
+    if (domProblem) return { ok: false, problem: domProblem };
+  }
   return { ok: true, doc: new XmlDocument(text, scan.root as XElement, scan.prolog) };
+}
+
+/**
+ * Line and column as xmldom's locator counts them: the BOM is not part of its text, and each of
+ * CR LF, CR U+0085, CR, LF, U+0085, U+2028 and U+2029 ends a line (its line-end normalisation).
+ */
+export function xmldomPositionAt(text: string, offset: number): Position {
+  let line = 1;
+  let lineStart = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  for (let i = lineStart; i < offset; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 13) {
+      const n = text.charCodeAt(i + 1);
+      if (n === 10 || n === 0x85) i++;
+    } else if (c !== 10 && c !== 0x85 && c !== 0x2028 && c !== 0x2029) continue;
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart + 1 };
 }
 
 /** Parse with xmldom; its first problem, or null (and the DOM) when it has none. */

@@ -3,6 +3,13 @@
  * well-formedness error in libxml2's words (libvirt parses with libxml2, so that is the
  * message a user sees from `virsh define`). It also catches what xmldom lets through:
  * a bare `&`, `]]>` in text, characters XML forbids (NUL and other controls).
+ *
+ * It also answers what xmldom (the DOM behind ctx.select) refuses in a document the scanner
+ * accepts, in xmldom's words and at the position xmldom gives: names that are not qualified
+ * names and namespace errors (see NameCheck). A document holding constructs whose finer rules
+ * only xmldom knows (a DOCTYPE, a processing instruction, an XML declaration outside the
+ * common shape, a comment ending `--->`, U+FFFD) is marked `secondOpinion`: the caller asks
+ * xmldom about it. Without them, the scanner's verdict is the whole verdict: one parse.
  */
 import type { Range, XAttr, XElement, XNode, XText } from './tree.js';
 
@@ -21,12 +28,36 @@ export interface ScanResult {
   error: ScanError | null;
   /** Offset of the XML declaration's encoding value, if any. */
   encoding: string | null;
+  /**
+   * The first problem xmldom would report in a document with no scanner error (a name or a
+   * namespace), in xmldom's words; its offset is where xmldom places it (the element's `<`).
+   */
+  domError: ScanError | null;
+  /** The document holds a construct only xmldom's own parse can judge as xmldom does. */
+  secondOpinion: boolean;
 }
 
 /** libxml2's xmlParserMaxDepth: the most open elements an element may be nested in. */
 export const MAX_DEPTH = 256;
 
 const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+const XML_NS = 'http://www.w3.org/XML/1998/namespace';
+const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
+/** The names almost every document uses: ASCII, no colon. */
+const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+// A qualified name as xmldom 0.9 tests it: NCName (':' NCName)?, with its character ranges
+// (XML 1.1's name characters, U+0370..U+1FFF in one range and planes 1..16 allowed).
+const NC_START = 'A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u1FFF\\u200C\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD\\u{10000}-\\u{10FFFF}';
+const NC_MORE = '\\-.0-9\\u00B7\\u0300-\\u036F\\u203F\\u2040';
+const NC_NAME = `[${NC_START}][${NC_START}${NC_MORE}]*`;
+const QNAME = new RegExp(`^${NC_NAME}(?::${NC_NAME})?$`, 'u');
+/** An XML declaration of the shape xmldom accepts (version, then encoding and standalone). */
+const XML_DECL = /^<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(?:'1\.[0-9]+'|"1\.[0-9]+")(?:[ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*(?:'[A-Za-z][A-Za-z0-9._-]*'|"[A-Za-z][A-Za-z0-9._-]*"))?(?:[ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*(?:'(?:yes|no)'|"(?:yes|no)"))?[ \t\r\n]*\?>/;
+
+function isQName(name: string): boolean {
+  return PLAIN_NAME.test(name) || QNAME.test(name);
+}
 
 function isNameStart(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 58 || c >= 0xc0;
@@ -53,10 +84,12 @@ export function scanXml(text: string): ScanResult {
   try {
     s.document();
   } catch (e) {
-    if (e instanceof Fail) return { root: s.root, prolog: s.prolog, error: e.scanError, encoding: s.encoding };
+    if (e instanceof Fail) return { root: s.root, prolog: s.prolog, error: e.scanError, encoding: s.encoding, domError: s.domError, secondOpinion: s.secondOpinion };
     throw e;
   }
-  return { root: s.root, prolog: s.prolog, error: null, encoding: s.encoding };
+  // xmldom warns about U+FFFD (a sign of a bad conversion) wherever it stands.
+  const secondOpinion = s.secondOpinion || text.includes('\uFFFD');
+  return { root: s.root, prolog: s.prolog, error: null, encoding: s.encoding, domError: s.domError, secondOpinion };
 }
 
 class Scanner {
@@ -64,7 +97,11 @@ class Scanner {
   root: XElement | null = null;
   prolog: XNode[] = [];
   encoding: string | null = null;
+  domError: ScanError | null = null;
+  secondOpinion = false;
   private stack: XElement[] = [];
+  /** Namespace declarations in scope, innermost last: [prefix ('' for the default), URI]. */
+  private bindings: [string, string][] = [];
   /** Start offset of each open element, for `line N` in messages. */
   constructor(private readonly t: string) {}
 
@@ -112,6 +149,7 @@ class Scanner {
     const end = this.t.indexOf('?>', this.pos);
     if (end < 0) this.fail(this.pos, 'parsing XML declaration: \'?>\' expected');
     const decl = this.t.slice(this.pos, end);
+    if (!XML_DECL.test(this.t.slice(this.pos, end + 2))) this.secondOpinion = true;
     const enc = /\sencoding\s*=\s*(["'])([^"']*)\1/.exec(decl);
     if (enc) this.encoding = enc[2] ?? null;
     this.pos = end + 2;
@@ -133,6 +171,7 @@ class Scanner {
       } else if (c === '>' && depth <= 0) break;
     }
     if (i >= t.length) this.fail(start, 'DOCTYPE improperly terminated');
+    this.secondOpinion = true;
     const body = t.slice(start, i + 1);
     const ent = body.search(/<!ENTITY/);
     if (ent >= 0) {
@@ -153,6 +192,8 @@ class Scanner {
     const dd = inner.indexOf('--');
     if (dd >= 0) this.fail(start + 4 + dd, 'Double hyphen within comment');
     this.checkChars(start + 4, end);
+    // xmldom's comment grammar also refuses a last '-' before '-->' and unpaired surrogates.
+    if (inner.endsWith('-') || /[\uD800-\uDFFF]/.test(inner)) this.secondOpinion = true;
     this.pos = end + 3;
     return { kind: 'comment', range: { start, end: this.pos }, value: inner, parent };
   }
@@ -163,6 +204,7 @@ class Scanner {
     if (end < 0) this.fail(start, 'PI not terminated');
     const target = /^[^\s?]+/.exec(this.t.slice(start + 2, end))?.[0] ?? '';
     if (target.toLowerCase() === 'xml') this.fail(start, 'XML declaration allowed only at the start of the document');
+    this.secondOpinion = true;
     this.pos = end + 2;
     return { kind: 'pi', range: { start, end: this.pos }, value: this.t.slice(start + 2, end), parent };
   }
@@ -218,7 +260,9 @@ class Scanner {
       el.attributes.push(this.attribute(el));
     }
     el.startTag = { start, end: this.pos };
+    const bound = this.domError === null ? this.checkNames(el) : 0;
     if (el.selfClosing) {
+      if (bound > 0) this.bindings.length -= bound;
       el.range = { start, end: this.pos };
       return el;
     }
@@ -252,10 +296,60 @@ class Scanner {
       this.fail(endStart, `Opening and ending tag mismatch: ${name} line ${this.lineOf(start)} and ${endName}`, hint);
     }
     this.stack.pop();
+    if (bound > 0) this.bindings.length -= bound;
     el.endTag = { start: endStart, end: this.pos };
     el.content = { start: contentStart, end: contentEnd };
     el.range = { start, end: this.pos };
     return el;
+  }
+
+  /**
+   * What xmldom checks of a start tag once it is read, in its order: the element's name and
+   * each attribute's name must be qualified names; then, with this element's namespace
+   * declarations in scope, the element's and each attribute's (namespace, name) pair must be
+   * one the DOM accepts. Records the first objection in domError; returns how many
+   * declarations this element added to the scope (the caller removes them at its end).
+   */
+  checkNames(el: XElement): number {
+    const attrs = el.attributes;
+    let plain = PLAIN_NAME.test(el.name) && el.name !== 'xmlns';
+    for (const a of attrs) if (!PLAIN_NAME.test(a.name) || a.name === 'xmlns') plain = false;
+    // No colon, no declaration: only an inherited default namespace can be objected to.
+    if (plain && this.bindings.length === 0) return 0;
+    const where = el.startTag.start;
+    if (!isQName(el.name)) return this.domObjection(where, `element parse error: Error: invalid tagName:${el.name}`, 0);
+    for (const a of attrs) if (!isQName(a.name)) return this.domObjection(where, `element parse error: Error: invalid attribute:${a.name}`, 0);
+    let bound = 0;
+    for (const a of attrs) {
+      if (a.name === 'xmlns') this.bindings.push(['', a.value]);
+      else if (a.name.startsWith('xmlns:')) this.bindings.push([a.name.slice(6), a.value]);
+      else continue;
+      bound++;
+    }
+    const elPrefix = prefixOf(el.name);
+    let problem = namespaceProblem(this.lookup(elPrefix ?? ''), el.name, elPrefix);
+    for (let i = 0; problem === null && i < attrs.length; i++) {
+      const name = (attrs[i] as XAttr).name;
+      const prefix = prefixOf(name);
+      const ns = name === 'xmlns' || prefix === 'xmlns' ? XMLNS_NS : prefix === null ? null : this.lookup(prefix);
+      problem = namespaceProblem(ns, name, prefix);
+    }
+    if (problem !== null) return this.domObjection(where, `Error constructing the DOM: NamespaceError: ${problem}`, bound);
+    return bound;
+  }
+
+  private domObjection(offset: number, message: string, bound: number): number {
+    this.domError = { offset, message };
+    return bound;
+  }
+
+  /** The namespace a prefix stands for here (null when none), as xmldom resolves it. */
+  private lookup(prefix: string): string | null {
+    for (let i = this.bindings.length - 1; i >= 0; i--) {
+      const b = this.bindings[i] as [string, string];
+      if (b[0] === prefix) return b[1] === '' ? null : b[1];
+    }
+    return prefix === 'xml' ? XML_NS : null;
   }
 
   /** Explain the common mistake of self-closing an element and then closing it again. */
@@ -368,6 +462,20 @@ class Scanner {
     }
     return out;
   }
+}
+
+function prefixOf(qname: string): string | null {
+  const colon = qname.indexOf(':');
+  return colon < 0 ? null : qname.slice(0, colon);
+}
+
+/** The DOM's rule for a (namespace, qualified name) pair (createElementNS/createAttributeNS). */
+function namespaceProblem(ns: string | null, qname: string, prefix: string | null): string | null {
+  if (prefix !== null && ns === null) return 'prefix is non-null and namespace is null';
+  if (prefix === 'xml' && ns !== XML_NS) return 'prefix is "xml" and namespace is not the XML namespace';
+  if ((prefix === 'xmlns' || qname === 'xmlns') && ns !== XMLNS_NS) return 'either qualifiedName or prefix is "xmlns" and namespace is not the XMLNS namespace';
+  if (ns === XMLNS_NS && prefix !== 'xmlns' && qname !== 'xmlns') return 'namespace is the XMLNS namespace and neither qualifiedName nor prefix is "xmlns"';
+  return null;
 }
 
 export type { Range };
