@@ -193,12 +193,26 @@ function xmldomProblem(text: string): XmlProblem | null {
   return xmldomParse(text).problem;
 }
 
-/** Pair the document's source elements with a fresh xmldom DOM (for XPath), once. */
-export function attachDomOnce(doc: XmlDocument): void {
-  if (doc.root.dom !== undefined) return;
-  const { dom } = xmldomParse(doc.text);
-  doc.root.dom = null;
-  if (dom) attachDom(doc.root, dom.documentElement as unknown as Element);
+export interface DomIndex {
+  /** xmldom's document element, null when xmldom built none. */
+  root: Element | null;
+  /** Each DOM element's source element. */
+  source: Map<unknown, XElement>;
+}
+
+const domIndexes = new WeakMap<XmlDocument, DomIndex>();
+
+/** A DOM of the document (for XPath) paired with its source elements, built on first use. */
+export function domIndexOf(doc: XmlDocument): DomIndex {
+  let index = domIndexes.get(doc);
+  if (!index) {
+    const { dom } = xmldomParse(doc.text);
+    const root = (dom?.documentElement as unknown as Element | null | undefined) ?? null;
+    index = { root, source: new Map() };
+    if (root) pairElements(doc.root, root, index.source);
+    domIndexes.set(doc, index);
+  }
+  return index;
 }
 
 function cleanXmldomMessage(msg: string): string {
@@ -206,12 +220,11 @@ function cleanXmldomMessage(msg: string): string {
 }
 
 /** Pair source elements with DOM elements; both are in document order. */
-function attachDom(root: XElement, domRoot: Element | null): void {
-  if (!domRoot) return;
+function pairElements(root: XElement, domRoot: Element, out: Map<unknown, XElement>): void {
   const work: [XElement, Element][] = [[root, domRoot]];
   for (let next = work.pop(); next; next = work.pop()) {
     const [x, d] = next;
-    x.dom = d;
+    out.set(d, x);
     const xs = x.children.filter((c): c is XElement => c.kind === 'element');
     const ds: Element[] = [];
     for (let n = d.firstChild; n; n = n.nextSibling) if (n.nodeType === 1) ds.push(n as Element);

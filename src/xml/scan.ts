@@ -73,6 +73,144 @@ function isXmlChar(c: number): boolean {
   return c === 9 || c === 10 || c === 13 || (c >= 0x20 && c <= 0xfffd && c !== 0xfffe);
 }
 
+// The source tree's nodes. A large document has hundreds of thousands of them, so each holds
+// offsets into the text and computes its ranges (and raw text) when they are read: a few
+// fields per node instead of a handful of small objects.
+const NO_NODES: XNode[] = Object.freeze([]) as unknown as XNode[];
+const NO_ATTRS: XAttr[] = Object.freeze([]) as unknown as XAttr[];
+
+class ElementNode implements XElement {
+  declare readonly kind: 'element';
+  declare readonly src: string;
+  declare name: string;
+  declare parent: XElement | null;
+  /** The attributes once read (see `attributes`). */
+  declare attrs: XAttr[] | null;
+  declare children: XNode[];
+  declare readonly start: number;
+  /** End of the start tag; start of the end tag (-1 when self-closing); end of the element. */
+  declare tagEnd: number;
+  declare endStart: number;
+  declare end: number;
+  constructor(src: string, name: string, parent: XElement | null, start: number) {
+    this.src = src;
+    this.name = name;
+    this.parent = parent;
+    this.attrs = null;
+    this.children = NO_NODES;
+    this.start = start;
+    this.tagEnd = start;
+    this.endStart = -1;
+    this.end = start;
+  }
+  /**
+   * The scanner checks every attribute but keeps none: they are read again from the start tag
+   * the first time they are asked for (rules look at a few elements' attributes; a large
+   * document's attribute nodes would outweigh the rest of its tree).
+   */
+  get attributes(): XAttr[] {
+    if (this.attrs === null) this.attrs = readAttributes(this);
+    return this.attrs;
+  }
+  get selfClosing(): boolean {
+    return this.endStart < 0;
+  }
+  get startTag(): Range {
+    return { start: this.start, end: this.tagEnd };
+  }
+  get endTag(): Range | null {
+    return this.endStart < 0 ? null : { start: this.endStart, end: this.end };
+  }
+  get range(): Range {
+    return { start: this.start, end: this.end };
+  }
+  get content(): Range | null {
+    return this.endStart < 0 ? null : { start: this.tagEnd, end: this.endStart };
+  }
+}
+Object.defineProperty(ElementNode.prototype, 'kind', { value: 'element' });
+
+class AttrNode implements XAttr {
+  declare readonly kind: 'attr';
+  declare readonly src: string;
+  declare name: string;
+  declare value: string;
+  declare readonly start: number;
+  declare readonly valueStart: number;
+  declare readonly valueEnd: number;
+  declare owner: XElement;
+  constructor(src: string, name: string, value: string, start: number, valueStart: number, valueEnd: number, owner: XElement) {
+    this.src = src;
+    this.name = name;
+    this.value = value;
+    this.start = start;
+    this.valueStart = valueStart;
+    this.valueEnd = valueEnd;
+    this.owner = owner;
+  }
+  get quote(): '"' | "'" {
+    return this.src.charCodeAt(this.valueStart - 1) === 34 ? '"' : "'";
+  }
+  get nameEnd(): number {
+    return this.start + this.name.length;
+  }
+  get raw(): string {
+    return this.src.slice(this.valueStart, this.valueEnd);
+  }
+  get range(): Range {
+    return { start: this.start, end: this.valueEnd + 1 };
+  }
+  get nameRange(): Range {
+    return { start: this.start, end: this.nameEnd };
+  }
+  get valueRange(): Range {
+    return { start: this.valueStart, end: this.valueEnd };
+  }
+}
+Object.defineProperty(AttrNode.prototype, 'kind', { value: 'attr' });
+
+function readAttributes(el: ElementNode): XAttr[] {
+  const s = new Scanner(el.src);
+  s.pos = el.start + 1 + el.name.length;
+  const out: XAttr[] = [];
+  for (;;) {
+    s.skipSpace();
+    const c = el.src.charCodeAt(s.pos);
+    if (c === 62 /* > */ || c === 47 /* / */ || s.pos >= el.tagEnd) break;
+    out.push(s.attribute(el, out));
+  }
+  return out.length === 0 ? NO_ATTRS : out;
+}
+
+/** How much markup stands before and after the value of each kind of text node. */
+const TEXT_MARKUP = { text: [0, 0], cdata: [9, 3], comment: [4, 3], pi: [2, 2] } as const;
+
+class TextNode implements XText {
+  declare readonly kind: XText['kind'];
+  declare readonly src: string;
+  declare readonly start: number;
+  declare readonly end: number;
+  declare parent: XElement | null;
+  /** The value when it differs from the source text (resolved references). */
+  declare readonly decoded: string | null;
+  constructor(kind: XText['kind'], src: string, start: number, end: number, parent: XElement | null, decoded: string | null) {
+    this.kind = kind;
+    this.src = src;
+    this.start = start;
+    this.end = end;
+    this.parent = parent;
+    this.decoded = decoded;
+  }
+  get value(): string {
+    if (this.decoded !== null) return this.decoded;
+    const [before, after] = TEXT_MARKUP[this.kind];
+    return this.src.slice(this.start + before, this.end - after);
+  }
+  get range(): Range {
+    return { start: this.start, end: this.end };
+  }
+}
+
 class Fail extends Error {
   constructor(readonly scanError: ScanError) {
     super(scanError.message);
@@ -102,6 +240,10 @@ class Scanner {
   private stack: XElement[] = [];
   /** Namespace declarations in scope, innermost last: [prefix ('' for the default), URI]. */
   private bindings: [string, string][] = [];
+  private names = new Map<string, string>();
+  private scratch: XAttr[] = [];
+  private nextCdataEnd = -1;
+  private sawSpaceChar = false;
   /** Start offset of each open element, for `line N` in messages. */
   constructor(private readonly t: string) {}
 
@@ -195,7 +337,7 @@ class Scanner {
     // xmldom's comment grammar also refuses a last '-' before '-->' and unpaired surrogates.
     if (inner.endsWith('-') || /[\uD800-\uDFFF]/.test(inner)) this.secondOpinion = true;
     this.pos = end + 3;
-    return { kind: 'comment', range: { start, end: this.pos }, value: inner, parent };
+    return new TextNode('comment', this.t, start, this.pos, parent, null);
   }
 
   pi(parent: XElement | null): XText {
@@ -206,7 +348,7 @@ class Scanner {
     if (target.toLowerCase() === 'xml') this.fail(start, 'XML declaration allowed only at the start of the document');
     this.secondOpinion = true;
     this.pos = end + 2;
-    return { kind: 'pi', range: { start, end: this.pos }, value: this.t.slice(start + 2, end), parent };
+    return new TextNode('pi', this.t, start, this.pos, parent, null);
   }
 
   name(): string {
@@ -227,19 +369,12 @@ class Scanner {
       this.fail(start, `Excessive depth in document: ${MAX_DEPTH} use XML_PARSE_HUGE option`, `this element is nested ${MAX_DEPTH + 2} levels deep; libvirt's XML parser (libxml2) refuses documents nested deeper than ${MAX_DEPTH + 1} levels`);
     }
     this.pos++; // <
-    const name = this.name();
-    const el: XElement = {
-      kind: 'element',
-      name,
-      attributes: [],
-      children: [],
-      parent,
-      startTag: { start, end: start },
-      endTag: null,
-      selfClosing: false,
-      range: { start, end: start },
-      content: null,
-    };
+    const name = this.intern(this.name());
+    const el = new ElementNode(t, name, parent, start);
+    // Read into a scratch list for the checks, then dropped (see ElementNode.attributes).
+    const attrs = this.scratch;
+    attrs.length = 0;
+    let selfClosing = false;
     for (;;) {
       const before = this.pos;
       this.skipSpace();
@@ -252,39 +387,46 @@ class Scanner {
       if (c === 47 /* / */) {
         if (t.charCodeAt(this.pos + 1) !== 62) this.fail(this.pos, `Couldn't find end of Start Tag ${name} line ${this.lineOf(start)}`);
         this.pos += 2;
-        el.selfClosing = true;
+        selfClosing = true;
         break;
       }
       if (before === this.pos) this.fail(this.pos, 'attributes construct error', `a space is needed between attributes of <${name}>`);
       if (!isNameStart(c)) this.fail(this.pos, 'attributes construct error');
-      el.attributes.push(this.attribute(el));
+      attrs.push(this.attribute(el, attrs));
     }
-    el.startTag = { start, end: this.pos };
-    const bound = this.domError === null ? this.checkNames(el) : 0;
-    if (el.selfClosing) {
+    el.tagEnd = this.pos;
+    if (attrs.length === 0) el.attrs = NO_ATTRS;
+    const bound = this.domError === null ? this.checkNames(el, attrs) : 0;
+    attrs.length = 0;
+    if (selfClosing) {
       if (bound > 0) this.bindings.length -= bound;
-      el.range = { start, end: this.pos };
+      el.end = this.pos;
       return el;
     }
     this.stack.push(el);
-    const contentStart = this.pos;
+    let children: XNode[] | null = null;
     for (;;) {
       if (this.pos >= t.length) {
+        if (children !== null) el.children = children;
         this.fail(this.pos, `Premature end of data in tag ${name} line ${this.lineOf(start)}`, `<${name}> is never closed`);
       }
       const c = t.charCodeAt(this.pos);
+      let child: XNode;
       if (c === 60 /* < */) {
-        if (t.startsWith('</', this.pos)) break;
-        if (t.startsWith('<!--', this.pos)) el.children.push(this.comment(el));
-        else if (t.startsWith('<![CDATA[', this.pos)) el.children.push(this.cdata(el));
-        else if (t.startsWith('<?', this.pos)) el.children.push(this.pi(el));
-        else if (isNameStart(t.charCodeAt(this.pos + 1))) el.children.push(this.element(el));
+        const next = t.charCodeAt(this.pos + 1);
+        if (next === 47 /* / */) break;
+        if (next === 33 /* ! */ && t.startsWith('<!--', this.pos)) child = this.comment(el);
+        else if (next === 33 && t.startsWith('<![CDATA[', this.pos)) child = this.cdata(el);
+        else if (next === 63 /* ? */) child = this.pi(el);
+        else if (isNameStart(next)) child = this.element(el);
         else this.fail(this.pos, 'StartTag: invalid element name');
       } else {
-        el.children.push(this.text(el));
+        child = this.text(el);
       }
+      (children ??= []).push(child);
     }
-    const contentEnd = this.pos;
+    // Copied to an array of its own length: a pushed-to array keeps room for 17 entries.
+    if (children !== null) el.children = children.length < 17 ? children.slice() : children;
     const endStart = this.pos;
     this.pos += 2;
     const endName = this.name();
@@ -297,11 +439,11 @@ class Scanner {
     }
     this.stack.pop();
     if (bound > 0) this.bindings.length -= bound;
-    el.endTag = { start: endStart, end: this.pos };
-    el.content = { start: contentStart, end: contentEnd };
-    el.range = { start, end: this.pos };
+    el.endStart = endStart;
+    el.end = this.pos;
     return el;
   }
+
 
   /**
    * What xmldom checks of a start tag once it is read, in its order: the element's name and
@@ -310,8 +452,7 @@ class Scanner {
    * one the DOM accepts. Records the first objection in domError; returns how many
    * declarations this element added to the scope (the caller removes them at its end).
    */
-  checkNames(el: XElement): number {
-    const attrs = el.attributes;
+  checkNames(el: XElement, attrs: XAttr[]): number {
     let plain = PLAIN_NAME.test(el.name) && el.name !== 'xmlns';
     for (const a of attrs) if (!PLAIN_NAME.test(a.name) || a.name === 'xmlns') plain = false;
     // No colon, no declaration: only an inherited default namespace can be objected to.
@@ -366,11 +507,10 @@ class Scanner {
     return `<${open.name}> (line ${this.lineOf(open.startTag.start)}) must be closed before </${endName}>`;
   }
 
-  attribute(owner: XElement): XAttr {
+  attribute(owner: XElement, siblings: XAttr[]): XAttr {
     const t = this.t;
     const start = this.pos;
     const name = this.name();
-    const nameEnd = this.pos;
     this.skipSpace();
     if (t.charCodeAt(this.pos) !== 61 /* = */) this.fail(this.pos, `Specification mandates value for attribute ${name}`);
     this.pos++;
@@ -382,21 +522,20 @@ class Scanner {
     if (vEnd < 0) this.fail(start, 'AttValue: \' expected');
     const lt = t.indexOf('<', vStart);
     if (lt >= 0 && lt < vEnd) this.fail(lt, "Unescaped '<' not allowed in attributes values");
-    const raw = t.slice(vStart, vEnd);
-    const value = this.decode(raw, vStart).replace(/[\t\n\r]/g, ' ');
+    const decoded = this.decodeRange(vStart, vEnd);
+    let value = decoded ?? t.slice(vStart, vEnd);
+    if (this.sawSpaceChar) value = value.replace(/[\t\n\r]/g, ' ');
     this.pos = vEnd + 1;
-    if (owner.attributes.some((a) => a.name === name)) this.fail(start, `Attribute ${name} redefined`);
-    return {
-      kind: 'attr',
-      name,
-      value,
-      raw,
-      quote: q,
-      range: { start, end: this.pos },
-      nameRange: { start, end: nameEnd },
-      valueRange: { start: vStart, end: vEnd },
-      owner,
-    };
+    for (const a of siblings) if (a.name === name) this.fail(start, `Attribute ${name} redefined`);
+    return new AttrNode(t, this.intern(name), value, start, vStart, vEnd, owner);
+  }
+
+  /** One string per distinct name: a large document repeats a few names very many times. */
+  intern(name: string): string {
+    const known = this.names.get(name);
+    if (known !== undefined) return known;
+    this.names.set(name, name);
+    return name;
   }
 
   cdata(parent: XElement): XText {
@@ -405,7 +544,7 @@ class Scanner {
     if (end < 0) this.fail(start, 'CData section not finished');
     this.checkChars(start + 9, end);
     this.pos = end + 3;
-    return { kind: 'cdata', range: { start, end: this.pos }, value: this.t.slice(start + 9, end), parent };
+    return new TextNode('cdata', this.t, start, this.pos, parent, null);
   }
 
   text(parent: XElement): XText {
@@ -413,11 +552,15 @@ class Scanner {
     const start = this.pos;
     let end = t.indexOf('<', start);
     if (end < 0) end = t.length;
-    const raw = t.slice(start, end);
-    const cd = raw.indexOf(']]>');
-    if (cd >= 0) this.fail(start + cd, "Sequence ']]>' not allowed in content");
+    // The next ']]>' is remembered: looking for it from every text node would be quadratic.
+    if (this.nextCdataEnd < start) {
+      const cd = t.indexOf(']]>', start);
+      this.nextCdataEnd = cd < 0 ? Infinity : cd;
+    }
+    if (this.nextCdataEnd < end) this.fail(this.nextCdataEnd, "Sequence ']]>' not allowed in content");
+    const decoded = this.decodeRange(start, end);
     this.pos = end;
-    return { kind: 'text', range: { start, end }, value: this.decode(raw, start), parent };
+    return new TextNode('text', t, start, end, parent, decoded);
   }
 
   checkChars(from: number, to: number): void {
@@ -427,9 +570,29 @@ class Scanner {
     }
   }
 
+  /**
+   * Check the characters of [from, to) and resolve its references, failing on what libxml2
+   * refuses; null when the text has no reference (its value is the source text itself).
+   * Notes in sawSpaceChar whether it holds a tab, CR or LF (which attribute values turn into
+   * spaces).
+   */
+  decodeRange(from: number, to: number): string | null {
+    const t = this.t;
+    let amp = -1;
+    let space = false;
+    for (let i = from; i < to; i++) {
+      const c = t.charCodeAt(i);
+      if (c >= 0x20 && c < 0xd800) {
+        if (c === 38 /* & */ && amp < 0) amp = i;
+      } else if (c === 9 || c === 10 || c === 13) space = true;
+      else if (!isXmlChar(c)) this.fail(i, `Char 0x${c.toString(16).toUpperCase()} out of allowed range`);
+    }
+    this.sawSpaceChar = space;
+    return amp < 0 ? null : this.decode(t.slice(from, to), from);
+  }
+
   /** Resolve references in text or an attribute value, failing on what libxml2 refuses. */
   decode(raw: string, offset: number): string {
-    this.checkChars(offset, offset + raw.length);
     if (!raw.includes('&')) return raw;
     let out = '';
     let i = 0;
