@@ -37,12 +37,10 @@ export class XmlDocument {
     this.lineStarts = [0];
     let crlf = 0;
     let lf = 0;
-    for (let i = 0; i < text.length; i++) {
-      if (text.charCodeAt(i) === 10) {
-        this.lineStarts.push(i + 1);
-        if (i > 0 && text.charCodeAt(i - 1) === 13) crlf++;
-        else lf++;
-      }
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
+      this.lineStarts.push(i + 1);
+      if (i > 0 && text.charCodeAt(i - 1) === 13) crlf++;
+      else lf++;
     }
     this.eol = crlf > lf ? '\r\n' : '\n';
   }
@@ -93,7 +91,7 @@ function positionIn(lineStarts: number[], bom: boolean, offset: number): Positio
 
 export function lineStartsOf(text: string): number[] {
   const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
   return starts;
 }
 

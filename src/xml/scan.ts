@@ -55,6 +55,11 @@ const QNAME = new RegExp(`^${NC_NAME}(?::${NC_NAME})?$`, 'u');
 /** An XML declaration of the shape xmldom accepts (version, then encoding and standalone). */
 const XML_DECL = /^<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(?:'1\.[0-9]+'|"1\.[0-9]+")(?:[ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*(?:'[A-Za-z][A-Za-z0-9._-]*'|"[A-Za-z][A-Za-z0-9._-]*"))?(?:[ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*(?:'(?:yes|no)'|"(?:yes|no)"))?[ \t\r\n]*\?>/;
 
+/** Kinds of names for the namespace checks: no colon and not `xmlns`; another QName; not a QName. */
+const PLAIN = 0;
+const QNAME_OTHER = 1;
+const NOT_QNAME = 2;
+
 function isQName(name: string): boolean {
   return PLAIN_NAME.test(name) || QNAME.test(name);
 }
@@ -242,6 +247,7 @@ class Scanner {
   private bindings: [string, string][] = [];
   private names = new Map<string, string>();
   private scratch: XAttr[] = [];
+  private nameKinds = new Map<string, number>();
   private nextCdataEnd = -1;
   private sawSpaceChar = false;
   /** Start offset of each open element, for `line N` in messages. */
@@ -453,13 +459,13 @@ class Scanner {
    * declarations this element added to the scope (the caller removes them at its end).
    */
   checkNames(el: XElement, attrs: XAttr[]): number {
-    let plain = PLAIN_NAME.test(el.name) && el.name !== 'xmlns';
-    for (const a of attrs) if (!PLAIN_NAME.test(a.name) || a.name === 'xmlns') plain = false;
+    let plain = this.nameKind(el.name) === PLAIN;
+    for (let i = 0; plain && i < attrs.length; i++) plain = this.nameKind((attrs[i] as XAttr).name) === PLAIN;
     // No colon, no declaration: only an inherited default namespace can be objected to.
     if (plain && this.bindings.length === 0) return 0;
     const where = el.startTag.start;
-    if (!isQName(el.name)) return this.domObjection(where, `element parse error: Error: invalid tagName:${el.name}`, 0);
-    for (const a of attrs) if (!isQName(a.name)) return this.domObjection(where, `element parse error: Error: invalid attribute:${a.name}`, 0);
+    if (this.nameKind(el.name) === NOT_QNAME) return this.domObjection(where, `element parse error: Error: invalid tagName:${el.name}`, 0);
+    for (const a of attrs) if (this.nameKind(a.name) === NOT_QNAME) return this.domObjection(where, `element parse error: Error: invalid attribute:${a.name}`, 0);
     let bound = 0;
     for (const a of attrs) {
       if (a.name === 'xmlns') this.bindings.push(['', a.value]);
@@ -477,6 +483,16 @@ class Scanner {
     }
     if (problem !== null) return this.domObjection(where, `Error constructing the DOM: NamespaceError: ${problem}`, bound);
     return bound;
+  }
+
+  /** What a (interned) name is for checkNames, remembered per distinct name. */
+  private nameKind(name: string): number {
+    let kind = this.nameKinds.get(name);
+    if (kind === undefined) {
+      kind = name !== 'xmlns' && PLAIN_NAME.test(name) ? PLAIN : isQName(name) ? QNAME_OTHER : NOT_QNAME;
+      this.nameKinds.set(name, kind);
+    }
+    return kind;
   }
 
   private domObjection(offset: number, message: string, bound: number): number {
