@@ -214,3 +214,49 @@ describe('xmldomPositionAt', () => {
     expect(xmldomPositionAt('\uFEFFab', 2)).toEqual({ line: 1, column: 2 });
   });
 });
+
+describe('ctx.select: a DOM built on first use, answered with source elements', () => {
+  it('finds the source elements, with their positions, and keeps one DOM per document', async () => {
+    const { selectElements } = await import('../src/engine/select.js');
+    const { domIndexOf } = await import('../src/xml/document.js');
+    const text = `<domain>\n  <metadata><q:x xmlns:q='urn:q'/></metadata>\n  <memtune>\n    <hard_limit unit='KiB'>1</hard_limit>\n    <soft_limit>2</soft_limit>\n  </memtune>\n</domain>\n`;
+    const parsed = parseXml(text);
+    if (!parsed.ok) throw new Error(parsed.problem.message);
+    const doc = parsed.doc;
+    const found = selectElements(doc, '/domain/memtune/*');
+    expect(found.map((e) => [e.name, doc.positionAt(e.range.start), e.attributes.map((a) => `${a.name}=${a.value}`)])).toEqual([
+      ['hard_limit', { line: 4, column: 5 }, ['unit=KiB']],
+      ['soft_limit', { line: 5, column: 5 }, []],
+    ]);
+    const index = domIndexOf(doc);
+    expect(selectElements(doc, "//*[local-name()='x']").map((e) => e.name)).toEqual(['q:x']);
+    expect(domIndexOf(doc)).toBe(index);
+  });
+});
+
+describe('source tree nodes', () => {
+  it('give ranges, raw values, quotes and attributes read again from the start tag', () => {
+    const text = `<domain a="1 &amp; 2" b='x\ty'>\n  <e c='&#65;'/>text &lt; more<!-- c --><![CDATA[d]]><?p q?></domain>`;
+    const parsed = parseXml(text);
+    if (!parsed.ok) throw new Error(parsed.problem.message);
+    const root = parsed.doc.root;
+    expect(root.attributes.map((a) => [a.name, a.value, a.raw, a.quote, a.range, a.nameRange, a.valueRange])).toEqual([
+      ['a', '1 & 2', '1 &amp; 2', '"', { start: 8, end: 21 }, { start: 8, end: 9 }, { start: 11, end: 20 }],
+      ['b', 'x y', 'x\ty', "'", { start: 22, end: 29 }, { start: 22, end: 23 }, { start: 25, end: 28 }],
+    ]);
+    expect(root.attributes).toBe(root.attributes);
+    expect(root.attributes[0]?.owner).toBe(root);
+    expect([root.startTag, root.content, root.endTag, root.selfClosing]).toEqual([{ start: 0, end: 30 }, { start: 30, end: 91 }, { start: 91, end: 100 }, false]);
+    const e = root.children[1];
+    if (e?.kind !== 'element') throw new Error('expected <e>');
+    expect([e.name, e.selfClosing, e.endTag, e.content, e.attributes[0]?.value, e.parent]).toEqual(['e', true, null, null, 'A', root]);
+    expect(root.children.map((c) => [c.kind, c.kind === 'element' ? c.name : c.value, c.range])).toEqual([
+      ['text', '\n  ', { start: 30, end: 33 }],
+      ['element', 'e', { start: 33, end: 47 }],
+      ['text', 'text < more', { start: 47, end: 61 }],
+      ['comment', ' c ', { start: 61, end: 71 }],
+      ['cdata', 'd', { start: 71, end: 84 }],
+      ['pi', 'p q', { start: 84, end: 91 }],
+    ]);
+  });
+});

@@ -182,7 +182,7 @@ function readAttributes(el: ElementNode): XAttr[] {
     s.skipSpace();
     const c = el.src.charCodeAt(s.pos);
     if (c === 62 /* > */ || c === 47 /* / */ || s.pos >= el.tagEnd) break;
-    out.push(s.attribute(el, out));
+    out.push(s.attribute(el, out, true));
   }
   return out.length === 0 ? NO_ATTRS : out;
 }
@@ -523,7 +523,8 @@ class Scanner {
     return `<${open.name}> (line ${this.lineOf(open.startTag.start)}) must be closed before </${endName}>`;
   }
 
-  attribute(owner: XElement, siblings: XAttr[]): XAttr {
+  /** One attribute; `keep` when the node outlives the scan (its name is then interned). */
+  attribute(owner: XElement, siblings: XAttr[], keep = false): XAttr {
     const t = this.t;
     const start = this.pos;
     const name = this.name();
@@ -543,7 +544,7 @@ class Scanner {
     if (this.sawSpaceChar) value = value.replace(/[\t\n\r]/g, ' ');
     this.pos = vEnd + 1;
     for (const a of siblings) if (a.name === name) this.fail(start, `Attribute ${name} redefined`);
-    return new AttrNode(t, this.intern(name), value, start, vStart, vEnd, owner);
+    return new AttrNode(t, keep ? this.intern(name) : name, value, start, vStart, vEnd, owner);
   }
 
   /** One string per distinct name: a large document repeats a few names very many times. */
