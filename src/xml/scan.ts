@@ -6,7 +6,7 @@
  *
  * It also answers what xmldom (the DOM behind ctx.select) refuses in a document the scanner
  * accepts, in xmldom's words and at the position xmldom gives: names that are not qualified
- * names and namespace errors (see NameCheck). A document holding constructs whose finer rules
+ * names and namespace errors (see checkNames). A document holding constructs whose finer rules
  * only xmldom knows (a DOCTYPE, a processing instruction, an XML declaration outside the
  * common shape, a comment ending `--->`, U+FFFD) is marked `secondOpinion`: the caller asks
  * xmldom about it. Without them, the scanner's verdict is the whole verdict: one parse.
