@@ -247,6 +247,7 @@ class Scanner {
   private bindings: [string, string][] = [];
   private names = new Map<string, string>();
   private scratch: XAttr[] = [];
+  private pending: XNode[] = [];
   private nameKinds = new Map<string, number>();
   private nextCdataEnd = -1;
   private sawSpaceChar = false;
@@ -410,10 +411,12 @@ class Scanner {
       return el;
     }
     this.stack.push(el);
-    let children: XNode[] | null = null;
+    // Children gather on one stack shared by all elements and are copied out, at their own
+    // length, when the element ends: no growing array per element.
+    const pending = this.pending;
+    const base = pending.length;
     for (;;) {
       if (this.pos >= t.length) {
-        if (children !== null) el.children = children;
         this.fail(this.pos, `Premature end of data in tag ${name} line ${this.lineOf(start)}`, `<${name}> is never closed`);
       }
       const c = t.charCodeAt(this.pos);
@@ -429,10 +432,12 @@ class Scanner {
       } else {
         child = this.text(el);
       }
-      (children ??= []).push(child);
+      pending.push(child);
     }
-    // Copied to an array of its own length: a pushed-to array keeps room for 17 entries.
-    if (children !== null) el.children = children.length < 17 ? children.slice() : children;
+    if (pending.length > base) {
+      el.children = pending.slice(base);
+      pending.length = base;
+    }
     const endStart = this.pos;
     this.pos += 2;
     const endName = this.name();
