@@ -1,24 +1,25 @@
 #!/usr/bin/env node
 // A CommonJS script (bin/package.json): it starts faster than an ES module.
 // Starts the bundled CLI (dist/cli.cjs, built by scripts/build.mjs). Compiling the bundle is
-// most of a start-up, so it is compiled through vm.Script with V8's code cache
-// (dist/cli.cache). A missing or rejected cache (another Node version, other V8 flags) only
-// makes that start slower: the cache is then written afresh after the run, where dist/ is
-// writable, and nothing fails if it cannot be.
+// most of a start-up, so it is compiled through vm.Script with V8's code cache: the one the
+// package ships (dist/cli.cache, made by the build's Node). Under a Node whose V8 rejects it,
+// a cache of this user's is used instead ($XDG_CACHE_HOME or ~/.cache, kvmxml/, named by the
+// build and the Node version), written after a run that had none. The installed package is
+// never written to; a cache that cannot be read or written only makes a start slower.
 // Built-in modules come from process.getBuiltinModule rather than `import`: an ES module view
 // of node:fs alone makes Node load its streams, promises and watchers.
 if (typeof process.getBuiltinModule !== 'function') {
   process.stderr.write(`kvmxml: needs Node.js 20.19 or later (this is ${process.version})\n`);
   process.exit(2);
 }
-const { accessSync, constants, readFileSync, renameSync, unlinkSync, writeFileSync } = process.getBuiltinModule('node:fs');
+const { accessSync, constants, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } = process.getBuiltinModule('node:fs');
 const { createRequire } = process.getBuiltinModule('node:module');
-const { join } = process.getBuiltinModule('node:path');
+const { dirname, join } = process.getBuiltinModule('node:path');
 const { Script } = process.getBuiltinModule('node:vm');
 
 const dist = join(__dirname, '..', 'dist');
 const filename = join(dist, 'cli.cjs');
-const cacheFile = join(dist, 'cli.cache');
+const shippedCache = join(dist, 'cli.cache');
 
 let source;
 try {
@@ -30,21 +31,44 @@ try {
 // The bundle's first line names its build; the cache starts with the same line, so a cache
 // never outlives the bundle it was made from.
 const tag = source.slice(0, source.indexOf('\n') + 1);
-let cachedData;
-try {
-  const bytes = readFileSync(cacheFile);
-  if (tag.startsWith('//') && bytes.subarray(0, tag.length).toString('latin1') === tag) cachedData = bytes.subarray(tag.length);
-} catch {
-  // no cache yet
+function readCache(file) {
+  try {
+    const bytes = readFileSync(file);
+    if (tag.startsWith('//') && bytes.subarray(0, tag.length).toString('latin1') === tag) return bytes.subarray(tag.length);
+  } catch {
+    // none there
+  }
+  return undefined;
 }
-
+function userCacheFile() {
+  const base = process.env.XDG_CACHE_HOME || (process.env.HOME ? join(process.env.HOME, '.cache') : '');
+  if (!base) return null;
+  const build = tag.slice(2).trim().replace(/[^\w.-]+/g, '-');
+  return join(base, 'kvmxml', `cli-${build}-node${process.version}-${process.arch}.cache`);
+}
 // The name the compiled code reports itself by (in a KVMXML_DEBUG trace). It is the same
 // wherever kvmxml is installed: V8 keeps the name a code cache was made under, so a real path
 // here would show the path of the machine that built the package.
 const scriptName = 'kvmxml/dist/cli.cjs';
+const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
+const compile = (cachedData) => new Script(wrapped, { filename: scriptName, cachedData });
 
 (async () => {
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: scriptName, cachedData });
+  // The build names the file the shipped cache is written to (KVMXML_CODE_CACHE_OUT).
+  let writeTo = process.env.KVMXML_CODE_CACHE_OUT || null;
+  let script;
+  if (writeTo) script = compile(undefined);
+  else {
+    const shipped = readCache(shippedCache);
+    if (shipped !== undefined) script = compile(shipped);
+    if (script === undefined || script.cachedDataRejected) {
+      const own = userCacheFile();
+      const data = own ? readCache(own) : undefined;
+      if (data !== undefined) script = compile(data);
+      script ??= compile(undefined);
+      if (data === undefined || script.cachedDataRejected) writeTo = own;
+    }
+  }
   const module = { exports: {} };
   try {
     script.runInThisContext()(module.exports, createRequire(filename), module, filename, dist);
@@ -57,12 +81,13 @@ const scriptName = 'kvmxml/dist/cli.cjs';
     process.exit(2);
   }
 
-  if (cachedData === undefined || script.cachedDataRejected) {
-    const tmp = `${cacheFile}.${process.pid}.tmp`;
+  if (writeTo) {
+    const tmp = `${writeTo}.${process.pid}.tmp`;
     try {
-      accessSync(dist, constants.W_OK);
+      mkdirSync(dirname(writeTo), { recursive: true });
+      accessSync(dirname(writeTo), constants.W_OK);
       writeFileSync(tmp, Buffer.concat([Buffer.from(tag, 'latin1'), script.createCachedData()]), { flag: 'wx' });
-      renameSync(tmp, cacheFile);
+      renameSync(tmp, writeTo);
     } catch {
       try {
         unlinkSync(tmp);

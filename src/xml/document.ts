@@ -1,6 +1,8 @@
 /**
- * Parse: text → XmlDocument (source tree with exact positions + the xmldom DOM), or one
- * well-formedness problem with line and column. Never throws for bad input.
+ * Parse: text → XmlDocument (source tree with exact positions), or one well-formedness problem
+ * with line and column. Never throws for bad input. One parse: the scanner's verdict includes
+ * what xmldom would refuse (scan.ts); xmldom parses a document only when the scanner marks it
+ * for a second opinion (rare constructs) and when ctx.select first needs a DOM.
  */
 import { DOMParser } from '@xmldom/xmldom';
 import { scanXml } from './scan.js';
@@ -35,12 +37,10 @@ export class XmlDocument {
     this.lineStarts = [0];
     let crlf = 0;
     let lf = 0;
-    for (let i = 0; i < text.length; i++) {
-      if (text.charCodeAt(i) === 10) {
-        this.lineStarts.push(i + 1);
-        if (i > 0 && text.charCodeAt(i - 1) === 13) crlf++;
-        else lf++;
-      }
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
+      this.lineStarts.push(i + 1);
+      if (i > 0 && text.charCodeAt(i - 1) === 13) crlf++;
+      else lf++;
     }
     this.eol = crlf > lf ? '\r\n' : '\n';
   }
@@ -91,7 +91,7 @@ function positionIn(lineStarts: number[], bom: boolean, offset: number): Positio
 
 export function lineStartsOf(text: string): number[] {
   const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
   return starts;
 }
 
@@ -134,12 +134,38 @@ export function parseXml(text: string): ParseResult {
       problem: problemAt(text, at, `unsupported encoding '${scan.encoding}'`, 'libvirt domain XML is UTF-8; convert the file and drop the encoding declaration'),
     };
   }
-  // Second opinion from xmldom (namespace errors and the like): anything it objects to that the
-  // scanner let through is reported. Its DOM is not kept (a large document's DOM outweighs the
+  // What xmldom objects to in a document the scanner accepts is reported as xmldom reports it:
+  // the scanner found it itself (names, namespaces), or xmldom is asked for the rare constructs
+  // whose finer rules only it applies. Its DOM is not kept (a large document's DOM outweighs the
   // source tree); XPath queries build one when they need it.
-  const domProblem = xmldomProblem(text);
-  if (domProblem) return { ok: false, problem: domProblem };
+  if (scan.domError) {
+    const at = scan.domError.offset;
+    return { ok: false, problem: { offset: at, ...xmldomPositionAt(text, at), message: scan.domError.message } };
+  }
+  if (scan.secondOpinion) {
+    const domProblem = xmldomProblem(text);
+    if (domProblem) return { ok: false, problem: domProblem };
+  }
   return { ok: true, doc: new XmlDocument(text, scan.root as XElement, scan.prolog) };
+}
+
+/**
+ * Line and column as xmldom's locator counts them: the BOM is not part of its text, and each of
+ * CR LF, CR U+0085, CR, LF, U+0085, U+2028 and U+2029 ends a line (its line-end normalisation).
+ */
+export function xmldomPositionAt(text: string, offset: number): Position {
+  let line = 1;
+  let lineStart = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  for (let i = lineStart; i < offset; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 13) {
+      const n = text.charCodeAt(i + 1);
+      if (n === 10 || n === 0x85) i++;
+    } else if (c !== 10 && c !== 0x85 && c !== 0x2028 && c !== 0x2029) continue;
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart + 1 };
 }
 
 /** Parse with xmldom; its first problem, or null (and the DOM) when it has none. */
@@ -165,12 +191,26 @@ function xmldomProblem(text: string): XmlProblem | null {
   return xmldomParse(text).problem;
 }
 
-/** Pair the document's source elements with a fresh xmldom DOM (for XPath), once. */
-export function attachDomOnce(doc: XmlDocument): void {
-  if (doc.root.dom !== undefined) return;
-  const { dom } = xmldomParse(doc.text);
-  doc.root.dom = null;
-  if (dom) attachDom(doc.root, dom.documentElement as unknown as Element);
+export interface DomIndex {
+  /** xmldom's document element, null when xmldom built none. */
+  root: Element | null;
+  /** Each DOM element's source element. */
+  source: Map<unknown, XElement>;
+}
+
+const domIndexes = new WeakMap<XmlDocument, DomIndex>();
+
+/** A DOM of the document (for XPath) paired with its source elements, built on first use. */
+export function domIndexOf(doc: XmlDocument): DomIndex {
+  let index = domIndexes.get(doc);
+  if (!index) {
+    const { dom } = xmldomParse(doc.text);
+    const root = (dom?.documentElement as unknown as Element | null | undefined) ?? null;
+    index = { root, source: new Map() };
+    if (root) pairElements(doc.root, root, index.source);
+    domIndexes.set(doc, index);
+  }
+  return index;
 }
 
 function cleanXmldomMessage(msg: string): string {
@@ -178,12 +218,11 @@ function cleanXmldomMessage(msg: string): string {
 }
 
 /** Pair source elements with DOM elements; both are in document order. */
-function attachDom(root: XElement, domRoot: Element | null): void {
-  if (!domRoot) return;
+function pairElements(root: XElement, domRoot: Element, out: Map<unknown, XElement>): void {
   const work: [XElement, Element][] = [[root, domRoot]];
   for (let next = work.pop(); next; next = work.pop()) {
     const [x, d] = next;
-    x.dom = d;
+    out.set(d, x);
     const xs = x.children.filter((c): c is XElement => c.kind === 'element');
     const ds: Element[] = [];
     for (let n = d.firstChild; n; n = n.nextSibling) if (n.nodeType === 1) ds.push(n as Element);

@@ -3,6 +3,13 @@
  * well-formedness error in libxml2's words (libvirt parses with libxml2, so that is the
  * message a user sees from `virsh define`). It also catches what xmldom lets through:
  * a bare `&`, `]]>` in text, characters XML forbids (NUL and other controls).
+ *
+ * It also answers what xmldom (the DOM behind ctx.select) refuses in a document the scanner
+ * accepts, in xmldom's words and at the position xmldom gives: names that are not qualified
+ * names and namespace errors (see checkNames). A document holding constructs whose finer rules
+ * only xmldom knows (a DOCTYPE, a processing instruction, an XML declaration outside the
+ * common shape, a comment ending `--->`, U+FFFD) is marked `secondOpinion`: the caller asks
+ * xmldom about it. Without them, the scanner's verdict is the whole verdict: one parse.
  */
 import type { Range, XAttr, XElement, XNode, XText } from './tree.js';
 
@@ -21,12 +28,41 @@ export interface ScanResult {
   error: ScanError | null;
   /** Offset of the XML declaration's encoding value, if any. */
   encoding: string | null;
+  /**
+   * The first problem xmldom would report in a document with no scanner error (a name or a
+   * namespace), in xmldom's words; its offset is where xmldom places it (the element's `<`).
+   */
+  domError: ScanError | null;
+  /** The document holds a construct only xmldom's own parse can judge as xmldom does. */
+  secondOpinion: boolean;
 }
 
 /** libxml2's xmlParserMaxDepth: the most open elements an element may be nested in. */
 export const MAX_DEPTH = 256;
 
 const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+const XML_NS = 'http://www.w3.org/XML/1998/namespace';
+const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
+/** The names almost every document uses: ASCII, no colon. */
+const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+// A qualified name as xmldom 0.9 tests it: NCName (':' NCName)?, with its character ranges
+// (XML 1.1's name characters, U+0370..U+1FFF in one range and planes 1..16 allowed).
+const NC_START = 'A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u1FFF\\u200C\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD\\u{10000}-\\u{10FFFF}';
+const NC_MORE = '\\-.0-9\\u00B7\\u0300-\\u036F\\u203F\\u2040';
+const NC_NAME = `[${NC_START}][${NC_START}${NC_MORE}]*`;
+const QNAME = new RegExp(`^${NC_NAME}(?::${NC_NAME})?$`, 'u');
+/** An XML declaration of the shape xmldom accepts (version, then encoding and standalone). */
+const XML_DECL = /^<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(?:'1\.[0-9]+'|"1\.[0-9]+")(?:[ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*(?:'[A-Za-z][A-Za-z0-9._-]*'|"[A-Za-z][A-Za-z0-9._-]*"))?(?:[ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*(?:'(?:yes|no)'|"(?:yes|no)"))?[ \t\r\n]*\?>/;
+
+/** Kinds of names for the namespace checks: no colon and not `xmlns`; another QName; not a QName. */
+const PLAIN = 0;
+const QNAME_OTHER = 1;
+const NOT_QNAME = 2;
+
+function isQName(name: string): boolean {
+  return PLAIN_NAME.test(name) || QNAME.test(name);
+}
 
 function isNameStart(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 58 || c >= 0xc0;
@@ -42,6 +78,144 @@ function isXmlChar(c: number): boolean {
   return c === 9 || c === 10 || c === 13 || (c >= 0x20 && c <= 0xfffd && c !== 0xfffe);
 }
 
+// The source tree's nodes. A large document has hundreds of thousands of them, so each holds
+// offsets into the text and computes its ranges (and raw text) when they are read: a few
+// fields per node instead of a handful of small objects.
+const NO_NODES: XNode[] = Object.freeze([]) as unknown as XNode[];
+const NO_ATTRS: XAttr[] = Object.freeze([]) as unknown as XAttr[];
+
+class ElementNode implements XElement {
+  declare readonly kind: 'element';
+  declare readonly src: string;
+  declare name: string;
+  declare parent: XElement | null;
+  /** The attributes once read (see `attributes`). */
+  declare attrs: XAttr[] | null;
+  declare children: XNode[];
+  declare readonly start: number;
+  /** End of the start tag; start of the end tag (-1 when self-closing); end of the element. */
+  declare tagEnd: number;
+  declare endStart: number;
+  declare end: number;
+  constructor(src: string, name: string, parent: XElement | null, start: number) {
+    this.src = src;
+    this.name = name;
+    this.parent = parent;
+    this.attrs = null;
+    this.children = NO_NODES;
+    this.start = start;
+    this.tagEnd = start;
+    this.endStart = -1;
+    this.end = start;
+  }
+  /**
+   * The scanner checks every attribute but keeps none: they are read again from the start tag
+   * the first time they are asked for (rules look at a few elements' attributes; a large
+   * document's attribute nodes would outweigh the rest of its tree).
+   */
+  get attributes(): XAttr[] {
+    if (this.attrs === null) this.attrs = readAttributes(this);
+    return this.attrs;
+  }
+  get selfClosing(): boolean {
+    return this.endStart < 0;
+  }
+  get startTag(): Range {
+    return { start: this.start, end: this.tagEnd };
+  }
+  get endTag(): Range | null {
+    return this.endStart < 0 ? null : { start: this.endStart, end: this.end };
+  }
+  get range(): Range {
+    return { start: this.start, end: this.end };
+  }
+  get content(): Range | null {
+    return this.endStart < 0 ? null : { start: this.tagEnd, end: this.endStart };
+  }
+}
+Object.defineProperty(ElementNode.prototype, 'kind', { value: 'element' });
+
+class AttrNode implements XAttr {
+  declare readonly kind: 'attr';
+  declare readonly src: string;
+  declare name: string;
+  declare value: string;
+  declare readonly start: number;
+  declare readonly valueStart: number;
+  declare readonly valueEnd: number;
+  declare owner: XElement;
+  constructor(src: string, name: string, value: string, start: number, valueStart: number, valueEnd: number, owner: XElement) {
+    this.src = src;
+    this.name = name;
+    this.value = value;
+    this.start = start;
+    this.valueStart = valueStart;
+    this.valueEnd = valueEnd;
+    this.owner = owner;
+  }
+  get quote(): '"' | "'" {
+    return this.src.charCodeAt(this.valueStart - 1) === 34 ? '"' : "'";
+  }
+  get nameEnd(): number {
+    return this.start + this.name.length;
+  }
+  get raw(): string {
+    return this.src.slice(this.valueStart, this.valueEnd);
+  }
+  get range(): Range {
+    return { start: this.start, end: this.valueEnd + 1 };
+  }
+  get nameRange(): Range {
+    return { start: this.start, end: this.nameEnd };
+  }
+  get valueRange(): Range {
+    return { start: this.valueStart, end: this.valueEnd };
+  }
+}
+Object.defineProperty(AttrNode.prototype, 'kind', { value: 'attr' });
+
+function readAttributes(el: ElementNode): XAttr[] {
+  const s = new Scanner(el.src);
+  s.pos = el.start + 1 + el.name.length;
+  const out: XAttr[] = [];
+  for (;;) {
+    s.skipSpace();
+    const c = el.src.charCodeAt(s.pos);
+    if (c === 62 /* > */ || c === 47 /* / */ || s.pos >= el.tagEnd) break;
+    out.push(s.attribute(el, out, true));
+  }
+  return out.length === 0 ? NO_ATTRS : out;
+}
+
+/** How much markup stands before and after the value of each kind of text node. */
+const TEXT_MARKUP = { text: [0, 0], cdata: [9, 3], comment: [4, 3], pi: [2, 2] } as const;
+
+class TextNode implements XText {
+  declare readonly kind: XText['kind'];
+  declare readonly src: string;
+  declare readonly start: number;
+  declare readonly end: number;
+  declare parent: XElement | null;
+  /** The value when it differs from the source text (resolved references). */
+  declare readonly decoded: string | null;
+  constructor(kind: XText['kind'], src: string, start: number, end: number, parent: XElement | null, decoded: string | null) {
+    this.kind = kind;
+    this.src = src;
+    this.start = start;
+    this.end = end;
+    this.parent = parent;
+    this.decoded = decoded;
+  }
+  get value(): string {
+    if (this.decoded !== null) return this.decoded;
+    const [before, after] = TEXT_MARKUP[this.kind];
+    return this.src.slice(this.start + before, this.end - after);
+  }
+  get range(): Range {
+    return { start: this.start, end: this.end };
+  }
+}
+
 class Fail extends Error {
   constructor(readonly scanError: ScanError) {
     super(scanError.message);
@@ -53,10 +227,12 @@ export function scanXml(text: string): ScanResult {
   try {
     s.document();
   } catch (e) {
-    if (e instanceof Fail) return { root: s.root, prolog: s.prolog, error: e.scanError, encoding: s.encoding };
+    if (e instanceof Fail) return { root: s.root, prolog: s.prolog, error: e.scanError, encoding: s.encoding, domError: s.domError, secondOpinion: s.secondOpinion };
     throw e;
   }
-  return { root: s.root, prolog: s.prolog, error: null, encoding: s.encoding };
+  // xmldom warns about U+FFFD (a sign of a bad conversion) wherever it stands.
+  const secondOpinion = s.secondOpinion || text.includes('\uFFFD');
+  return { root: s.root, prolog: s.prolog, error: null, encoding: s.encoding, domError: s.domError, secondOpinion };
 }
 
 class Scanner {
@@ -64,7 +240,17 @@ class Scanner {
   root: XElement | null = null;
   prolog: XNode[] = [];
   encoding: string | null = null;
+  domError: ScanError | null = null;
+  secondOpinion = false;
   private stack: XElement[] = [];
+  /** Namespace declarations in scope, innermost last: [prefix ('' for the default), URI]. */
+  private bindings: [string, string][] = [];
+  private names = new Map<string, string>();
+  private scratch: XAttr[] = [];
+  private pending: XNode[] = [];
+  private nameKinds = new Map<string, number>();
+  private nextCdataEnd = -1;
+  private sawSpaceChar = false;
   /** Start offset of each open element, for `line N` in messages. */
   constructor(private readonly t: string) {}
 
@@ -112,6 +298,7 @@ class Scanner {
     const end = this.t.indexOf('?>', this.pos);
     if (end < 0) this.fail(this.pos, 'parsing XML declaration: \'?>\' expected');
     const decl = this.t.slice(this.pos, end);
+    if (!XML_DECL.test(this.t.slice(this.pos, end + 2))) this.secondOpinion = true;
     const enc = /\sencoding\s*=\s*(["'])([^"']*)\1/.exec(decl);
     if (enc) this.encoding = enc[2] ?? null;
     this.pos = end + 2;
@@ -133,6 +320,7 @@ class Scanner {
       } else if (c === '>' && depth <= 0) break;
     }
     if (i >= t.length) this.fail(start, 'DOCTYPE improperly terminated');
+    this.secondOpinion = true;
     const body = t.slice(start, i + 1);
     const ent = body.search(/<!ENTITY/);
     if (ent >= 0) {
@@ -153,8 +341,10 @@ class Scanner {
     const dd = inner.indexOf('--');
     if (dd >= 0) this.fail(start + 4 + dd, 'Double hyphen within comment');
     this.checkChars(start + 4, end);
+    // xmldom's comment grammar also refuses a last '-' before '-->' and unpaired surrogates.
+    if (inner.endsWith('-') || /[\uD800-\uDFFF]/.test(inner)) this.secondOpinion = true;
     this.pos = end + 3;
-    return { kind: 'comment', range: { start, end: this.pos }, value: inner, parent };
+    return new TextNode('comment', this.t, start, this.pos, parent, null);
   }
 
   pi(parent: XElement | null): XText {
@@ -163,8 +353,9 @@ class Scanner {
     if (end < 0) this.fail(start, 'PI not terminated');
     const target = /^[^\s?]+/.exec(this.t.slice(start + 2, end))?.[0] ?? '';
     if (target.toLowerCase() === 'xml') this.fail(start, 'XML declaration allowed only at the start of the document');
+    this.secondOpinion = true;
     this.pos = end + 2;
-    return { kind: 'pi', range: { start, end: this.pos }, value: this.t.slice(start + 2, end), parent };
+    return new TextNode('pi', this.t, start, this.pos, parent, null);
   }
 
   name(): string {
@@ -185,19 +376,12 @@ class Scanner {
       this.fail(start, `Excessive depth in document: ${MAX_DEPTH} use XML_PARSE_HUGE option`, `this element is nested ${MAX_DEPTH + 2} levels deep; libvirt's XML parser (libxml2) refuses documents nested deeper than ${MAX_DEPTH + 1} levels`);
     }
     this.pos++; // <
-    const name = this.name();
-    const el: XElement = {
-      kind: 'element',
-      name,
-      attributes: [],
-      children: [],
-      parent,
-      startTag: { start, end: start },
-      endTag: null,
-      selfClosing: false,
-      range: { start, end: start },
-      content: null,
-    };
+    const name = this.intern(this.name());
+    const el = new ElementNode(t, name, parent, start);
+    // Read into a scratch list for the checks, then dropped (see ElementNode.attributes).
+    const attrs = this.scratch;
+    attrs.length = 0;
+    let selfClosing = false;
     for (;;) {
       const before = this.pos;
       this.skipSpace();
@@ -210,37 +394,50 @@ class Scanner {
       if (c === 47 /* / */) {
         if (t.charCodeAt(this.pos + 1) !== 62) this.fail(this.pos, `Couldn't find end of Start Tag ${name} line ${this.lineOf(start)}`);
         this.pos += 2;
-        el.selfClosing = true;
+        selfClosing = true;
         break;
       }
       if (before === this.pos) this.fail(this.pos, 'attributes construct error', `a space is needed between attributes of <${name}>`);
       if (!isNameStart(c)) this.fail(this.pos, 'attributes construct error');
-      el.attributes.push(this.attribute(el));
+      attrs.push(this.attribute(el, attrs));
     }
-    el.startTag = { start, end: this.pos };
-    if (el.selfClosing) {
-      el.range = { start, end: this.pos };
+    el.tagEnd = this.pos;
+    if (attrs.length === 0) el.attrs = NO_ATTRS;
+    const bound = this.domError === null ? this.checkNames(el, attrs) : 0;
+    attrs.length = 0;
+    if (selfClosing) {
+      if (bound > 0) this.bindings.length -= bound;
+      el.end = this.pos;
       return el;
     }
     this.stack.push(el);
-    const contentStart = this.pos;
+    // Children gather on one stack shared by all elements and are copied out, at their own
+    // length, when the element ends: no growing array per element.
+    const pending = this.pending;
+    const base = pending.length;
     for (;;) {
       if (this.pos >= t.length) {
         this.fail(this.pos, `Premature end of data in tag ${name} line ${this.lineOf(start)}`, `<${name}> is never closed`);
       }
       const c = t.charCodeAt(this.pos);
+      let child: XNode;
       if (c === 60 /* < */) {
-        if (t.startsWith('</', this.pos)) break;
-        if (t.startsWith('<!--', this.pos)) el.children.push(this.comment(el));
-        else if (t.startsWith('<![CDATA[', this.pos)) el.children.push(this.cdata(el));
-        else if (t.startsWith('<?', this.pos)) el.children.push(this.pi(el));
-        else if (isNameStart(t.charCodeAt(this.pos + 1))) el.children.push(this.element(el));
+        const next = t.charCodeAt(this.pos + 1);
+        if (next === 47 /* / */) break;
+        if (next === 33 /* ! */ && t.startsWith('<!--', this.pos)) child = this.comment(el);
+        else if (next === 33 && t.startsWith('<![CDATA[', this.pos)) child = this.cdata(el);
+        else if (next === 63 /* ? */) child = this.pi(el);
+        else if (isNameStart(next)) child = this.element(el);
         else this.fail(this.pos, 'StartTag: invalid element name');
       } else {
-        el.children.push(this.text(el));
+        child = this.text(el);
       }
+      pending.push(child);
     }
-    const contentEnd = this.pos;
+    if (pending.length > base) {
+      el.children = pending.slice(base);
+      pending.length = base;
+    }
     const endStart = this.pos;
     this.pos += 2;
     const endName = this.name();
@@ -252,10 +449,69 @@ class Scanner {
       this.fail(endStart, `Opening and ending tag mismatch: ${name} line ${this.lineOf(start)} and ${endName}`, hint);
     }
     this.stack.pop();
-    el.endTag = { start: endStart, end: this.pos };
-    el.content = { start: contentStart, end: contentEnd };
-    el.range = { start, end: this.pos };
+    if (bound > 0) this.bindings.length -= bound;
+    el.endStart = endStart;
+    el.end = this.pos;
     return el;
+  }
+
+
+  /**
+   * What xmldom checks of a start tag once it is read, in its order: the element's name and
+   * each attribute's name must be qualified names; then, with this element's namespace
+   * declarations in scope, the element's and each attribute's (namespace, name) pair must be
+   * one the DOM accepts. Records the first objection in domError; returns how many
+   * declarations this element added to the scope (the caller removes them at its end).
+   */
+  checkNames(el: XElement, attrs: XAttr[]): number {
+    let plain = this.nameKind(el.name) === PLAIN;
+    for (let i = 0; plain && i < attrs.length; i++) plain = this.nameKind((attrs[i] as XAttr).name) === PLAIN;
+    // No colon, no declaration: only an inherited default namespace can be objected to.
+    if (plain && this.bindings.length === 0) return 0;
+    const where = el.startTag.start;
+    if (this.nameKind(el.name) === NOT_QNAME) return this.domObjection(where, `element parse error: Error: invalid tagName:${el.name}`, 0);
+    for (const a of attrs) if (this.nameKind(a.name) === NOT_QNAME) return this.domObjection(where, `element parse error: Error: invalid attribute:${a.name}`, 0);
+    let bound = 0;
+    for (const a of attrs) {
+      if (a.name === 'xmlns') this.bindings.push(['', a.value]);
+      else if (a.name.startsWith('xmlns:')) this.bindings.push([a.name.slice(6), a.value]);
+      else continue;
+      bound++;
+    }
+    const elPrefix = prefixOf(el.name);
+    let problem = namespaceProblem(this.lookup(elPrefix ?? ''), el.name, elPrefix);
+    for (let i = 0; problem === null && i < attrs.length; i++) {
+      const name = (attrs[i] as XAttr).name;
+      const prefix = prefixOf(name);
+      const ns = name === 'xmlns' || prefix === 'xmlns' ? XMLNS_NS : prefix === null ? null : this.lookup(prefix);
+      problem = namespaceProblem(ns, name, prefix);
+    }
+    if (problem !== null) return this.domObjection(where, `Error constructing the DOM: NamespaceError: ${problem}`, bound);
+    return bound;
+  }
+
+  /** What a (interned) name is for checkNames, remembered per distinct name. */
+  private nameKind(name: string): number {
+    let kind = this.nameKinds.get(name);
+    if (kind === undefined) {
+      kind = name !== 'xmlns' && PLAIN_NAME.test(name) ? PLAIN : isQName(name) ? QNAME_OTHER : NOT_QNAME;
+      this.nameKinds.set(name, kind);
+    }
+    return kind;
+  }
+
+  private domObjection(offset: number, message: string, bound: number): number {
+    this.domError = { offset, message };
+    return bound;
+  }
+
+  /** The namespace a prefix stands for here (null when none), as xmldom resolves it. */
+  private lookup(prefix: string): string | null {
+    for (let i = this.bindings.length - 1; i >= 0; i--) {
+      const b = this.bindings[i] as [string, string];
+      if (b[0] === prefix) return b[1] === '' ? null : b[1];
+    }
+    return prefix === 'xml' ? XML_NS : null;
   }
 
   /** Explain the common mistake of self-closing an element and then closing it again. */
@@ -272,11 +528,11 @@ class Scanner {
     return `<${open.name}> (line ${this.lineOf(open.startTag.start)}) must be closed before </${endName}>`;
   }
 
-  attribute(owner: XElement): XAttr {
+  /** One attribute; `keep` when the node outlives the scan (its name is then interned). */
+  attribute(owner: XElement, siblings: XAttr[], keep = false): XAttr {
     const t = this.t;
     const start = this.pos;
     const name = this.name();
-    const nameEnd = this.pos;
     this.skipSpace();
     if (t.charCodeAt(this.pos) !== 61 /* = */) this.fail(this.pos, `Specification mandates value for attribute ${name}`);
     this.pos++;
@@ -288,21 +544,20 @@ class Scanner {
     if (vEnd < 0) this.fail(start, 'AttValue: \' expected');
     const lt = t.indexOf('<', vStart);
     if (lt >= 0 && lt < vEnd) this.fail(lt, "Unescaped '<' not allowed in attributes values");
-    const raw = t.slice(vStart, vEnd);
-    const value = this.decode(raw, vStart).replace(/[\t\n\r]/g, ' ');
+    const decoded = this.decodeRange(vStart, vEnd);
+    let value = decoded ?? t.slice(vStart, vEnd);
+    if (this.sawSpaceChar) value = value.replace(/[\t\n\r]/g, ' ');
     this.pos = vEnd + 1;
-    if (owner.attributes.some((a) => a.name === name)) this.fail(start, `Attribute ${name} redefined`);
-    return {
-      kind: 'attr',
-      name,
-      value,
-      raw,
-      quote: q,
-      range: { start, end: this.pos },
-      nameRange: { start, end: nameEnd },
-      valueRange: { start: vStart, end: vEnd },
-      owner,
-    };
+    for (const a of siblings) if (a.name === name) this.fail(start, `Attribute ${name} redefined`);
+    return new AttrNode(t, keep ? this.intern(name) : name, value, start, vStart, vEnd, owner);
+  }
+
+  /** One string per distinct name: a large document repeats a few names very many times. */
+  intern(name: string): string {
+    const known = this.names.get(name);
+    if (known !== undefined) return known;
+    this.names.set(name, name);
+    return name;
   }
 
   cdata(parent: XElement): XText {
@@ -311,7 +566,7 @@ class Scanner {
     if (end < 0) this.fail(start, 'CData section not finished');
     this.checkChars(start + 9, end);
     this.pos = end + 3;
-    return { kind: 'cdata', range: { start, end: this.pos }, value: this.t.slice(start + 9, end), parent };
+    return new TextNode('cdata', this.t, start, this.pos, parent, null);
   }
 
   text(parent: XElement): XText {
@@ -319,11 +574,15 @@ class Scanner {
     const start = this.pos;
     let end = t.indexOf('<', start);
     if (end < 0) end = t.length;
-    const raw = t.slice(start, end);
-    const cd = raw.indexOf(']]>');
-    if (cd >= 0) this.fail(start + cd, "Sequence ']]>' not allowed in content");
+    // The next ']]>' is remembered: looking for it from every text node would be quadratic.
+    if (this.nextCdataEnd < start) {
+      const cd = t.indexOf(']]>', start);
+      this.nextCdataEnd = cd < 0 ? Infinity : cd;
+    }
+    if (this.nextCdataEnd < end) this.fail(this.nextCdataEnd, "Sequence ']]>' not allowed in content");
+    const decoded = this.decodeRange(start, end);
     this.pos = end;
-    return { kind: 'text', range: { start, end }, value: this.decode(raw, start), parent };
+    return new TextNode('text', t, start, end, parent, decoded);
   }
 
   checkChars(from: number, to: number): void {
@@ -333,9 +592,29 @@ class Scanner {
     }
   }
 
+  /**
+   * Check the characters of [from, to) and resolve its references, failing on what libxml2
+   * refuses; null when the text has no reference (its value is the source text itself).
+   * Notes in sawSpaceChar whether it holds a tab, CR or LF (which attribute values turn into
+   * spaces).
+   */
+  decodeRange(from: number, to: number): string | null {
+    const t = this.t;
+    let amp = -1;
+    let space = false;
+    for (let i = from; i < to; i++) {
+      const c = t.charCodeAt(i);
+      if (c >= 0x20 && c < 0xd800) {
+        if (c === 38 /* & */ && amp < 0) amp = i;
+      } else if (c === 9 || c === 10 || c === 13) space = true;
+      else if (!isXmlChar(c)) this.fail(i, `Char 0x${c.toString(16).toUpperCase()} out of allowed range`);
+    }
+    this.sawSpaceChar = space;
+    return amp < 0 ? null : this.decode(t.slice(from, to), from);
+  }
+
   /** Resolve references in text or an attribute value, failing on what libxml2 refuses. */
   decode(raw: string, offset: number): string {
-    this.checkChars(offset, offset + raw.length);
     if (!raw.includes('&')) return raw;
     let out = '';
     let i = 0;
@@ -368,6 +647,20 @@ class Scanner {
     }
     return out;
   }
+}
+
+function prefixOf(qname: string): string | null {
+  const colon = qname.indexOf(':');
+  return colon < 0 ? null : qname.slice(0, colon);
+}
+
+/** The DOM's rule for a (namespace, qualified name) pair (createElementNS/createAttributeNS). */
+function namespaceProblem(ns: string | null, qname: string, prefix: string | null): string | null {
+  if (prefix !== null && ns === null) return 'prefix is non-null and namespace is null';
+  if (prefix === 'xml' && ns !== XML_NS) return 'prefix is "xml" and namespace is not the XML namespace';
+  if ((prefix === 'xmlns' || qname === 'xmlns') && ns !== XMLNS_NS) return 'either qualifiedName or prefix is "xmlns" and namespace is not the XMLNS namespace';
+  if (ns === XMLNS_NS && prefix !== 'xmlns' && qname !== 'xmlns') return 'namespace is the XMLNS namespace and neither qualifiedName nor prefix is "xmlns"';
+  return null;
 }
 
 export type { Range };

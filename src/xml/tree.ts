@@ -2,6 +2,9 @@
  * The source tree: every element, attribute, text run and comment of a document with its
  * exact offsets in the original text. Offsets index the decoded string (UTF-16 code units),
  * which maps one-to-one onto the file's bytes because files are UTF-8 and kept as they are.
+ *
+ * The scanner builds these nodes as small objects holding offsets (src/xml/scan.ts); ranges and
+ * raw text are computed when read. Treat nodes as read-only.
  */
 
 /** Half-open range [start, end) of offsets into XmlDocument.text. */
@@ -49,8 +52,6 @@ export interface XElement {
   range: Range;
   /** Between the tags; null when self-closing. */
   content: Range | null;
-  /** The matching xmldom node, for XPath queries. */
-  dom?: unknown;
 }
 
 export type XNode = XElement | XText;
