@@ -2,11 +2,8 @@ import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import type { FixFunction, Rule } from '../src/engine/types.js';
 import { attr, type XAttr, type XElement } from '../src/xml/tree.js';
 import { anyDriver } from '../src/engine/drivers.js';
+import { MEMORY_ACCESS_MODES, MEMORY_ALLOCATION_MODES, MEMORY_SOURCE_TYPES, parseXPathUInt, YES_NO as YES_NO_VALUES } from '../src/domain/values.js';
 
-/** Values libvirt's enums accept (case-sensitive). */
-const SOURCE_TYPES = ['file', 'anonymous', 'memfd'];
-const ACCESS_MODES = ['shared', 'private'];
-const ALLOCATION_MODES = ['immediate', 'ondemand'];
 
 /** Spellings of yes/no that other libvirt attributes or habits use. */
 const YES_NO: Record<string, string> = { on: 'yes', true: 'yes', '1': 'yes', off: 'no', false: 'no', '0': 'no' };
@@ -82,19 +79,16 @@ export const rule: Rule = {
       });
     };
     if (mb) {
-      enumAttr(mb.source, 'type', 'source', SOURCE_TYPES);
-      enumAttr(mb.access, 'mode', 'access', ACCESS_MODES);
-      enumAttr(mb.allocation, 'mode', 'allocation', ALLOCATION_MODES);
+      enumAttr(mb.source, 'type', 'source', MEMORY_SOURCE_TYPES);
+      enumAttr(mb.access, 'mode', 'access', MEMORY_ACCESS_MODES);
+      enumAttr(mb.allocation, 'mode', 'allocation', MEMORY_ALLOCATION_MODES);
       const threads = mb.allocation ? attr(mb.allocation, 'threads') : undefined;
-      // virXPathUInt: empty is absent; otherwise strtoul with nothing after the digits, no '-', ≤ UINT_MAX.
-      if (threads && threads.value !== '') {
-        const m = /^[ \t\n\r\v\f]*\+?(\d+)$/.exec(threads.value);
-        if (!m || BigInt(m[1] as string) > 0xffffffffn) {
-          ctx.report({
-            node: threads,
-            message: `threads='${threads.value}' is not a thread count: write a whole number such as 4, or remove it (libvirt: ${renderLibvirtError({ code: 'xml-error', text: 'Failed to parse memory allocation threads' })})`,
-          });
-        }
+      // virXPathUInt: empty is absent; otherwise an unsigned int.
+      if (threads && parseXPathUInt(threads.value) === null) {
+        ctx.report({
+          node: threads,
+          message: `threads='${threads.value}' is not a thread count: write a whole number such as 4, or remove it (libvirt: ${renderLibvirtError({ code: 'xml-error', text: 'Failed to parse memory allocation threads' })})`,
+        });
       }
     }
     const cellAttr = (cell: XElement, a: XAttr | null, allowed: readonly string[]): void => {
@@ -109,8 +103,8 @@ export const rule: Rule = {
       });
     };
     for (const c of ctx.domain.cells) {
-      cellAttr(c.el, c.memAccess, ACCESS_MODES);
-      cellAttr(c.el, c.discard, ['yes', 'no']);
+      cellAttr(c.el, c.memAccess, MEMORY_ACCESS_MODES);
+      cellAttr(c.el, c.discard, YES_NO_VALUES);
     }
   },
 };

@@ -1,4 +1,5 @@
-import { effectivePages, memorySourceType, needsNonX86Host, X86_64_HUGEPAGE_SIZES_KIB, X86_64_SYSTEM_PAGE_KIB } from '../src/domain/hugepages.js';
+import { effectivePages, memorySourceType } from '../src/domain/hugepages.js';
+import { needsNonX86Host, SYSTEM_PAGE_KIB, X86_64_HUGEPAGE_SIZES_KIB } from '../src/libvirt/arch.js';
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import type { SizeValue } from '../src/domain/model.js';
 import { formatKiB, parseUnit } from '../src/domain/units.js';
@@ -94,7 +95,7 @@ export const rule: Rule = {
     for (const d of ctx.domain.memoryDevices) if (d.pagesize) candidates.push({ size: d.pagesize, what: `page size for this ${d.model ?? 'memory'} device` });
     for (const { size, what } of candidates) {
       const r = size.result;
-      if (!r.ok || r.kib === 0 || r.kib === X86_64_SYSTEM_PAGE_KIB || sizes.includes(r.kib)) continue;
+      if (!r.ok || r.kib === 0 || r.kib === SYSTEM_PAGE_KIB || sizes.includes(r.kib)) continue;
       const repair = repairOf(size, sizes);
       let why = '';
       if (r.decimalUnit) why = `; ${size.unit} is a decimal unit (${r.value} × ${parseUnit(size.unit ?? '')!.multiplier} bytes), the binary one is ${size.unit![0]!.toUpperCase()}iB`;

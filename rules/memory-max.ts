@@ -1,4 +1,5 @@
-import { formatKiBig, memoryAlignment, memoryTotals } from '../src/domain/memory.js';
+import { formatKiBig, memoryTotals } from '../src/domain/memory.js';
+import { memoryAlignment, X86_MEMORY_ALIGNMENT } from '../src/libvirt/arch.js';
 import { renderLibvirtError, type LibvirtError } from '../src/domain/libvirt-error.js';
 import { kibOf } from '../src/domain/model.js';
 import type { Rule } from '../src/engine/types.js';
@@ -69,7 +70,7 @@ export const rule: Rule = {
       return;
     }
     // libvirt 9.6 and later add guest cell 0 themselves (x86)
-    if (d.cells.length === 0 && memoryAlignment(d).memory === 1024 && !ctx.profile.hotplugAddsNumaCell) {
+    if (d.cells.length === 0 && memoryAlignment(d) === X86_MEMORY_ALIGNMENT && !ctx.profile.hotplugAddsNumaCell) {
       ctx.report({
         node: max.el,
         drivers: qemuDriver('qemuDomainDefValidateMemoryHotplug (src/qemu/qemu_domain.c)'),

@@ -1,5 +1,6 @@
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
-import { cellIdRange, guestCells, invalidUIntError, parseUInt } from '../src/domain/numa.js';
+import { cellIdRange, guestCells, invalidUIntError } from '../src/domain/numa.js';
+import { parseUInt } from '../src/domain/values.js';
 import { anyDriver } from '../src/engine/drivers.js';
 import type { Rule } from '../src/engine/types.js';
 import { attr, childElements, firstChild } from '../src/xml/tree.js';

@@ -1,5 +1,6 @@
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
-import { isNumatuneMode, NUMATUNE_MODES, resolveNumatune } from '../src/domain/numa.js';
+import { resolveNumatune } from '../src/domain/numa.js';
+import { isNumatuneMode, NUMATUNE_MODES } from '../src/domain/values.js';
 import type { Rule } from '../src/engine/types.js';
 import type { XAttr } from '../src/xml/tree.js';
 import { anyDriver } from '../src/engine/drivers.js';

@@ -13,10 +13,10 @@ import {
   hostNodesetUses,
   maxVcpus,
   needsNumad,
-  parseUInt,
   recomputedMemoryKiB,
   resolveNumatune,
 } from '../src/domain/numa.js';
+import { parseUInt } from '../src/domain/values.js';
 import { parseXml } from '../src/xml/document.js';
 
 function model(parts: { vcpu?: string; memory?: string; numatune?: string; cells?: string; devices?: string }): DomainModel {

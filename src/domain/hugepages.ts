@@ -23,22 +23,12 @@
  */
 import { formatKiB } from './units.js';
 import type { HostSnapshot } from '../host/snapshot.js';
-import { attr, firstChild, textOf, type XAttr, type XElement } from '../xml/tree.js';
+import { attr, firstChild, type XAttr, type XElement } from '../xml/tree.js';
 import type { LibvirtError } from './libvirt-error.js';
 import { kibOf, type DomainModel, type NumaCell, type PageDef, type SizeValue } from './model.js';
-import { backendBindings, type BackendBinding } from './numa.js';
-
-/** Huge page sizes an x86_64 host can offer (KiB): 2 MiB and, with `pdpe1gb`, 1 GiB. */
-export const X86_64_HUGEPAGE_SIZES_KIB: readonly number[] = [2048, 1048576];
-
-/** The x86 system page size (KiB). A `<page>` of this size means "no huge pages" (R1.10). */
-export const X86_64_SYSTEM_PAGE_KIB = 4;
-
-/** libvirt's start-time alignment of cells and of the non-NUMA initial memory on x86 (R4.4). */
-export const MEMORY_ALIGN_KIB = 1024;
-
-/** libvirt's start-time alignment of memory devices (DIMM, virtio-mem) on x86 (R4.4). */
-export const MEMORY_DEVICE_ALIGN_KIB = 2048;
+import { backendBindings, deviceTargetCell, type BackendBinding } from './numa.js';
+import { memoryAlignment, SYSTEM_PAGE_KIB, X86_64_HUGEPAGE_SIZES_KIB } from '../libvirt/arch.js';
+import { MEMORY_ACCESS_MODES, parseEnum, parseUInt, type MemoryAccessMode } from './values.js';
 
 /** Why a `<page size>` cannot be used: libvirt's parser rejects the domain. */
 export type PageSizeProblem = 'absent' | 'invalid' | 'unknown-unit' | 'overflow' | 'zero';
@@ -255,10 +245,8 @@ function roundUp(kib: number, align: number): number {
   return Math.ceil(kib / align) * align;
 }
 
-const ACCESS_MODES = ['shared', 'private'] as const;
-
-function accessValue(value: string | null | undefined): 'shared' | 'private' | null {
-  return (ACCESS_MODES as readonly string[]).includes(value ?? '') ? (value as 'shared' | 'private') : null;
+function accessValue(value: string | null | undefined): MemoryAccessMode | null {
+  return parseEnum(value, MEMORY_ACCESS_MODES);
 }
 
 /** `<memoryBacking><source type>` as libvirt reads it (first in document order; empty = absent). */
@@ -297,8 +285,8 @@ function deviceInfos(domain: DomainModel): Map<XElement, DeviceInfo> {
   const slotOf = (el: XElement): number | null => {
     const a = firstChild(el, 'address');
     if (!a || attr(a, 'type')?.value !== 'dimm') return null;
-    const s = attr(a, 'slot')?.value ?? '';
-    return /^\d+$/.test(s) ? Number(s) : null;
+    const s = attr(a, 'slot');
+    return s ? parseUInt(s.value) : null;
   };
   const used = new Set<number>();
   for (const d of domain.memoryDevices) {
@@ -308,8 +296,7 @@ function deviceInfos(domain: DomainModel): Map<XElement, DeviceInfo> {
   }
   let virtioMem = 0;
   for (const d of domain.memoryDevices) {
-    const nodeText = d.node ? textOf(d.node).trim() : '';
-    const cell = /^\d+$/.test(nodeText) ? Number(nodeText) : null;
+    const cell = deviceTargetCell(d);
     const aliasEl = firstChild(d.el, 'alias');
     const userAlias = aliasEl ? attr(aliasEl, 'name')?.value : undefined;
     let alias: string | null = null;
@@ -343,6 +330,7 @@ export function memoryBackends(domain: DomainModel): MemoryBackend[] {
   const cellsById = new Map<number, NumaCell>();
   for (const c of domain.cells) cellsById.set(cellIdOf(c), c);
   const bindings = backendBindings(domain);
+  const align = memoryAlignment(domain);
 
   const finish = (
     base: Pick<MemoryBackend, 'id' | 'kind' | 'el' | 'sizeNode' | 'cellDef' | 'cell' | 'definedKiB' | 'alignKiB'>,
@@ -356,11 +344,11 @@ export function memoryBackends(domain: DomainModel): MemoryBackend[] {
       const s = origin.page.sizeKiB;
       if (s === null) pageUnreadable = true;
       else if (s === 0) pageSizeKiB = 'default';
-      else if (s !== X86_64_SYSTEM_PAGE_KIB) pageSizeKiB = s;
+      else if (s !== SYSTEM_PAGE_KIB) pageSizeKiB = s;
     } else if (origin?.kind === 'pagesize') {
       const s = kibOf(origin.size);
       if (s === null) pageUnreadable = true;
-      else if (s !== X86_64_SYSTEM_PAGE_KIB) pageSizeKiB = s;
+      else if (s !== SYSTEM_PAGE_KIB) pageSizeKiB = s;
     }
     const cellAccess = base.cell !== null ? accessValue(cellsById.get(base.cell)?.memAccess?.value) : null;
     const access = ownAccess ?? cellAccess ?? globalAccess;
@@ -393,13 +381,13 @@ export function memoryBackends(domain: DomainModel): MemoryBackend[] {
     const devicesKiB = devices.reduce((s, d) => s + (kibOf(d.size) ?? 0), 0);
     const definedKiB = total === null || total - devicesKiB <= 0 ? null : total - devicesKiB;
     const el = domain.memory?.el ?? domain.root;
-    const base = { id: 'pc.ram', kind: 'ram' as const, el, sizeNode: el, cellDef: null, cell: null, definedKiB, alignKiB: MEMORY_ALIGN_KIB };
+    const base = { id: 'pc.ram', kind: 'ram' as const, el, sizeNode: el, cellDef: null, cell: null, definedKiB, alignKiB: align.memory };
     out.push(finish(base, originOf(pageForCell(pages, null)), null, null));
   } else {
     const cells = [...domain.cells].sort((a, b) => cellIdOf(a) - cellIdOf(b) || a.index - b.index);
     for (const c of cells) {
       const id = cellIdOf(c);
-      const base = { id: `ram-node${id}`, kind: 'cell' as const, el: c.el, sizeNode: c.memory.valueAttr ?? c.el, cellDef: c, cell: id, definedKiB: kibOf(c.memory), alignKiB: MEMORY_ALIGN_KIB };
+      const base = { id: `ram-node${id}`, kind: 'cell' as const, el: c.el, sizeNode: c.memory.valueAttr ?? c.el, cellDef: c, cell: id, definedKiB: kibOf(c.memory), alignKiB: align.memory };
       out.push(finish(base, originOf(pageForCell(pages, id)), null, null));
     }
   }
@@ -409,7 +397,7 @@ export function memoryBackends(domain: DomainModel): MemoryBackend[] {
     if (!info) continue;
     const own = d.pagesize && !(d.pagesize.result.ok && d.pagesize.result.kib === 0) ? d.pagesize : null;
     const origin: PageOrigin | null = own ? { kind: 'pagesize', size: own } : originOf(pageForCell(pages, info.cell));
-    const base = { id: info.id, kind: 'device' as const, el: d.el, sizeNode: d.size?.el ?? d.el, cellDef: null, cell: info.cell, definedKiB: kibOf(d.size), alignKiB: MEMORY_DEVICE_ALIGN_KIB };
+    const base = { id: info.id, kind: 'device' as const, el: d.el, sizeNode: d.size?.el ?? d.el, cellDef: null, cell: info.cell, definedKiB: kibOf(d.size), alignKiB: align.module };
     out.push(finish(base, origin, accessValue(attr(d.el, 'access')?.value), d.el));
   }
   return out;
@@ -473,21 +461,4 @@ export function backendsOnRealPages(domain: DomainModel, host: HostSnapshot | nu
     if (page !== null && isRealPageSize(page, host)) out.push({ backend, page });
   }
   return out;
-}
-
-/** `<os><type arch>` as written, or null. */
-export function guestArch(domain: DomainModel): string | null {
-  const os = firstChild(domain.root, 'os');
-  const type = os ? firstChild(os, 'type') : undefined;
-  return type ? (attr(type, 'arch')?.value ?? null) : null;
-}
-
-/**
- * Whether the domain can only run on a host of another architecture than x86_64: a KVM guest whose
- * `<os><type arch>` is not an x86 one. (A TCG guest of any arch runs on an x86_64 host and uses its
- * page sizes.)
- */
-export function needsNonX86Host(domain: DomainModel): boolean {
-  const arch = guestArch(domain);
-  return domain.type === 'kvm' && arch !== null && !['x86_64', 'i686'].includes(arch);
 }

@@ -6,15 +6,16 @@
  * Everything is computed from the model, whose sizes the one unit parser read. Sums use BigInt:
  * each size is below 2^53 KiB, but a sum of several need not be.
  */
-import { attr, firstChild, textOf, type XElement } from '../xml/tree.js';
+import type { XElement } from '../xml/tree.js';
 import { kibOf, type DomainModel, type SizeValue } from './model.js';
 import { formatKiB, KIB_UNLIMITED } from './units.js';
+import { memoryAlignment, SYSTEM_PAGE_KIB } from '../libvirt/arch.js';
+import { deviceTargetCell } from './numa.js';
+import { MEMTUNE_LIMITS } from './values.js';
 
 /** Largest KiB value libvirt lets a size reach after alignment (`LLONG_MAX >> 10` = 2^53 − 1). */
 export const MAX_ALIGNED_KIB = BigInt(KIB_UNLIMITED);
 
-/** x86 system page size in KiB: a `<page>` of this size means ordinary memory (R1.10). */
-export const SYSTEM_PAGE_KIB = 4;
 
 /** KiB of every value in the list, or null when one of them did not parse. */
 function sumKiB(values: (SizeValue | null | undefined)[]): bigint | null {
@@ -60,15 +61,6 @@ export function memoryTotals(domain: DomainModel): MemoryTotals {
   }
   const initialKiB = totalKiB !== null && devicesKiB !== null ? totalKiB - devicesKiB : null;
   return { cellsKiB, devicesKiB, memoryKiB, totalKiB, fromCells, initialKiB };
-}
-
-/** Alignment granularity in KiB for guest memory and for memory modules (R4.4). */
-export function memoryAlignment(domain: DomainModel): { memory: number; module: number } {
-  const os = firstChild(domain.root, 'os');
-  const type = os ? firstChild(os, 'type') : undefined;
-  const arch = type ? (attr(type, 'arch')?.value ?? '') : '';
-  if (arch.startsWith('ppc64')) return { memory: 256 * 1024, module: 256 * 1024 };
-  return { memory: 1024, module: 2048 };
 }
 
 export function alignUp(kib: bigint, align: number): bigint {
@@ -196,8 +188,7 @@ export function ramRegions(domain: DomainModel): RamRegion[] | null {
     let p: number | null | undefined;
     if (own !== null && own !== 0) p = own;
     else {
-      const nodeText = d.node ? textOf(d.node).trim() : '';
-      p = pageFor(/^\d+$/.test(nodeText) ? Number(nodeText) : null);
+      p = pageFor(deviceTargetCell(d));
     }
     p = norm(p);
     regions.push({ name: `memory device ${i}`, el: d.el, kib: BigInt(k), pageKiB: p === undefined ? null : p });
@@ -249,7 +240,7 @@ export function sizeSites(domain: DomainModel): SizeSite[] {
   if (domain.maxMemory) out.push({ value: domain.maxMemory, kind: 'maxMemory', label: '<maxMemory>', required: false });
   for (const p of domain.memoryBacking?.pages ?? []) out.push({ value: p.size, kind: 'page', label: '<page> size', required: true });
   if (domain.memtune) {
-    for (const name of ['hard_limit', 'soft_limit', 'min_guarantee', 'swap_hard_limit'] as const) {
+    for (const name of MEMTUNE_LIMITS) {
       const v = domain.memtune.limits[name];
       if (v) out.push({ value: v, kind: 'memtune', label: `<${name}>`, required: false });
     }

@@ -12,17 +12,7 @@
 import { textOf, type XAttr, type XElement } from '../xml/tree.js';
 import type { LibvirtError } from './libvirt-error.js';
 import { kibOf, type DomainModel, type Memnode, type MemoryDevice, type NumaCell } from './model.js';
-
-/** `<numatune>` memory modes (`virDomainNumatuneMemMode`), in libvirt's order. */
-export const NUMATUNE_MODES = ['strict', 'preferred', 'interleave', 'restrictive'] as const;
-export type NumatuneMode = (typeof NUMATUNE_MODES)[number];
-
-/**
- * Values the parser accepts for `<numatune><memory placement>`: `default` is libvirt's internal
- * "not given" value (the RNG schema only allows `static` and `auto`).
- */
-export const NUMATUNE_PLACEMENTS = ['default', 'static', 'auto'] as const;
-export type NumatunePlacement = 'static' | 'auto';
+import { isNumatuneMode, NUMATUNE_PLACEMENTS, parseUInt, type NumatuneMode, type NumatunePlacement } from './values.js';
 
 /** QEMU `policy` of a memory backend for each mode; restrictive passes no policy (R5.5). */
 export const QEMU_POLICY: Record<NumatuneMode, 'bind' | 'preferred' | 'interleave' | null> = {
@@ -31,33 +21,6 @@ export const QEMU_POLICY: Record<NumatuneMode, 'bind' | 'preferred' | 'interleav
   interleave: 'interleave',
   restrictive: null,
 };
-
-export function isNumatuneMode(s: string): s is NumatuneMode {
-  return (NUMATUNE_MODES as readonly string[]).includes(s);
-}
-
-const UINT_MAX = 4294967295;
-
-function isCSpace(c: string | undefined): boolean {
-  return c === ' ' || c === '\t' || c === '\n' || c === '\v' || c === '\f' || c === '\r';
-}
-
-/**
- * An unsigned int attribute as `virXMLPropUInt` reads it (`virStrToLong_uip`, base 10): leading
- * whitespace and a `+` are accepted, a `-`, trailing characters and values above 2^32 − 1 are not.
- * Returns null where libvirt reports `Invalid value for attribute …`.
- */
-export function parseUInt(text: string): number | null {
-  let i = 0;
-  while (isCSpace(text[i])) i++;
-  if (text[i] === '+') i++;
-  else if (text[i] === '-') return null;
-  const start = i;
-  while (i < text.length && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
-  if (i === start || i !== text.length) return null;
-  const v = Number(text.slice(start));
-  return v > UINT_MAX ? null : v;
-}
 
 /** libvirt's message for an unsigned int attribute that does not parse (`virXMLPropUInt`). */
 export function invalidUIntError(name: string, element: string, value: string): LibvirtError {
@@ -112,7 +75,7 @@ export function cellIdRange(n: number): string {
 /** The guest NUMA cells with the ids libvirt gives them (R6.1). */
 export function guestCells(domain: DomainModel): GuestNumaLayout {
   const cells = domain.cells.map((cell): GuestCell => {
-    const id = cell.idAttr ? parseUInt(cell.idAttr.value) : cell.index;
+    const id = cell.idAttr ? cell.id : cell.index;
     const cpus = cell.cpus && cell.cpus.parsed.ok ? cell.cpus.parsed.ids : cell.cpus && !cell.cpus.parsed.ok && cell.cpus.parsed.reason === 'empty' ? [] : null;
     return { cell, id, explicitId: cell.idAttr !== null, cpus };
   });
@@ -365,7 +328,8 @@ export interface BackendBinding {
   policy: 'bind' | 'preferred' | 'interleave' | null;
 }
 
-function deviceTargetCell(d: MemoryDevice): number | null {
+/** A memory device's `<target><node>` (`virXPathUInt`), null when absent or not an unsigned int. */
+export function deviceTargetCell(d: MemoryDevice): number | null {
   if (!d.node) return null;
   return parseUInt(textOf(d.node));
 }

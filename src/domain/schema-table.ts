@@ -14,6 +14,7 @@
  */
 import type { Fixer, TextEdit } from '../xml/edit.js';
 import { childElements, firstChild, type XElement, type XText } from '../xml/tree.js';
+import { MEMORY_ACCESS_MODES, MEMORY_ALLOCATION_MODES, MEMORY_DEVICE_MODELS, MEMORY_SOURCE_TYPES, MEMTUNE_LIMITS, NUMATUNE_MODES, ON_OFF, YES_NO } from './values.js';
 
 /** What libvirt does when an element appears more than once under the same parent. */
 export type RepeatPolicy =
@@ -90,16 +91,13 @@ export const MEMORY_BACKING: ElementSpec = el('memoryBacking', {
     }),
     el('nosharepages', { attrs: {}, content: 'empty', once: true, repeat: 'merged' }),
     el('locked', { attrs: {}, content: 'empty', once: true, repeat: 'merged' }),
-    el('source', { attrs: { type: ['file', 'anonymous', 'memfd'] }, content: 'attrs-only', once: true, repeat: 'first-wins' }),
-    el('access', { attrs: { mode: ['shared', 'private'] }, content: 'attrs-only', once: true, repeat: 'first-wins' }),
+    el('source', { attrs: { type: MEMORY_SOURCE_TYPES }, content: 'attrs-only', once: true, repeat: 'first-wins' }),
+    el('access', { attrs: { mode: MEMORY_ACCESS_MODES }, content: 'attrs-only', once: true, repeat: 'first-wins' }),
     // mode and threads are read separately: each from the first <allocation> that has it.
-    el('allocation', { attrs: { mode: ['immediate', 'ondemand'], threads: null }, content: 'attrs-only', once: true, repeat: 'merged' }),
+    el('allocation', { attrs: { mode: MEMORY_ALLOCATION_MODES, threads: null }, content: 'attrs-only', once: true, repeat: 'merged' }),
     el('discard', { attrs: {}, content: 'empty', once: true, repeat: 'merged' }),
   ],
 });
-
-/** `<memtune>` children in the order libvirt writes them (spec R3.7). */
-export const MEMTUNE_ORDER = ['hard_limit', 'soft_limit', 'min_guarantee', 'swap_hard_limit'] as const;
 
 export const MEMTUNE: ElementSpec = el('memtune', {
   attrs: {},
@@ -107,10 +105,8 @@ export const MEMTUNE: ElementSpec = el('memtune', {
   once: true,
   // Observed: two <memtune> are read limit by limit, the first copy holding a limit wins.
   repeat: 'merged',
-  children: MEMTUNE_ORDER.map((n) => scaled(n)),
+  children: MEMTUNE_LIMITS.map((n) => scaled(n)),
 });
-
-const NUMA_MODES = ['strict', 'preferred', 'interleave', 'restrictive'] as const;
 
 export const NUMATUNE: ElementSpec = el('numatune', {
   attrs: {},
@@ -118,8 +114,8 @@ export const NUMATUNE: ElementSpec = el('numatune', {
   once: true,
   repeat: 'define-error',
   children: [
-    el('memory', { attrs: { mode: NUMA_MODES, placement: ['static', 'auto'], nodeset: null }, content: 'attrs-only', once: true, repeat: 'first-wins' }),
-    el('memnode', { attrs: { cellid: null, mode: NUMA_MODES, nodeset: null }, content: 'attrs-only', once: false, repeat: 'many' }),
+    el('memory', { attrs: { mode: NUMATUNE_MODES, placement: ['static', 'auto'], nodeset: null }, content: 'attrs-only', once: true, repeat: 'first-wins' }),
+    el('memnode', { attrs: { cellid: null, mode: NUMATUNE_MODES, nodeset: null }, content: 'attrs-only', once: false, repeat: 'many' }),
   ],
 });
 
@@ -132,7 +128,7 @@ export const CPU_NUMA: ElementSpec = el('numa', {
   repeat: 'first-wins',
   children: [
     el('cell', {
-      attrs: { id: null, cpus: null, memory: null, unit: null, memAccess: ['shared', 'private'], discard: ['yes', 'no'] },
+      attrs: { id: null, cpus: null, memory: null, unit: null, memAccess: MEMORY_ACCESS_MODES, discard: YES_NO },
       content: 'elements',
       once: false,
       repeat: 'many',
@@ -173,7 +169,7 @@ const UNCHECKED = (name: string): ElementSpec => el(name, { attrs: {}, content: 
 
 /** `<devices><memory model=…>` (DIMM, NVDIMM, virtio-mem, virtio-pmem, SGX EPC). */
 export const MEMORY_DEVICE: ElementSpec = el('memory', {
-  attrs: { model: ['dimm', 'nvdimm', 'virtio-pmem', 'virtio-mem', 'sgx-epc'], access: ['shared', 'private'], discard: ['yes', 'no'] },
+  attrs: { model: MEMORY_DEVICE_MODELS, access: MEMORY_ACCESS_MODES, discard: YES_NO },
   content: 'elements',
   once: false,
   repeat: 'many',
@@ -217,7 +213,7 @@ export const MEMORY_DEVICE: ElementSpec = el('memory', {
 /** The memory-area children of `<domain>`. */
 export const DOMAIN_MEMORY_CHILDREN: readonly ElementSpec[] = [
   scaled('maxMemory', 'first-wins', { slots: null }),
-  scaled('memory', 'first-wins', { dumpCore: ['on', 'off'] }),
+  scaled('memory', 'first-wins', { dumpCore: ON_OFF }),
   scaled('currentMemory'),
   MEMTUNE,
   MEMORY_BACKING,
@@ -409,7 +405,7 @@ export function walkMemoryArea(root: XElement): AreaVisit[] {
 /** The order libvirt writes the children of a container in, when it has one. */
 export function canonicalOrder(container: string): readonly string[] | null {
   if (container === 'memoryBacking') return MEMORY_BACKING_ORDER;
-  if (container === 'memtune') return MEMTUNE_ORDER;
+  if (container === 'memtune') return MEMTUNE_LIMITS;
   return null;
 }
 
