@@ -1,7 +1,7 @@
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import { kibOf } from '../src/domain/model.js';
 import type { Rule } from '../src/engine/types.js';
-import { parseSlots } from './memory-max.js';
+import { parseXPathUInt } from '../src/domain/values.js';
 import { qemuDriver } from '../src/engine/drivers.js';
 
 export const rule: Rule = {
@@ -19,8 +19,9 @@ export const rule: Rule = {
     const devices = d.memoryDevices;
     if (devices.length === 0) return;
     const maxKiB = d.maxMemory ? kibOf(d.maxMemory) : 0;
-    const slots = parseSlots(d.maxMemorySlots?.value);
-    if (maxKiB === null || (slots !== null && Number.isNaN(slots))) return; // size-value, memory-max
+    const parsedSlots = parseXPathUInt(d.maxMemorySlots?.value);
+    if (maxKiB === null || parsedSlots === null) return; // size-value, memory-max
+    const slots = parsedSlots === 'absent' ? 0 : parsedSlots;
     if (!maxKiB && !slots) {
       const first = devices[0]!;
       ctx.report({

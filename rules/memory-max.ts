@@ -4,15 +4,7 @@ import { renderLibvirtError, type LibvirtError } from '../src/domain/libvirt-err
 import { kibOf } from '../src/domain/model.js';
 import type { Rule } from '../src/engine/types.js';
 import { anyDriver, qemuDriver } from '../src/engine/drivers.js';
-
-/** `<maxMemory slots>` as `virXPathUInt` reads it: null = absent or empty, NaN = not an unsigned int. */
-export function parseSlots(text: string | undefined): number | null {
-  if (text === undefined || text === '') return null;
-  const m = /^[ \t\n\v\f\r]*\+?([0-9]+)$/.exec(text);
-  if (!m) return Number.NaN;
-  const v = Number(m[1]);
-  return v > 4294967295 ? Number.NaN : v;
-}
+import { parseXPathUInt } from '../src/domain/values.js';
 
 
 const quote = (e: LibvirtError): string => `(libvirt: ${renderLibvirtError(e)})`;
@@ -32,8 +24,8 @@ export const rule: Rule = {
     const max = d.maxMemory;
     if (!max) return;
     const slotsAttr = d.maxMemorySlots;
-    const slots = parseSlots(slotsAttr?.value);
-    if (slots !== null && Number.isNaN(slots)) {
+    const slots = parseXPathUInt(slotsAttr?.value);
+    if (slots === null) {
       ctx.report({
         node: slotsAttr!,
         message: `<maxMemory> slots='${slotsAttr!.value}' is not a whole number: slots is the number of memory slots for hotplug, e.g. slots='16' ${quote({ code: 'xml-error', text: 'Failed to parse memory slot count' })}`,
@@ -42,7 +34,7 @@ export const rule: Rule = {
     }
     if (!max.result.ok && max.result.reason !== 'absent') return; // size-value
     const maxKiB = kibOf(max) ?? 0;
-    const nSlots = slots ?? 0;
+    const nSlots = slots === 'absent' ? 0 : slots;
     // libvirt 9.5 and later need slots only for DIMM-like devices: a size alone is hotplug of virtio-mem
     if (ctx.profile.maxMemorySlotsOptional && nSlots > 0 && maxKiB === 0) {
       ctx.report({

@@ -11,9 +11,10 @@
 import { attr, childElements, firstChild } from '../xml/tree.js';
 import { kibOf, type DomainModel } from './model.js';
 import { cellsMemoryKiB, memoryDevicesKiB } from './numa.js';
+import { parseXPathUInt } from './values.js';
+import { X86_MEMORY_ALIGNMENT } from '../libvirt/arch.js';
 
 const GiB = 1n << 30n;
-const MiB = 1n << 20n;
 /** TCG_PHYS_ADDR_BITS: what QEMU gives a TCG CPU without phys-bits. */
 export const TCG_PHYS_BITS = 40;
 /** Default max-ram-below-4g of the i440fx machine, and the gigabyte-aligned split above it. */
@@ -52,12 +53,14 @@ export function addressSpace(domain: DomainModel): AddressSpace | null {
   const devicesKiB = memoryDevicesKiB(domain);
   const totalKiB = cellsMemoryKiB(domain) ?? (kibOf(domain.memory) !== null && devicesKiB !== null ? kibOf(domain.memory)! - devicesKiB : null);
   if (totalKiB === null || totalKiB <= 0) return null;
-  // libvirt hands QEMU whole MiB (qemuDomainAlignMemorySizes).
-  const ram = roundUp(BigInt(totalKiB) * 1024n, MiB);
+  // libvirt hands QEMU whole MiB (qemuDomainAlignMemorySizes; this layout is x86's).
+  const align = BigInt(X86_MEMORY_ALIGNMENT.memory) * 1024n;
+  const ram = roundUp(BigInt(totalKiB) * 1024n, align);
   const maxKiB = domain.maxMemory ? kibOf(domain.maxMemory) : null;
-  const slots = domain.maxMemorySlots ? Number(domain.maxMemorySlots.value) : 0;
-  if (domain.maxMemory && (maxKiB === null || !Number.isInteger(slots))) return null;
-  const maxram = maxKiB ? roundUp(BigInt(maxKiB) * 1024n, MiB) : ram;
+  const parsedSlots = parseXPathUInt(domain.maxMemorySlots?.value);
+  if (domain.maxMemory && (maxKiB === null || parsedSlots === null)) return null;
+  const slots = parsedSlots === 'absent' || parsedSlots === null ? 0 : parsedSlots;
+  const maxram = maxKiB ? roundUp(BigInt(maxKiB) * 1024n, align) : ram;
   const lowmem = ram >= LOWMEM_MAX ? LOWMEM_ALIGNED : LOWMEM_MAX;
   const above = ram >= lowmem ? ram - lowmem : 0n;
   const maxUsedFrom = (start: bigint): bigint => {

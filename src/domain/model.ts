@@ -7,7 +7,7 @@
 import { attr, childElements, firstChild, textOf, type XAttr, type XElement } from '../xml/tree.js';
 import { parseNodeset } from './nodeset.js';
 import { parseScaled, type ParseScaledOptions, type ScaledResult } from './units.js';
-import { MEMTUNE_LIMITS, parseUInt, type MemtuneLimitName } from './values.js';
+import { MEMTUNE_LIMITS, MEMTUNE_UPPER_LIMITS, parseUInt, type MemtuneLimitName } from './values.js';
 
 /** A scaled integer as written: element text + `unit` attribute, or two attributes. */
 export interface SizeValue {
@@ -216,7 +216,7 @@ function buildMemtune(root: XElement): MemtuneModel | null {
     const c = firsts[0];
     if (!c) continue;
     const unitAttr = firsts.map((f) => attr(f, 'unit')).find((a) => a !== undefined) ?? null;
-    limits[name] = elementSize(c, `./memtune/${name}[1]`, unitAttr, { limit: name !== 'min_guarantee' });
+    limits[name] = elementSize(c, `./memtune/${name}[1]`, unitAttr, { limit: MEMTUNE_UPPER_LIMITS.includes(name) });
   }
   return { el, all, limits, children };
 }

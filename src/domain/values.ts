@@ -86,3 +86,6 @@ export function isNumatuneMode(s: string): s is NumatuneMode {
  */
 export const MEMTUNE_LIMITS = ['hard_limit', 'soft_limit', 'min_guarantee', 'swap_hard_limit'] as const;
 export type MemtuneLimitName = (typeof MEMTUNE_LIMITS)[number];
+
+/** The limits read as limits (`virDomainParseMemoryLimit`: may be "unlimited"); `min_guarantee` is a plain size. */
+export const MEMTUNE_UPPER_LIMITS: readonly MemtuneLimitName[] = ['hard_limit', 'soft_limit', 'swap_hard_limit'];
