@@ -3,6 +3,8 @@ import type { FixFunction, Rule } from '../src/engine/types.js';
 import { attr, type XAttr, type XElement } from '../src/xml/tree.js';
 import { anyDriver } from '../src/engine/drivers.js';
 import { MEMORY_ACCESS_MODES, MEMORY_ALLOCATION_MODES, MEMORY_SOURCE_TYPES, parseXPathUInt, YES_NO as YES_NO_VALUES } from '../src/domain/values.js';
+import { libvirt } from '../src/libvirt/messages.js';
+import { schemaQuote } from '../src/domain/schema-table.js';
 
 
 /** Spellings of yes/no that other libvirt attributes or habits use. */
@@ -48,7 +50,7 @@ export const rule: Rule = {
         ctx.report({
           node: a,
           stage: 'schema',
-          message: `${name}='' is empty: plain virsh define ignores it as if it were absent, virsh define --validate and virsh edit refuse it; remove it or ${suggestion('', allowed)} (libvirt --validate: Extra element memoryBacking in interleave)`,
+          message: `${name}='' is empty: plain virsh define ignores it as if it were absent, virsh define --validate and virsh edit refuse it; remove it or ${suggestion('', allowed)} ${schemaQuote('memoryBacking')}`,
         });
         return;
       }
@@ -74,7 +76,7 @@ export const rule: Rule = {
       };
       ctx.report({
         node: a,
-        message: `${name}='${a.value}' is not a value libvirt knows here: ${advice} (libvirt: ${renderLibvirtError({ code: 'config-unsupported', text: `unknown memoryBacking/${path}/${name} '${a.value}'` })})`,
+        message: `${name}='${a.value}' is not a value libvirt knows here: ${advice} (libvirt: ${renderLibvirtError(libvirt.unknownMemoryBackingValue(path, name, a.value))})`,
         fix: repair(),
       });
     };
@@ -87,7 +89,7 @@ export const rule: Rule = {
       if (threads && parseXPathUInt(threads.value) === null) {
         ctx.report({
           node: threads,
-          message: `threads='${threads.value}' is not a thread count: write a whole number such as 4, or remove it (libvirt: ${renderLibvirtError({ code: 'xml-error', text: 'Failed to parse memory allocation threads' })})`,
+          message: `threads='${threads.value}' is not a thread count: write a whole number such as 4, or remove it (libvirt: ${renderLibvirtError(libvirt.allocationThreadsUnparsable())})`,
         });
       }
     }
@@ -98,7 +100,7 @@ export const rule: Rule = {
       const advice = unset ? `'default' is not accepted here: remove the attribute to inherit the domain-wide setting` : `${suggestion(a.value, allowed)}, or remove the attribute to inherit the domain-wide setting`;
       ctx.report({
         node: a,
-        message: `${a.name}='${a.value}' is not allowed on a guest NUMA cell: ${advice} (libvirt: ${renderLibvirtError({ code: 'xml-error', text: `Invalid value for attribute '${a.name}' in element '${cell.name}': '${a.value}'.` })})`,
+        message: `${a.name}='${a.value}' is not allowed on a guest NUMA cell: ${advice} (libvirt: ${renderLibvirtError(libvirt.invalidEnum(a.name, cell.name, a.value))})`,
         fix: near ? (fixer) => fixer.setAttrValue(a, near) : unset ? (fixer) => fixer.removeAttr(a) : undefined,
       });
     };

@@ -6,6 +6,7 @@ import { formatKiB, parseUnit } from '../src/domain/units.js';
 import type { Rule } from '../src/engine/types.js';
 import type { Fixer, TextEdit } from '../src/xml/edit.js';
 import { qemuDriver } from '../src/engine/drivers.js';
+import { libvirt } from '../src/libvirt/messages.js';
 
 /**
  * The one repair we trust, or null. Two mistakes are unambiguous:
@@ -105,7 +106,7 @@ export const rule: Rule = {
         : `use ${sizeChoice}`;
       const consequence = memfd
         ? `QEMU cannot create the hugetlb memfd and the domain does not start (QEMU: ${memfdError(BigInt(r.kib) * 1024n)})`
-        : `libvirt finds no hugetlbfs mount of that size and the domain does not start (libvirt: ${renderLibvirtError({ code: 'internal-error', text: `Unable to find any usable hugetlbfs mount for ${r.kib} KiB` })})`;
+        : `libvirt finds no hugetlbfs mount of that size and the domain does not start (libvirt: ${renderLibvirtError(libvirt.noHugetlbfsMount(r.kib))})`;
       ctx.report({
         node: size.valueAttr ?? size.el,
         message: `${written(size)} makes a ${what} of ${r.kib} KiB${why}; x86_64 hosts only have ${sizeList} huge pages, so ${advice}: ${consequence}`,

@@ -5,6 +5,7 @@ import { kibOf } from '../src/domain/model.js';
 import type { Rule } from '../src/engine/types.js';
 import { anyDriver, qemuDriver } from '../src/engine/drivers.js';
 import { parseXPathUInt } from '../src/domain/values.js';
+import { libvirt } from '../src/libvirt/messages.js';
 
 
 const quote = (e: LibvirtError): string => `(libvirt: ${renderLibvirtError(e)})`;
@@ -28,7 +29,7 @@ export const rule: Rule = {
     if (slots === null) {
       ctx.report({
         node: slotsAttr!,
-        message: `<maxMemory> slots='${slotsAttr!.value}' is not a whole number: slots is the number of memory slots for hotplug, e.g. slots='16' ${quote({ code: 'xml-error', text: 'Failed to parse memory slot count' })}`,
+        message: `<maxMemory> slots='${slotsAttr!.value}' is not a whole number: slots is the number of memory slots for hotplug, e.g. slots='16' ${quote(libvirt.slotCountUnparsable())}`,
       });
       return;
     }
@@ -39,7 +40,7 @@ export const rule: Rule = {
     if (ctx.profile.maxMemorySlotsOptional && nSlots > 0 && maxKiB === 0) {
       ctx.report({
         node: max.el,
-        message: `<maxMemory> has ${max.result.ok ? 'a size of 0' : 'no size'} but slots='${nSlots}': the slot count needs the maximum size for memory hotplug, e.g. <maxMemory slots='16' unit='GiB'>32</maxMemory>; without hotplug, remove <maxMemory> ${quote({ code: 'xml-error', text: 'maximum memory size must be specified when specifying number of memory slots' })}`,
+        message: `<maxMemory> has ${max.result.ok ? 'a size of 0' : 'no size'} but slots='${nSlots}': the slot count needs the maximum size for memory hotplug, e.g. <maxMemory slots='16' unit='GiB'>32</maxMemory>; without hotplug, remove <maxMemory> ${quote(libvirt.maxMemorySizeNeedsSlots())}`,
       });
       return;
     }
@@ -47,7 +48,7 @@ export const rule: Rule = {
       const missing = maxKiB > 0 ? (slotsAttr ? "slots='0'" : 'no slots attribute') : max.result.ok ? 'a size of 0' : 'no size';
       ctx.report({
         node: maxKiB > 0 && slotsAttr ? slotsAttr : max.el,
-        message: `<maxMemory> has ${missing}: memory hotplug needs both the maximum size and the slot count, e.g. <maxMemory slots='16' unit='GiB'>32</maxMemory>; without hotplug, remove <maxMemory> ${quote({ code: 'xml-error', text: 'both maximum memory size and memory slot count must be specified' })}`,
+        message: `<maxMemory> has ${missing}: memory hotplug needs both the maximum size and the slot count, e.g. <maxMemory slots='16' unit='GiB'>32</maxMemory>; without hotplug, remove <maxMemory> ${quote(libvirt.maxMemoryNeedsBoth())}`,
       });
       return;
     }
@@ -57,7 +58,7 @@ export const rule: Rule = {
       const what = t.fromCells ? `the sum of the guest NUMA cells${t.devicesKiB ? ' and memory devices' : ''}` : t.devicesKiB ? '<memory>, memory devices included' : '<memory>';
       ctx.report({
         node: max.el,
-        message: `<maxMemory> (${formatKiBig(BigInt(maxKiB))}) is smaller than the guest's memory, ${formatKiBig(t.totalKiB)} (${what}): it is the ceiling for memory hotplug and must be at least that ${quote({ code: 'xml-error', text: 'maximum memory size must be equal or greater than the actual memory size' })}`,
+        message: `<maxMemory> (${formatKiBig(BigInt(maxKiB))}) is smaller than the guest's memory, ${formatKiBig(t.totalKiB)} (${what}): it is the ceiling for memory hotplug and must be at least that ${quote(libvirt.maxMemoryBelowMemory())}`,
       });
       return;
     }
@@ -66,7 +67,7 @@ export const rule: Rule = {
       ctx.report({
         node: max.el,
         drivers: qemuDriver('qemuDomainDefValidateMemoryHotplug (src/qemu/qemu_domain.c)'),
-        message: `memory hotplug (<maxMemory>) needs at least one guest NUMA cell: add <cpu><numa><cell id='0' cpus='…' memory='…' unit='…'/></numa></cpu> covering all vCPUs and the memory, or remove <maxMemory> ${quote({ code: 'config-unsupported', text: 'At least one numa node has to be configured when enabling memory hotplug' })}`,
+        message: `memory hotplug (<maxMemory>) needs at least one guest NUMA cell: add <cpu><numa><cell id='0' cpus='…' memory='…' unit='…'/></numa></cpu> covering all vCPUs and the memory, or remove <maxMemory> ${quote(libvirt.hotplugNeedsNumaNode())}`,
       });
     }
   },

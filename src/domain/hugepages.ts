@@ -29,6 +29,7 @@ import { kibOf, type DomainModel, type NumaCell, type PageDef, type SizeValue } 
 import { backendBindings, deviceTargetCell, type BackendBinding } from './numa.js';
 import { memoryAlignment, SYSTEM_PAGE_KIB, X86_64_HUGEPAGE_SIZES_KIB } from '../libvirt/arch.js';
 import { MEMORY_ACCESS_MODES, parseEnum, parseUInt, type MemoryAccessMode } from './values.js';
+import { libvirt } from '../libvirt/messages.js';
 
 /** Why a `<page size>` cannot be used: libvirt's parser rejects the domain. */
 export type PageSizeProblem = 'absent' | 'invalid' | 'unknown-unit' | 'overflow' | 'zero';
@@ -119,19 +120,19 @@ export function pagesDefineError(pages: readonly EffectivePage[], cells: number)
     const def = p.def;
     if (!def) continue;
     if (!def.size.result.ok) return def.size.result.error;
-    if (p.sizeProblem === 'zero') return { code: 'xml-detail', text: "hugepage size can't be zero" };
+    if (p.sizeProblem === 'zero') return libvirt.hugepageSizeZero();
     if (def.nodeset && !def.nodeset.parsed.ok) return def.nodeset.parsed.error;
   }
   const size = (p: EffectivePage): string => String(p.sizeKiB);
   for (const [i, p] of pages.entries()) {
     for (const q of pages.slice(0, i)) {
       if (p.cells && q.cells && p.cells.some((c) => q.cells!.includes(c))) {
-        return { code: 'xml-detail', text: `nodeset attribute of hugepages of sizes ${size(p)} and ${size(q)} intersect` };
+        return libvirt.hugepagesIntersect(size(p), size(q));
       }
-      if (p.master && q.master) return { code: 'xml-detail', text: `two master hugepages detected: ${size(p)} and ${size(q)}` };
+      if (p.master && q.master) return libvirt.twoMasterHugepages(size(p), size(q));
     }
     const missing = p.cells?.find((c) => c >= cells);
-    if (missing !== undefined) return { code: 'xml-detail', text: `hugepages: node ${missing} not found` };
+    if (missing !== undefined) return libvirt.hugepagesNodeNotFound(missing);
   }
   return null;
 }

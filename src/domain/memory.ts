@@ -12,6 +12,7 @@ import { formatKiB, KIB_UNLIMITED } from './units.js';
 import { memoryAlignment, SYSTEM_PAGE_KIB } from '../libvirt/arch.js';
 import { deviceTargetCell } from './numa.js';
 import { MEMTUNE_LIMITS } from './values.js';
+import { schema } from '../libvirt/messages.js';
 
 /** Largest KiB value libvirt lets a size reach after alignment (`LLONG_MAX >> 10` = 2^53 − 1). */
 export const MAX_ALIGNED_KIB = BigInt(KIB_UNLIMITED);
@@ -265,5 +266,5 @@ export function sizeSites(domain: DomainModel): SizeSite[] {
 export function schemaErrorFor(el: XElement): string {
   let top = el;
   while (top.parent && top.parent.parent) top = top.parent;
-  return `Extra element ${top.name} in interleave`;
+  return schema.extraElement(top.name);
 }

@@ -13,6 +13,7 @@ import { textOf, type XAttr, type XElement } from '../xml/tree.js';
 import type { LibvirtError } from './libvirt-error.js';
 import { kibOf, type DomainModel, type Memnode, type MemoryDevice, type NumaCell } from './model.js';
 import { isNumatuneMode, NUMATUNE_PLACEMENTS, parseUInt, type NumatuneMode, type NumatunePlacement } from './values.js';
+import { libvirt } from '../libvirt/messages.js';
 
 /** QEMU `policy` of a memory backend for each mode; restrictive passes no policy (R5.5). */
 export const QEMU_POLICY: Record<NumatuneMode, 'bind' | 'preferred' | 'interleave' | null> = {
@@ -21,11 +22,6 @@ export const QEMU_POLICY: Record<NumatuneMode, 'bind' | 'preferred' | 'interleav
   interleave: 'interleave',
   restrictive: null,
 };
-
-/** libvirt's message for an unsigned int attribute that does not parse (`virXMLPropUInt`). */
-export function invalidUIntError(name: string, element: string, value: string): LibvirtError {
-  return { code: 'xml-error', text: `Invalid value for attribute '${name}' in element '${element}': '${value}'. Expected non-negative integer value` };
-}
 
 /**
  * The maximum vCPU count (`virDomainVcpuParse`): the `<vcpu>` text, 1 without `<vcpu>`; null
@@ -246,7 +242,7 @@ export function resolveNumatune(domain: DomainModel): ResolvedNumatune {
     if (mem.mode) {
       modeGiven = true;
       if (isNumatuneMode(mem.mode.value)) mode = mem.mode.value;
-      else out.errors.push({ kind: 'mode', error: { code: 'config-unsupported', text: `Unsupported NUMA memory tuning mode '${mem.mode.value}'` }, node: mem.mode });
+      else out.errors.push({ kind: 'mode', error: libvirt.numatuneModeUnsupported(mem.mode.value), node: mem.mode });
     }
     if (mem.placement) {
       placementGiven = true;
@@ -254,7 +250,7 @@ export function resolveNumatune(domain: DomainModel): ResolvedNumatune {
       if ((NUMATUNE_PLACEMENTS as readonly string[]).includes(p)) placement = p as 'default' | NumatunePlacement;
       else {
         placementValid = false;
-        out.errors.push({ kind: 'placement', error: { code: 'config-unsupported', text: `Unsupported NUMA memory placement mode '${p}'` }, node: mem.placement });
+        out.errors.push({ kind: 'placement', error: libvirt.numatunePlacementUnsupported(p), node: mem.placement });
       }
     }
     if (mem.nodeset) {
@@ -270,7 +266,7 @@ export function resolveNumatune(domain: DomainModel): ResolvedNumatune {
   if (resolved === 'static' && !nodesetGiven) {
     out.errors.push({
       kind: 'static-without-nodeset',
-      error: { code: 'config-unsupported', text: "nodeset for NUMA memory tuning must be set if 'placement' is 'static'" },
+      error: libvirt.staticPlacementNeedsNodeset(),
       node: mem?.placement ?? (mem as NonNullable<typeof mem>).el,
     });
     return out;

@@ -15,6 +15,7 @@
 import type { Fixer, TextEdit } from '../xml/edit.js';
 import { childElements, firstChild, type XElement, type XText } from '../xml/tree.js';
 import { MEMORY_ACCESS_MODES, MEMORY_ALLOCATION_MODES, MEMORY_DEVICE_MODELS, MEMORY_SOURCE_TYPES, MEMTUNE_LIMITS, NUMATUNE_MODES, ON_OFF, YES_NO } from './values.js';
+import { schema } from '../libvirt/messages.js';
 
 /** What libvirt does when an element appears more than once under the same parent. */
 export type RepeatPolicy =
@@ -553,7 +554,7 @@ export function lostSetting(intended: string | null): string {
  * `unknownTop` is set for an element libvirt does not know at domain level at all.
  */
 export function schemaDetail(top: string, unknownTop = false): string {
-  return unknownTop ? `Element domain has extra content: ${top}` : `Extra element ${top} in interleave`;
+  return unknownTop ? schema.extraContent(top) : schema.extraElement(top);
 }
 
 /** How findings of the schema stage quote libvirt (the line after the generic first line). */

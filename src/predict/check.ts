@@ -12,6 +12,7 @@ import type { XmlDocument } from '../xml/document.js';
 import type { XAttr, XElement } from '../xml/tree.js';
 import { HostPools } from './host-pools.js';
 import { predictStart, type DemandRow, type Prediction, type PredictionReason, type Verdict } from './predict.js';
+import { qemuLineOf } from '../libvirt/messages.js';
 
 export const PREDICTION_RULE_ID = 'start-prediction';
 
@@ -60,7 +61,7 @@ function merge(blocking: LintMessage[], prediction: Prediction | null, doc: XmlD
   if (prediction && doc) {
     for (const r of prediction.reasons) {
       // A rule may already quote the same libvirt/QEMU line; say it once.
-      if (reasons.some((x) => x.message.includes(r.message.replace(/^.*? qemu-system-x86_64: /, '')))) continue;
+      if (reasons.some((x) => x.message.includes(qemuLineOf(r.message)))) continue;
       reasons.push(toMessage(doc, r));
     }
   }
