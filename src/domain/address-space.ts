@@ -10,7 +10,7 @@
  */
 import { attr, childElements, firstChild } from '../xml/tree.js';
 import { kibOf, type DomainModel } from './model.js';
-import { cellsMemoryKiB, memoryDevicesKiB } from './numa.js';
+import { memoryTotals } from './memory.js';
 import { parseXPathUInt } from './values.js';
 import { X86_MEMORY_ALIGNMENT } from '../libvirt/arch.js';
 
@@ -50,12 +50,13 @@ export function addressSpace(domain: DomainModel): AddressSpace | null {
   if (!type || (arch !== undefined && arch !== 'x86_64') || !isI440fx71(attr(type, 'machine')?.value)) return null;
   // Only QEMU's default CPU: a <cpu> may carry guest NUMA cells, nothing that picks a model.
   if (domain.cpu && (attr(domain.cpu, 'mode') || childElements(domain.cpu).some((c) => c.name !== 'numa'))) return null;
-  const devicesKiB = memoryDevicesKiB(domain);
-  const totalKiB = cellsMemoryKiB(domain) ?? (kibOf(domain.memory) !== null && devicesKiB !== null ? kibOf(domain.memory)! - devicesKiB : null);
-  if (totalKiB === null || totalKiB <= 0) return null;
+  // Initial memory: the cells, or <memory> less the memory devices.
+  const totals = memoryTotals(domain);
+  const totalKiB = domain.cells.length > 0 ? totals.cellsKiB : totals.initialKiB;
+  if (totalKiB === null || totalKiB <= 0n) return null;
   // libvirt hands QEMU whole MiB (qemuDomainAlignMemorySizes; this layout is x86's).
   const align = BigInt(X86_MEMORY_ALIGNMENT.memory) * 1024n;
-  const ram = roundUp(BigInt(totalKiB) * 1024n, align);
+  const ram = roundUp(totalKiB * 1024n, align);
   const maxKiB = domain.maxMemory ? kibOf(domain.maxMemory) : null;
   const parsedSlots = parseXPathUInt(domain.maxMemorySlots?.value);
   if (domain.maxMemory && (maxKiB === null || parsedSlots === null)) return null;

@@ -11,7 +11,7 @@
  */
 import { textOf, type XAttr, type XElement } from '../xml/tree.js';
 import type { LibvirtError } from './libvirt-error.js';
-import { kibOf, type DomainModel, type Memnode, type MemoryDevice, type NumaCell } from './model.js';
+import type { DomainModel, Memnode, MemoryDevice, NumaCell } from './model.js';
 import { isNumatuneMode, NUMATUNE_PLACEMENTS, parseUInt, type NumatuneMode, type NumatunePlacement } from './values.js';
 import { libvirt } from '../libvirt/messages.js';
 
@@ -109,41 +109,6 @@ export function completedCellCpus(domain: DomainModel): { cpus: number[][]; adde
   const added = cell0.filter((v) => !before.has(v));
   cpus[0] = cell0;
   return { cpus, addedToCell0: added };
-}
-
-/** Σ sizes of the memory devices in KiB, null when one of them has no valid size. */
-export function memoryDevicesKiB(domain: DomainModel): number | null {
-  let sum = 0;
-  for (const d of domain.memoryDevices) {
-    const k = kibOf(d.size);
-    if (k === null) return null;
-    sum += k;
-  }
-  return sum;
-}
-
-/** Σ cell memory in KiB (`virDomainNumaGetMemorySize`), null without cells or when a size is invalid. */
-export function cellsMemoryKiB(domain: DomainModel): number | null {
-  if (domain.cells.length === 0) return null;
-  let sum = 0;
-  for (const c of domain.cells) {
-    const k = kibOf(c.memory);
-    if (k === null) return null;
-    sum += k;
-  }
-  return sum;
-}
-
-/**
- * The `<memory>` libvirt stores for a guest with cells (R4.2, `virDomainDefPostParseMemory` under
- * `virsh define`): Σ cells + Σ memory devices. Null without cells, when a size is invalid, or when
- * the cells add up to 0 (libvirt then keeps `<memory>`).
- */
-export function recomputedMemoryKiB(domain: DomainModel): number | null {
-  const cells = cellsMemoryKiB(domain);
-  const dimms = memoryDevicesKiB(domain);
-  if (cells === null || cells === 0 || dimms === null) return null;
-  return cells + dimms;
 }
 
 // ---------------------------------------------------------------------------------------------
