@@ -3,9 +3,7 @@ import {
   DOMAIN_MEMORY_CHILDREN,
   canonicalOrder,
   childSpec,
-  elementMarkup,
   formatPath,
-  removeWithNote,
   schemaQuote,
   walkMemoryArea,
   type AreaPath,
@@ -19,6 +17,7 @@ import type { Fixer, TextEdit } from '../src/xml/edit.js';
 import { childElements, textOf, type XElement, type XText } from '../src/xml/tree.js';
 import { anyDriver } from '../src/engine/drivers.js';
 import { libvirt } from '../src/libvirt/messages.js';
+import { elementMarkup, removeWithNote } from '../src/xml/fixes.js';
 
 /** Same element: name, attribute values, text and child elements (comments and layout aside). */
 export function sameElement(a: XElement, b: XElement): boolean {

@@ -1,7 +1,7 @@
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import { formatKiB } from '../src/domain/units.js';
 import type { Rule } from '../src/engine/types.js';
-import { removeLimit } from './memtune-sentinel.js';
+import { removeLimit } from '../src/domain/schema-table.js';
 import { qemuDriver } from '../src/engine/drivers.js';
 import { libvirt } from '../src/libvirt/messages.js';
 
@@ -21,7 +21,7 @@ export const rule: Rule = {
     ctx.report({
       node: v.el,
       message: `<min_guarantee> (${formatKiB(v.result.kib)}) is not supported by the QEMU driver (only ESX and OpenVZ have it): remove it (to keep a QEMU guest's RAM resident, back it with huge pages or use <locked/>) (libvirt: ${renderLibvirtError(libvirt.minGuaranteeUnsupported())})`,
-      fix: (fixer) => removeLimit(ctx, fixer, 'min_guarantee', v.el),
+      fix: (fixer) => removeLimit(ctx.domain.memtune, fixer, 'min_guarantee', v.el),
     });
   },
 };

@@ -6,9 +6,7 @@ import type { Fixer, TextEdit } from '../src/xml/edit.js';
 import { firstChild } from '../src/xml/tree.js';
 import { anyDriver } from '../src/engine/drivers.js';
 import { libvirt } from '../src/libvirt/messages.js';
-
-/** Words people write for "no limit"; `memtune-unlimited` reports them in memtune limits. */
-export const UNLIMITED_WORDS = /^\s*(?:-1|unlimited|infinity|inf|none|max|-)\s*$/i;
+import { UNLIMITED_WORDS } from '../src/domain/units.js';
 
 const XML_SPACE = /^[ \t\r\n]+|[ \t\r\n]+$/g;
 

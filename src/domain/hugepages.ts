@@ -404,6 +404,14 @@ export function memoryBackends(domain: DomainModel): MemoryBackend[] {
   return out;
 }
 
+/** Why KSM never merges this backend's memory, or null when it may. */
+export function ksmImmunity(b: MemoryBackend): 'huge pages' | 'shared memory' | null {
+  if (b.pageSizeKiB !== null) return 'huge pages';
+  // QEMU's memfd backend is shared unless libvirt passes share=off (access mode='private').
+  if (b.access === 'shared' || (b.source === 'memfd' && b.access !== 'private')) return 'shared memory';
+  return null;
+}
+
 /**
  * Step 5 of R6.5: huge pages a backend maps, ceil(size / page) (QEMU rounds a hugetlbfs file
  * mapping up to whole pages, R1.13; observed against `free_hugepages` for every started lab case).

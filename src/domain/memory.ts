@@ -13,6 +13,8 @@ import { memoryAlignment, SYSTEM_PAGE_KIB } from '../libvirt/arch.js';
 import { deviceTargetCell } from './numa.js';
 import { MEMTUNE_LIMITS } from './values.js';
 import { schema } from '../libvirt/messages.js';
+import { renderLibvirtError } from './libvirt-error.js';
+import { libvirt } from '../libvirt/messages.js';
 
 /** Largest KiB value libvirt lets a size reach after alignment (`LLONG_MAX >> 10` = 2^53 − 1). */
 export const MAX_ALIGNED_KIB = BigInt(KIB_UNLIMITED);
@@ -268,3 +270,43 @@ export function schemaErrorFor(el: XElement): string {
   while (top.parent && top.parent.parent) top = top.parent;
   return schema.extraElement(top.name);
 }
+
+// ---------------------------------------------------------------------------------------------
+// <swap_hard_limit> on cgroup v1
+
+export interface SwapProblem {
+  swap: SizeValue;
+  swapKiB: number;
+  /** The hard limit, or null when none is set. */
+  hardKiB: number | null;
+  /** The start failure on cgroup v1, as libvirt prints it (a system error: no prefix). */
+  v1Error: string;
+}
+
+/**
+ * `swap_hard_limit` that the kernel refuses on cgroup v1 (spec R3.4): libvirt writes the hard
+ * limit first, then memory.memsw.limit_in_bytes, which may not be below memory.limit_in_bytes
+ * (unlimited when there is no hard_limit).
+ */
+export function swapProblem(domain: DomainModel): SwapProblem | null {
+  const mt = domain.memtune;
+  const swap = mt?.limits.swap_hard_limit;
+  const swapKiB = kibOf(swap);
+  if (!swap || swapKiB === null || swapKiB === KIB_UNLIMITED) return null;
+  const hardValue = mt?.limits.hard_limit;
+  if (hardValue && !hardValue.result.ok && hardValue.result.reason !== 'absent') return null; // an unreadable hard limit is a define error
+  let hardKiB = kibOf(hardValue);
+  if (hardKiB === KIB_UNLIMITED) hardKiB = null;
+  if (hardKiB !== null && hardKiB <= swapKiB) return null;
+  const bytes = BigInt(swapKiB) * 1024n;
+  return { swap, swapKiB, hardKiB, v1Error: renderLibvirtError(libvirt.cgroupValueInvalid(bytes, 'memory.memsw.limit_in_bytes')) };
+}
+
+export function swapWhy(p: SwapProblem): string {
+  return p.hardKiB === null
+    ? `<swap_hard_limit> (${formatKiB(p.swapKiB)}) without <hard_limit>`
+    : `<swap_hard_limit> (${formatKiB(p.swapKiB)}) below <hard_limit> (${formatKiB(p.hardKiB)})`;
+}
+
+/** What to do about a {@link swapProblem}, for the rules that report one. */
+export const SWAP_ADVICE = 'on cgroup v1 swap_hard_limit caps memory plus swap, so it must be at least hard_limit: set a <hard_limit> no larger than it (or drop swap_hard_limit)';

@@ -13,7 +13,9 @@
  * (`virsh define --validate`, `virsh edit`, virt-xml-validate).
  */
 import type { Fixer, TextEdit } from '../xml/edit.js';
-import { childElements, firstChild, type XElement, type XText } from '../xml/tree.js';
+import { childElements, firstChild, type XElement } from '../xml/tree.js';
+import { createContainer as createChildContainer, insertInOrder as insertInOrderOf, moveInto, removeWithNoteOrParent, type ChildPlace } from '../xml/fixes.js';
+import type { MemtuneLimitName, MemtuneModel } from './model.js';
 import { MEMORY_ACCESS_MODES, MEMORY_ALLOCATION_MODES, MEMORY_DEVICE_MODELS, MEMORY_SOURCE_TYPES, MEMTUNE_LIMITS, NUMATUNE_MODES, ON_OFF, YES_NO } from './values.js';
 import { schema } from '../libvirt/messages.js';
 
@@ -401,7 +403,7 @@ export function walkMemoryArea(root: XElement): AreaVisit[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Putting an element where libvirt expects it (for fixes). Edits only: nothing is re-serialised.
+// Where libvirt expects an element, for fixes. The edits are built by src/xml/fixes.ts.
 
 /** The order libvirt writes the children of a container in, when it has one. */
 export function canonicalOrder(container: string): readonly string[] | null {
@@ -410,65 +412,19 @@ export function canonicalOrder(container: string): readonly string[] | null {
   return null;
 }
 
-/** Rename an element in place (start and end tag). */
-export function renameEdits(el: XElement, name: string): TextEdit[] {
-  const edits: TextEdit[] = [{ range: { start: el.startTag.start + 1, end: el.startTag.start + 1 + el.name.length }, text: name }];
-  if (el.endTag) edits.push({ range: { start: el.endTag.start + 2, end: el.endTag.start + 2 + el.name.length }, text: name });
-  return edits;
-}
-
-/**
- * The markup of `el` as written, optionally renamed, with its continuation lines moved from the
- * element's own indentation to `indent`.
- */
-export function elementMarkup(fixer: Fixer, el: XElement, opts: { name?: string; indent?: string } = {}): string {
-  const doc = fixer.doc;
-  let text = doc.text.slice(el.range.start, el.range.end);
-  if (opts.name && opts.name !== el.name) {
-    const endAt = el.endTag ? el.endTag.start - el.range.start + 2 : -1;
-    if (endAt >= 0) text = text.slice(0, endAt) + opts.name + text.slice(endAt + el.name.length);
-    text = '<' + opts.name + text.slice(1 + el.name.length);
-  }
-  if (opts.indent !== undefined && doc.startsLine(el.startTag.start)) {
-    const from = doc.indentOf(el.startTag.start);
-    const lines = text.split('\n');
-    text = lines.map((l, i) => (i > 0 && l.startsWith(from) ? opts.indent + l.slice(from.length) : l)).join('\n');
-  }
-  return text;
-}
-
-/** Whether `el` has child elements standing on lines of their own (block layout). */
-function blockLayout(fixer: Fixer, el: XElement): boolean {
-  const first = childElements(el)[0];
-  return first ? fixer.doc.startsLine(first.startTag.start) : true;
+/** Where libvirt writes a domain-level `<memtune>` or `<memoryBacking>`. */
+export function containerPlace(container: 'memoryBacking' | 'memtune'): ChildPlace {
+  return container === 'memtune' ? { after: BEFORE_MEMTUNE, before: ['memoryBacking', 'vcpu'] } : { after: BEFORE_MEMORY_BACKING, before: ['vcpu'] };
 }
 
 /** Insert `markup` (an element named `name`) into `container` at its canonical position. */
 export function insertInOrder(fixer: Fixer, container: XElement, name: string, markup: string): TextEdit {
-  const order = canonicalOrder(container.name);
-  if (order && order.includes(name)) {
-    const idx = order.indexOf(name);
-    const before = childElements(container).find((c) => order.indexOf(c.name) > idx);
-    if (before) return fixer.insertChild(container, markup, { before });
-  }
-  return fixer.insertChild(container, markup);
+  return insertInOrderOf(fixer, container, name, markup, canonicalOrder(container.name));
 }
 
 /** Create `<container>` holding `inner` (markup of one child) where libvirt writes it in `<domain>`. */
 export function createContainer(fixer: Fixer, root: XElement, container: 'memoryBacking' | 'memtune', inner: string): TextEdit {
-  const doc = fixer.doc;
-  const before = container === 'memtune' ? BEFORE_MEMTUNE : BEFORE_MEMORY_BACKING;
-  const kids = childElements(root);
-  const anchors = kids.filter((c) => (before as readonly string[]).includes(c.name));
-  const after = anchors[anchors.length - 1];
-  const block = blockLayout(fixer, root);
-  const ind = fixer.childIndent(root);
-  const markup = block
-    ? `<${container}>${doc.eol}${ind}${fixer.indentUnit()}${inner}${doc.eol}${ind}</${container}>`
-    : `<${container}>${inner}</${container}>`;
-  if (after) return fixer.insertChild(root, markup, { after });
-  const next = firstChild(root, container === 'memtune' ? 'memoryBacking' : 'vcpu') ?? firstChild(root, 'vcpu');
-  return next ? fixer.insertChild(root, markup, { before: next }) : fixer.insertChild(root, markup);
+  return createChildContainer(fixer, root, container, inner, containerPlace(container));
 }
 
 /**
@@ -480,36 +436,17 @@ export function moveIntoContainer(fixer: Fixer, root: XElement, el: XElement, co
   const target = firstChild(root, container);
   if (target === el) return null;
   if (target && firstChild(target, name)) return null;
-  // A comment on the same line after the element travels with it (`<locked/> <!-- why -->`).
-  const note = trailingComment(el);
-  const tail = note ? fixer.doc.text.slice(el.range.end, note.range.end) : '';
-  const removal: TextEdit = { range: fixer.lineSpan({ start: el.range.start, end: note ? note.range.end : el.range.end }), text: '' };
-  if (target) {
-    const indent = blockLayout(fixer, target) ? fixer.childIndent(target) : undefined;
-    const markup = elementMarkup(fixer, el, { name, ...(indent !== undefined ? { indent } : {}) }) + tail;
-    return [removal, insertInOrder(fixer, target, name, markup)];
-  }
-  const block = blockLayout(fixer, root);
-  const indent = block ? fixer.childIndent(root) + fixer.indentUnit() : undefined;
-  const markup = elementMarkup(fixer, el, { name, ...(indent !== undefined ? { indent } : {}) }) + tail;
-  return [removal, createContainer(fixer, root, container, markup)];
+  return moveInto(fixer, el, name, target ?? null, canonicalOrder(container), { parent: root, container, place: containerPlace(container) });
 }
 
-/** Remove `el` together with a comment that follows it on the same line (whole lines when alone). */
-export function removeWithNote(fixer: Fixer, el: XElement): TextEdit {
-  const note = trailingComment(el);
-  return { range: fixer.lineSpan({ start: el.range.start, end: note ? note.range.end : el.range.end }), text: '' };
-}
-
-/** A comment that follows `el` on the same line (after spaces or tabs only). */
-export function trailingComment(el: XElement): XText | null {
-  const sibs = el.parent?.children ?? [];
-  const i = sibs.indexOf(el);
-  const next = sibs[i + 1];
-  if (next?.kind === 'comment' && next.range.start === el.range.end) return next;
-  const after = sibs[i + 2];
-  if (next?.kind === 'text' && /^[ \t]+$/.test(next.value) && after?.kind === 'comment') return after;
-  return null;
+/**
+ * Remove a memtune limit with a comment trailing it on its line; when it is all the only
+ * `<memtune>` holds, the `<memtune>` goes too (libvirt drops an empty one). Null when removing it
+ * would let a later copy of the element take its place.
+ */
+export function removeLimit(memtune: MemtuneModel | null, fixer: Fixer, name: MemtuneLimitName, el: XElement): TextEdit | null {
+  if (!memtune || (memtune.children[name]?.length ?? 0) !== 1) return null;
+  return removeWithNoteOrParent(fixer, el, memtune.all.length === 1);
 }
 
 // ---------------------------------------------------------------------------------------------

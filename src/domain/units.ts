@@ -24,6 +24,9 @@
 import type { LibvirtError } from './libvirt-error.js';
 import { libvirt } from '../libvirt/messages.js';
 
+/** Words people write for "no limit" where libvirt wants a number (`memtune-unlimited` reports them in memtune limits). */
+export const UNLIMITED_WORDS = /^\s*(?:-1|unlimited|infinity|inf|none|max|-)\s*$/i;
+
 /** memtune's "unlimited" sentinel, `VIR_DOMAIN_MEMORY_PARAM_UNLIMITED` = INT64_MAX >> 10 = 2^53 − 1 KiB. */
 export const KIB_UNLIMITED = 9007199254740991;
 

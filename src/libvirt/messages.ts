@@ -106,6 +106,8 @@ export const libvirt = {
     code: 'system',
     text: `Unable to write to '…/${group}/cpuset.cpus'${outOfRange ? ': Numerical result out of range' : ''}`,
   }),
+  /** A cgroup file refusing the value libvirt writes at start (a system error: no prefix). */
+  cgroupValueInvalid: (bytes: bigint, file: string): LibvirtError => ({ code: 'system', text: `Invalid value '${bytes}' for '${file}': Invalid argument` }),
   emulatorWithoutKvm: () => unsupported(`Emulator '/usr/bin/${QEMU_BINARY}' does not support virt type 'kvm'`),
   /** `virsh define --validate`'s schema error for a domain child (it names the child, not the offender). */
   schemaExtraElement: (child: string): LibvirtError => ({ code: 'schema', text: `Unable to validate doc against /usr/share/libvirt/schemas/domain.rng ${schema.extraElement(child)}` }),
