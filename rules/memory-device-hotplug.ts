@@ -4,6 +4,7 @@ import type { Rule } from '../src/engine/types.js';
 import { parseXPathUInt } from '../src/domain/values.js';
 import { qemuDriver } from '../src/engine/drivers.js';
 import { libvirt } from '../src/libvirt/messages.js';
+import { refused } from '../src/libvirt/define-errors.js';
 
 export const rule: Rule = {
   meta: {
@@ -20,8 +21,9 @@ export const rule: Rule = {
     const devices = d.memoryDevices;
     if (devices.length === 0) return;
     const maxKiB = d.maxMemory ? kibOf(d.maxMemory) : 0;
-    const parsedSlots = parseXPathUInt(d.maxMemorySlots?.value);
-    if (maxKiB === null || parsedSlots === null) return; // size-value, memory-max
+    // An unreadable or empty size, or unreadable slots: libvirt stops there (see DEFINE_ERRORS).
+    if (maxKiB === null || refused(d, 'max-memory-slots')) return;
+    const parsedSlots = parseXPathUInt(d.maxMemorySlots?.value) as number | 'absent';
     const slots = parsedSlots === 'absent' ? 0 : parsedSlots;
     if (!maxKiB && !slots) {
       const first = devices[0]!;

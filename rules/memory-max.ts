@@ -6,6 +6,7 @@ import type { Rule } from '../src/engine/types.js';
 import { anyDriver, qemuDriver } from '../src/engine/drivers.js';
 import { parseXPathUInt } from '../src/domain/values.js';
 import { libvirt } from '../src/libvirt/messages.js';
+import { refused } from '../src/libvirt/define-errors.js';
 
 
 const quote = (e: LibvirtError): string => `(libvirt: ${renderLibvirtError(e)})`;
@@ -33,7 +34,7 @@ export const rule: Rule = {
       });
       return;
     }
-    if (!max.result.ok && max.result.reason !== 'absent') return; // size-value
+    if (refused(d, 'size-unreadable', max)) return;
     const maxKiB = kibOf(max) ?? 0;
     const nSlots = slots === 'absent' ? 0 : slots;
     // libvirt 9.5 and later need slots only for DIMM-like devices: a size alone is hotplug of virtio-mem

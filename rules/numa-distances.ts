@@ -5,6 +5,7 @@ import { anyDriver } from '../src/engine/drivers.js';
 import type { Rule } from '../src/engine/types.js';
 import { attr, childElements, firstChild } from '../src/xml/tree.js';
 import { libvirt } from '../src/libvirt/messages.js';
+import { refused } from '../src/libvirt/define-errors.js';
 
 /** ACPI SLIT: a node's distance to itself, and the largest distance (unreachable). */
 const LOCAL_DISTANCE = 10;
@@ -23,8 +24,8 @@ export const rule: Rule = {
     docs: 'rules/numa-distances.md',
   },
   check(ctx) {
-    const { cells, idsValid } = guestCells(ctx.domain);
-    if (!idsValid) return; // numa-cell-id: libvirt stops at the cell ids
+    if (refused(ctx.domain, 'cell-ids')) return;
+    const { cells } = guestCells(ctx.domain);
     const n = cells.length;
     for (const { cell, id } of cells) {
       const distances = firstChild(cell.el, 'distances');

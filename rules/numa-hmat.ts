@@ -5,6 +5,7 @@ import { anyDriver } from '../src/engine/drivers.js';
 import type { Rule } from '../src/engine/types.js';
 import { attr, childElements, firstChild, type XElement } from '../src/xml/tree.js';
 import { libvirt } from '../src/libvirt/messages.js';
+import { refused } from '../src/libvirt/define-errors.js';
 
 const said = (e: LibvirtError): string => renderLibvirtError(e);
 
@@ -19,8 +20,8 @@ export const rule: Rule = {
     docs: 'rules/numa-hmat.md',
   },
   check(ctx) {
-    const { cells, idsValid } = guestCells(ctx.domain);
-    if (!idsValid) return; // numa-cell-id: libvirt stops at the cell ids
+    if (refused(ctx.domain, 'cell-ids')) return;
+    const { cells } = guestCells(ctx.domain);
     const n = cells.length;
     const cacheLevels = new Map<number, Set<number>>();
     for (const { cell, id } of cells) {

@@ -15,6 +15,7 @@ import { MEMTUNE_LIMITS } from './values.js';
 import { schema } from '../libvirt/messages.js';
 import { renderLibvirtError } from './libvirt-error.js';
 import { libvirt } from '../libvirt/messages.js';
+import { refused } from '../libvirt/define-errors.js';
 
 /** Largest KiB value libvirt lets a size reach after alignment (`LLONG_MAX >> 10` = 2^53 − 1). */
 export const MAX_ALIGNED_KIB = BigInt(KIB_UNLIMITED);
@@ -294,7 +295,7 @@ export function swapProblem(domain: DomainModel): SwapProblem | null {
   const swapKiB = kibOf(swap);
   if (!swap || swapKiB === null || swapKiB === KIB_UNLIMITED) return null;
   const hardValue = mt?.limits.hard_limit;
-  if (hardValue && !hardValue.result.ok && hardValue.result.reason !== 'absent') return null; // an unreadable hard limit is a define error
+  if (refused(domain, 'size-unreadable', hardValue)) return null;
   let hardKiB = kibOf(hardValue);
   if (hardKiB === KIB_UNLIMITED) hardKiB = null;
   if (hardKiB !== null && hardKiB <= swapKiB) return null;

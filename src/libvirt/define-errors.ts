@@ -1,0 +1,69 @@
+/**
+ * The define errors other checks depend on, in the order libvirt meets them (parse, then
+ * post-parse, then validation), each with the one rule that reports it. libvirt stops at the
+ * first error, so a later check never sees a definition an earlier one refused: a rule that would
+ * otherwise guess asks {@link refused} and stays silent, and this table — not the rule — says who
+ * speaks instead. No findings here; each entry only says whether the error is there.
+ */
+import type { DomainModel, SizeValue } from '../domain/model.js';
+import { guestCells } from '../domain/numa.js';
+import { parseXPathUInt } from '../domain/values.js';
+
+export interface DefineError {
+  id: DefineErrorId;
+  /** The one rule that reports it. */
+  rule: string;
+  /** Where libvirt refuses it. */
+  where: string;
+  /** What it is. */
+  what: string;
+}
+
+export type DefineErrorId = 'size-unreadable' | 'max-memory-slots' | 'cell-ids';
+
+/** In libvirt's order (all in `virDomainDefParseXML`). */
+export const DEFINE_ERRORS: readonly DefineError[] = [
+  {
+    id: 'size-unreadable',
+    rule: 'size-value',
+    where: 'virDomainParseMemory / virDomainParseMemoryLimit (parse)',
+    what: 'a scaled integer that is written but cannot be read (not a number, unknown unit, too large)',
+  },
+  {
+    id: 'max-memory-slots',
+    rule: 'memory-max',
+    where: 'virDomainDefMaxMemoryParseXML (parse)',
+    what: '<maxMemory slots> that is not an unsigned number',
+  },
+  {
+    id: 'cell-ids',
+    rule: 'numa-cell-id',
+    where: 'virDomainNumaDefParseXML (parse)',
+    what: 'guest NUMA cell ids that are not exactly 0..n−1, each once',
+  },
+];
+
+/** The entry for an id. */
+export function defineError(id: DefineErrorId): DefineError {
+  return DEFINE_ERRORS.find((e) => e.id === id) as DefineError;
+}
+
+/** A size that is written but unreadable (absent is not an error here). */
+function unreadable(v: SizeValue | null | undefined): boolean {
+  return Boolean(v && !v.result.ok && v.result.reason !== 'absent');
+}
+
+/**
+ * Whether libvirt refuses the definition with this error. `size-unreadable` asks about one value
+ * (`subject`): the value a check would read; the others about the whole domain.
+ */
+export function refused(domain: DomainModel, id: DefineErrorId, subject?: SizeValue | null): boolean {
+  switch (id) {
+    case 'size-unreadable':
+      return unreadable(subject);
+    case 'max-memory-slots':
+      return parseXPathUInt(domain.maxMemorySlots?.value) === null;
+    case 'cell-ids':
+      return !guestCells(domain).idsValid;
+  }
+}
