@@ -1,8 +1,9 @@
-import { effectivePages, isCopyOf, type EffectivePage } from '../src/domain/hugepages.js';
+import { effectivePages, type EffectivePage } from '../src/domain/hugepages.js';
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import type { Rule } from '../src/engine/types.js';
 import { anyDriver } from '../src/engine/drivers.js';
 import { libvirt } from '../src/libvirt/messages.js';
+import { refusedAsCopy } from '../src/libvirt/define-errors.js';
 
 function sizeText(p: EffectivePage): string {
   return p.sizeKiB !== null ? String(p.sizeKiB) : (p.def?.size.text ?? '?');
@@ -29,8 +30,7 @@ export const rule: Rule = {
     if (!first) return;
     const noNuma = ctx.domain.cells.length === 0;
     for (const page of masters.slice(1)) {
-      // An exact copy of the first is duplicate-memory-element's finding.
-      if (isCopyOf(page, first)) continue;
+      if (refusedAsCopy(page, first)) continue;
       const line = ctx.doc.positionAt(first.el.startTag.start).line;
       const quoted = renderLibvirtError(libvirt.twoMasterHugepages(sizeText(page), sizeText(first)));
       const advice = noNuma

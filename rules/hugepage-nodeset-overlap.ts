@@ -1,9 +1,10 @@
-import { effectivePages, isCopyOf, type EffectivePage } from '../src/domain/hugepages.js';
+import { effectivePages, type EffectivePage } from '../src/domain/hugepages.js';
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import { formatNodeset } from '../src/domain/nodeset.js';
 import type { Rule } from '../src/engine/types.js';
 import { anyDriver } from '../src/engine/drivers.js';
 import { libvirt } from '../src/libvirt/messages.js';
+import { refusedAsCopy } from '../src/libvirt/define-errors.js';
 
 /** A page's size as libvirt prints it (KiB), or as written when unreadable. */
 function sizeText(p: EffectivePage): string {
@@ -29,8 +30,7 @@ export const rule: Rule = {
         if (!earlier.cells || !earlier.def?.nodeset) continue;
         const shared = page.cells.filter((c) => earlier.cells!.includes(c));
         if (shared.length === 0) continue;
-        // An exact copy of an earlier page is duplicate-memory-element's finding.
-        if (isCopyOf(page, earlier)) break;
+        if (refusedAsCopy(page, earlier)) break;
         const line = ctx.doc.positionAt(earlier.el.startTag.start).line;
         const quoted = renderLibvirtError(libvirt.hugepagesIntersect(sizeText(page), sizeText(earlier)));
         const cells = shared.length === 1 ? `cell ${shared[0]}` : `cells ${formatNodeset(shared)}`;

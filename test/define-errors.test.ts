@@ -56,4 +56,22 @@ describe('DEFINE_ERRORS', () => {
     expect(found).toContain(defineError('max-memory-slots').rule);
     expect(found).not.toContain('memory-device-hotplug');
   });
+
+  it('page-copy: duplicate-memory-element reports a repeated page; the master-page rule stays silent', () => {
+    const xml = domain("<memoryBacking><hugepages><page size='2' unit='MiB'/><page size='2' unit='MiB'/></hugepages></memoryBacking>");
+    const found = ruleIdsFound(xml);
+    expect(found).toContain(defineError('page-copy').rule);
+    expect(found).not.toContain('hugepage-master-pages');
+    // Two different master pages are the master-page rule's finding.
+    expect(ruleIdsFound(xml.replace("<page size='2' unit='MiB'/></hugepages>", "<page size='1' unit='GiB'/></hugepages>"))).toContain('hugepage-master-pages');
+  });
+
+  it('cells-overlapping-cpus: numa-cell-cpus-overlap reports it; nothing is said about completing cell 0', () => {
+    const xml = domain("<cpu><numa><cell id='0' cpus='1' memory='2' unit='GiB'/><cell id='1' cpus='1' memory='2' unit='GiB'/></numa></cpu>").replace('<vcpu>2</vcpu>', '<vcpu>3</vcpu>');
+    expect(refused(modelOf(xml), 'cells-overlapping-cpus')).toBe(true);
+    const found = ruleIdsFound(xml);
+    expect(found).toContain(defineError('cells-overlapping-cpus').rule);
+    expect(found).not.toContain('numa-cell-cpus-incomplete');
+    expect(ruleIdsFound(xml.replace("id='1' cpus='1'", "id='1' cpus='2'"))).toContain('numa-cell-cpus-incomplete');
+  });
 });

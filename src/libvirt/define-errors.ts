@@ -7,6 +7,7 @@
  */
 import type { DomainModel, SizeValue } from '../domain/model.js';
 import { guestCells } from '../domain/numa.js';
+import { isCopyOf, type EffectivePage } from '../domain/hugepages.js';
 import { parseXPathUInt } from '../domain/values.js';
 
 export interface DefineError {
@@ -19,9 +20,9 @@ export interface DefineError {
   what: string;
 }
 
-export type DefineErrorId = 'size-unreadable' | 'max-memory-slots' | 'cell-ids';
+export type DefineErrorId = 'size-unreadable' | 'max-memory-slots' | 'page-copy' | 'cell-ids' | 'cells-overlapping-cpus';
 
-/** In libvirt's order (all in `virDomainDefParseXML`). */
+/** In libvirt's order (parse, then validation). */
 export const DEFINE_ERRORS: readonly DefineError[] = [
   {
     id: 'size-unreadable',
@@ -36,10 +37,22 @@ export const DEFINE_ERRORS: readonly DefineError[] = [
     what: '<maxMemory slots> that is not an unsigned number',
   },
   {
+    id: 'page-copy',
+    rule: 'duplicate-memory-element',
+    where: 'virDomainDefHugepagesValidate (validation; the pairwise page checks)',
+    what: 'a <page> written again with the same size and nodeset (libvirt then reports it as two masters, an overlap or a missing node)',
+  },
+  {
     id: 'cell-ids',
     rule: 'numa-cell-id',
     where: 'virDomainNumaDefParseXML (parse)',
     what: 'guest NUMA cell ids that are not exactly 0..n−1, each once',
+  },
+  {
+    id: 'cells-overlapping-cpus',
+    rule: 'numa-cell-cpus-overlap',
+    where: 'virDomainNumaDefValidate (validation, before the QEMU driver completes the vCPUs)',
+    what: 'a vCPU listed by two guest NUMA cells',
   },
 ];
 
@@ -57,7 +70,7 @@ function unreadable(v: SizeValue | null | undefined): boolean {
  * Whether libvirt refuses the definition with this error. `size-unreadable` asks about one value
  * (`subject`): the value a check would read; the others about the whole domain.
  */
-export function refused(domain: DomainModel, id: DefineErrorId, subject?: SizeValue | null): boolean {
+export function refused(domain: DomainModel, id: Exclude<DefineErrorId, 'page-copy'>, subject?: SizeValue | null): boolean {
   switch (id) {
     case 'size-unreadable':
       return unreadable(subject);
@@ -65,5 +78,14 @@ export function refused(domain: DomainModel, id: DefineErrorId, subject?: SizeVa
       return parseXPathUInt(domain.maxMemorySlots?.value) === null;
     case 'cell-ids':
       return !guestCells(domain).idsValid;
+    case 'cells-overlapping-cpus': {
+      const listed = guestCells(domain).cells.flatMap((c) => c.cpus ?? []);
+      return new Set(listed).size !== listed.length;
+    }
   }
+}
+
+/** `page-copy` for a pair of pages: `page` repeats `earlier` (same size, same nodeset as parsed). */
+export function refusedAsCopy(page: EffectivePage, earlier: EffectivePage): boolean {
+  return isCopyOf(page, earlier);
 }
