@@ -10,6 +10,9 @@ import { buildDomainModel } from '../src/domain/model.js';
 import { lintText } from '../src/engine/lint.js';
 import { parseXml } from '../src/xml/document.js';
 import { allActive } from './helpers/fixtures.js';
+import { resolve } from '../src/libvirt/resolution.js';
+import { effectivePages, memoryBackends } from '../src/domain/hugepages.js';
+import { guestCells } from '../src/domain/numa.js';
 
 const domain = (inner: string): string => `<domain type='kvm'><name>t</name><memory unit='GiB'>4</memory><vcpu>2</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os>${inner}</domain>`;
 const modelOf = (xml: string) => {
@@ -73,5 +76,34 @@ describe('DEFINE_ERRORS', () => {
     expect(found).toContain(defineError('cells-overlapping-cpus').rule);
     expect(found).not.toContain('numa-cell-cpus-incomplete');
     expect(ruleIdsFound(xml.replace("id='1' cpus='1'", "id='1' cpus='2'"))).toContain('numa-cell-cpus-incomplete');
+  });
+});
+
+describe('one resolution per document (src/libvirt/resolution.ts)', () => {
+  const xml = domain(
+    "<memoryBacking><hugepages><page size='2' unit='MiB' nodeset='1'/></hugepages></memoryBacking><cpu><numa><cell id='+1' cpus='1' memory='2' unit='GiB'/><cell id='0' cpus='0' memory='2' unit='GiB'/></numa></cpu>",
+  );
+  it('is the same object, with the same shared parts, for every caller', () => {
+    const d = modelOf(xml);
+    const r = resolve(d);
+    expect(resolve(d)).toBe(r);
+    expect(r.backends).toBe(memoryBackends(d));
+    expect(r.pages).toBe(effectivePages(d));
+    expect(r.cells).toBe(guestCells(d));
+    expect(r.backends.map((b) => [b.id, b.pageSizeKiB])).toEqual([
+      ['ram-node0', null],
+      ['ram-node1', 2048],
+    ]);
+    expect(r.defineErrors).toEqual([]);
+  });
+  it('cannot be changed by a caller', () => {
+    const r = resolve(modelOf(xml));
+    expect(Object.isFrozen(r.backends)).toBe(true);
+    expect(Object.isFrozen(r.backends[0])).toBe(true);
+    expect(() => (r.backends as unknown as unknown[]).push(1)).toThrow(TypeError);
+  });
+  it('lists the domain-level define errors in the table order', () => {
+    const r = resolve(modelOf(domain("<maxMemory slots='x' unit='GiB'>8</maxMemory><cpu><numa><cell id='3' cpus='0' memory='2' unit='GiB'/></numa></cpu>")));
+    expect(r.defineErrors).toEqual(['max-memory-slots', 'cell-ids']);
   });
 });

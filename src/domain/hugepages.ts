@@ -26,6 +26,7 @@ import type { HostSnapshot } from '../host/snapshot.js';
 import { attr, firstChild, type XAttr, type XElement } from '../xml/tree.js';
 import type { LibvirtError } from './libvirt-error.js';
 import { kibOf, type DomainModel, type NumaCell, type PageDef, type SizeValue } from './model.js';
+import { perDocument } from './per-document.js';
 import { backendBindings, deviceTargetCell, type BackendBinding } from './numa.js';
 import { memoryAlignment, SYSTEM_PAGE_KIB, X86_64_HUGEPAGE_SIZES_KIB } from '../libvirt/arch.js';
 import { MEMORY_ACCESS_MODES, parseEnum, parseUInt, type MemoryAccessMode } from './values.js';
@@ -82,14 +83,14 @@ function sizeProblemOf(size: SizeValue): PageSizeProblem | null {
  * `<memoryBacking><hugepages>`. Pages written directly under `<memoryBacking>` are not part of it
  * (R1.2; see `memoryBacking.strayPages`).
  */
-export function effectivePages(domain: DomainModel): EffectivePage[] {
+export const effectivePages: (domain: DomainModel) => EffectivePage[] = perDocument(function effectivePages(domain: DomainModel): EffectivePage[] {
   const mb = domain.memoryBacking;
   if (!mb || !mb.hugepages) return [];
   if (mb.pages.length === 0) {
     return [{ def: null, el: mb.hugepages, index: 0, sizeKiB: 0, sizeProblem: null, cells: null, nodesetDropped: false, nodesetInvalid: false, master: true }];
   }
   return effectivePagesOf(mb.pages, cellCount(domain));
-}
+});
 
 /** Step 1 for a given list of `<page>` definitions (libvirt's order) and guest cell count. */
 export function effectivePagesOf(defs: readonly PageDef[], cells: number): EffectivePage[] {
@@ -323,7 +324,7 @@ function deviceInfos(domain: DomainModel): Map<XElement, DeviceInfo> {
  * by id, then memory devices). nvdimm and virtio-pmem devices are left out: they map a user file,
  * never huge pages.
  */
-export function memoryBackends(domain: DomainModel): MemoryBackend[] {
+export const memoryBackends: (domain: DomainModel) => MemoryBackend[] = perDocument(function memoryBackends(domain: DomainModel): MemoryBackend[] {
   const pages = effectivePages(domain);
   const sourceType = memorySourceType(domain);
   const globalAccess = accessValue(memoryAccessMode(domain));
@@ -402,7 +403,7 @@ export function memoryBackends(domain: DomainModel): MemoryBackend[] {
     out.push(finish(base, origin, accessValue(attr(d.el, 'access')?.value), d.el));
   }
   return out;
-}
+});
 
 /** Why KSM never merges this backend's memory, or null when it may. */
 export function ksmImmunity(b: MemoryBackend): 'huge pages' | 'shared memory' | null {

@@ -8,6 +8,7 @@
  */
 import type { XElement } from '../xml/tree.js';
 import { kibOf, type DomainModel, type SizeValue } from './model.js';
+import { perDocument } from './per-document.js';
 import { formatKiB, KIB_UNLIMITED } from './units.js';
 import { memoryAlignment, SYSTEM_PAGE_KIB } from '../libvirt/arch.js';
 import { deviceTargetCell } from './numa.js';
@@ -51,7 +52,7 @@ export interface MemoryTotals {
   initialKiB: bigint | null;
 }
 
-export function memoryTotals(domain: DomainModel): MemoryTotals {
+export const memoryTotals: (domain: DomainModel) => MemoryTotals = perDocument(function memoryTotals(domain: DomainModel): MemoryTotals {
   const cellsKiB = sumKiB(domain.cells.map((c) => c.memory));
   const devicesKiB = domain.memoryDevices.some((d) => !d.size) ? null : sumKiB(domain.memoryDevices.map((d) => d.size));
   const memoryKiB = domain.memory === null || (!domain.memory.result.ok && domain.memory.result.reason === 'absent') ? 0n : sumKiB([domain.memory]);
@@ -65,7 +66,7 @@ export function memoryTotals(domain: DomainModel): MemoryTotals {
   }
   const initialKiB = totalKiB !== null && devicesKiB !== null ? totalKiB - devicesKiB : null;
   return { cellsKiB, devicesKiB, memoryKiB, totalKiB, fromCells, initialKiB };
-}
+});
 
 export function alignUp(kib: bigint, align: number): bigint {
   const a = BigInt(align);
@@ -105,7 +106,7 @@ function aligned(kib: bigint, align: number): AlignedSize {
  * is the sum of the aligned cells. libvirt stops at the first overflow in that order: cells,
  * initial memory, maxMemory, modules.
  */
-export function alignedMemory(domain: DomainModel): AlignedMemory {
+export const alignedMemory: (domain: DomainModel) => AlignedMemory = perDocument(function alignedMemory(domain: DomainModel): AlignedMemory {
   const { memory: align, module: moduleAlign } = memoryAlignment(domain);
   const totals = memoryTotals(domain);
   const cells = domain.cells.map((c) => {
@@ -130,7 +131,7 @@ export function alignedMemory(domain: DomainModel): AlignedMemory {
   });
   const totalKiB = initial && devices.every((d) => d !== null) ? initial.aligned + devices.reduce((s, d) => s + (d as AlignedSize).aligned, 0n) : null;
   return { cells, initial, max, devices, totalKiB };
-}
+});
 
 /** One region of guest RAM (one QEMU memory backend) and whether huge pages back it. */
 export interface RamRegion {
@@ -148,7 +149,7 @@ export interface RamRegion {
  * cell, else the `<page>` without nodeset, else — for `<hugepages/>` without pages — the default
  * size. A page of the system page size (4 KiB) is ordinary memory. Null when a size did not parse.
  */
-export function ramRegions(domain: DomainModel): RamRegion[] | null {
+export const ramRegions: (domain: DomainModel) => RamRegion[] | null = perDocument(function ramRegions(domain: DomainModel): RamRegion[] | null {
   const mb = domain.memoryBacking;
   const hugepages = mb?.hugepages ?? null;
   const pages = mb?.pages ?? [];
@@ -198,7 +199,7 @@ export function ramRegions(domain: DomainModel): RamRegion[] | null {
     regions.push({ name: `memory device ${i}`, el: d.el, kib: BigInt(k), pageKiB: p === undefined ? null : p });
   });
   return regions;
-}
+});
 
 /** Guest RAM on ordinary pages (charged to the memory cgroup) and on huge pages (not charged, R3.6). */
 export function chargedRam(domain: DomainModel): { ordinaryKiB: bigint; hugeKiB: bigint } | null {
@@ -237,7 +238,7 @@ export interface SizeSite {
  * reads (a second `<memory>`, a second `<hard_limit>`, a `<page>` outside `<hugepages>`) are not
  * listed.
  */
-export function sizeSites(domain: DomainModel): SizeSite[] {
+export const sizeSites: (domain: DomainModel) => SizeSite[] = perDocument(function sizeSites(domain: DomainModel): SizeSite[] {
   const out: SizeSite[] = [];
   if (domain.memory) out.push({ value: domain.memory, kind: 'memory', label: '<memory>', required: false });
   if (domain.currentMemory) out.push({ value: domain.currentMemory, kind: 'currentMemory', label: '<currentMemory>', required: false });
@@ -259,7 +260,7 @@ export function sizeSites(domain: DomainModel): SizeSite[] {
     if (d.size) out.push({ value: d.size, kind: 'device-size', label: `${name} <size>`, required: true });
   });
   return out;
-}
+});
 
 /**
  * The RNG error `virsh define --validate` and virt-xml-validate print for a schema violation

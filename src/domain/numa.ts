@@ -11,6 +11,7 @@
  */
 import { textOf, type XAttr, type XElement } from '../xml/tree.js';
 import type { LibvirtError } from './libvirt-error.js';
+import { perDocument } from './per-document.js';
 import type { DomainModel, Memnode, MemoryDevice, NumaCell } from './model.js';
 import { isNumatuneMode, NUMATUNE_PLACEMENTS, parseUInt, type NumatuneMode, type NumatunePlacement } from './values.js';
 import { libvirt } from '../libvirt/messages.js';
@@ -69,7 +70,7 @@ export function cellIdRange(n: number): string {
 }
 
 /** The guest NUMA cells with the ids libvirt gives them (R6.1). */
-export function guestCells(domain: DomainModel): GuestNumaLayout {
+export const guestCells: (domain: DomainModel) => GuestNumaLayout = perDocument(function guestCells(domain: DomainModel): GuestNumaLayout {
   const cells = domain.cells.map((cell): GuestCell => {
     const id = cell.idAttr ? cell.id : cell.index;
     const cpus = cell.cpus && cell.cpus.parsed.ok ? cell.cpus.parsed.ids : cell.cpus && !cell.cpus.parsed.ok && cell.cpus.parsed.reason === 'empty' ? [] : null;
@@ -86,7 +87,7 @@ export function guestCells(domain: DomainModel): GuestNumaLayout {
     byId[c.id] = c;
   }
   return { cells, idsValid, byId: idsValid ? (byId as GuestCell[]) : null };
-}
+});
 
 /**
  * The vCPUs each cell holds once libvirt has completed them (R6.2,
@@ -169,7 +170,7 @@ export interface ResolvedNumatune {
  * including `<vcpu placement='auto'>` implying automatic placement when `<numatune>` has no
  * `<memory>` (R5.2).
  */
-export function resolveNumatune(domain: DomainModel): ResolvedNumatune {
+export const resolveNumatune: (domain: DomainModel) => ResolvedNumatune = perDocument(function resolveNumatune(domain: DomainModel): ResolvedNumatune {
   const nt = domain.numatune;
   const placementStatic = !vcpuPlacementAuto(domain);
   const mem = nt?.memory ?? null;
@@ -248,7 +249,7 @@ export function resolveNumatune(domain: DomainModel): ResolvedNumatune {
     out.nodeset = nodeset;
   }
   return out;
-}
+});
 
 /** Whether libvirt asks numad for advice at start (`virDomainDefNeedsPlacementAdvice`). */
 export function needsNumad(domain: DomainModel): boolean {
@@ -300,7 +301,7 @@ export function deviceTargetCell(d: MemoryDevice): number | null {
  * memory devices), the host nodeset and mode that apply (R5.5). Cells are taken in id order;
  * returns [] when the cell ids are not valid or `<numatune><memory>` is rejected (define fails).
  */
-export function backendBindings(domain: DomainModel): BackendBinding[] {
+export const backendBindings: (domain: DomainModel) => BackendBinding[] = perDocument(function backendBindings(domain: DomainModel): BackendBinding[] {
   const nt = resolveNumatune(domain);
   if (nt.errors.length) return [];
   const layout = guestCells(domain);
@@ -345,7 +346,7 @@ export function backendBindings(domain: DomainModel): BackendBinding[] {
     out.push({ kind: 'device', cell: null, device: d, ...bind(deviceTargetCell(d), nm) });
   }
   return out;
-}
+});
 
 export interface HostNodesetUse {
   /** The host nodes named. */
@@ -364,7 +365,7 @@ export interface HostNodesetUse {
  * nodeset of `pc.ram`; then each memory device's nodeset. Auto placement names no nodes here
  * (numad's advice only names nodes that exist).
  */
-export function hostNodesetUses(domain: DomainModel): HostNodesetUse[] {
+export const hostNodesetUses: (domain: DomainModel) => HostNodesetUse[] = perDocument(function hostNodesetUses(domain: DomainModel): HostNodesetUse[] {
   const bindings = backendBindings(domain);
   if (bindings.length === 0) return [];
   const out: HostNodesetUse[] = [];
@@ -377,4 +378,4 @@ export function hostNodesetUses(domain: DomainModel): HostNodesetUse[] {
     out.push({ nodes: b.hostNodes, origin: b.origin, use: b.kind === 'device' ? 'device' : b.kind === 'cell' ? 'cell' : 'domain', cellId: b.cellId });
   }
   return out;
-}
+});

@@ -9,6 +9,7 @@ import type { DomainModel, SizeValue } from '../domain/model.js';
 import { guestCells } from '../domain/numa.js';
 import { isCopyOf, type EffectivePage } from '../domain/hugepages.js';
 import { parseXPathUInt } from '../domain/values.js';
+import { perDocument } from '../domain/per-document.js';
 
 export interface DefineError {
   id: DefineErrorId;
@@ -84,6 +85,17 @@ export function refused(domain: DomainModel, id: Exclude<DefineErrorId, 'page-co
     }
   }
 }
+
+/** The errors of the table that are about the whole domain (the others are about one value or one pair). */
+type DomainLevelId = Exclude<DefineErrorId, 'size-unreadable' | 'page-copy'>;
+const isDomainLevel = (id: DefineErrorId): id is DomainLevelId => id !== 'size-unreadable' && id !== 'page-copy';
+
+/** The domain-level define errors of the table that hold, in libvirt's order. */
+export const domainDefineErrors: (domain: DomainModel) => DefineErrorId[] = perDocument((domain) =>
+  DEFINE_ERRORS.map((e) => e.id)
+    .filter(isDomainLevel)
+    .filter((id) => refused(domain, id)),
+);
 
 /** `page-copy` for a pair of pages: `page` repeats `earlier` (same size, same nodeset as parsed). */
 export function refusedAsCopy(page: EffectivePage, earlier: EffectivePage): boolean {

@@ -10,8 +10,9 @@ import { DEFAULT_PROFILE, type Profile } from '../libvirt/profile.js';
 import { libvirt, qemu as qemuSays, qemuStartFailure } from '../libvirt/messages.js';
 import { renderLibvirtError } from '../domain/libvirt-error.js';
 import type { CpuPin, DomainModel } from '../domain/model.js';
-import { describeBackend, memoryBackends, type MemoryBackend } from '../domain/hugepages.js';
-import { hostNodesetUses, maxVcpus, needsNumad, type HostNodesetUse } from '../domain/numa.js';
+import { describeBackend, type MemoryBackend } from '../domain/hugepages.js';
+import { resolve } from '../libvirt/resolution.js';
+import { maxVcpus, needsNumad, type HostNodesetUse } from '../domain/numa.js';
 import { formatKiB } from '../domain/units.js';
 import { formatNodeset } from '../domain/nodeset.js';
 import { attr } from '../xml/tree.js';
@@ -128,7 +129,8 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools, pr
   // 3. libvirt: host nodes named by <numatune> must exist (R5.4) — for guests with cells all of
   // them before any backend is built, otherwise after the page size lookup — and each huge page
   // size needs its hugetlbfs mount (R1.12).
-  const uses = hostNodesetUses(domain);
+  const resolution = resolve(domain);
+  const uses = resolution.hostNodesets;
   const checkHostNodes = (list: HostNodesetUse[]): Prediction | null => {
     for (const u of list) {
       if (host.nodes === null) {
@@ -144,7 +146,7 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools, pr
     const failed = checkHostNodes(uses.filter((u) => u.use !== 'device'));
     if (failed) return failed;
   }
-  const backends = memoryBackends(domain);
+  const backends = resolution.backends;
   const pageOf = new Map<MemoryBackend, number>();
   const mountUnknown = new Set<MemoryBackend>();
   for (const b of backends) {
