@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { rules } from '../rules/index.js';
-import { DEFINE_ERRORS, defineError, refused } from '../src/libvirt/define-errors.js';
+import { DEFINE_ERRORS, defineError, refused, START_FAILURES_REPORTED_WITHOUT_HOST } from '../src/libvirt/define-errors.js';
 import { buildDomainModel } from '../src/domain/model.js';
 import { lintText } from '../src/engine/lint.js';
 import { parseXml } from '../src/xml/document.js';
@@ -23,6 +23,11 @@ const modelOf = (xml: string) => {
 const ruleIdsFound = (xml: string): string[] => [...new Set(lintText(xml, { filePath: 'domain.xml', rules: allActive(), host: null }).messages.map((m) => m.ruleId ?? ''))];
 
 describe('DEFINE_ERRORS', () => {
+  it('names the rules that report start failures without a host, and they exist', () => {
+    const known = new Set(rules.map((r) => r.meta.id));
+    for (const s of START_FAILURES_REPORTED_WITHOUT_HOST) expect(known.has(s.rule), `${s.step} → ${s.rule}`).toBe(true);
+  });
+
   it('names each error once, each with a registered rule', () => {
     const ids = DEFINE_ERRORS.map((e) => e.id);
     expect(new Set(ids).size).toBe(ids.length);

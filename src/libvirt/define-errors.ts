@@ -6,6 +6,7 @@
  * speaks instead. No findings here; each entry only says whether the error is there.
  */
 import type { DomainModel, SizeValue } from '../domain/model.js';
+import type { StartStep } from '../predict/predict.js';
 import { guestCells } from '../domain/numa.js';
 import { isCopyOf, type EffectivePage } from '../domain/hugepages.js';
 import { parseXPathUInt } from '../domain/values.js';
@@ -55,6 +56,15 @@ export const DEFINE_ERRORS: readonly DefineError[] = [
     where: 'virDomainNumaDefValidate (validation, before the QEMU driver completes the vCPUs)',
     what: 'a vCPU listed by two guest NUMA cells',
   },
+];
+
+/**
+ * Start failures the predictor finds that a rule reports without a host snapshot (the definition
+ * alone shows them), so `host-start`, which reports what only a host decides, leaves them out.
+ */
+export const START_FAILURES_REPORTED_WITHOUT_HOST: readonly { step: StartStep; rule: string; what: string }[] = [
+  { step: 'host-nodes', rule: 'numatune-host-nodes', what: 'a <numatune> nodeset naming host nodes the host lacks' },
+  { step: 'page-size', rule: 'hugepage-backend-size', what: 'a backend smaller than, or not a multiple of, its page size where QEMU refuses it' },
 ];
 
 /** The entry for an id. */
