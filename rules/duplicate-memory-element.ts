@@ -3,9 +3,7 @@ import {
   memoryArea,
   canonicalOrder,
   childSpec,
-  elementMarkup,
   formatPath,
-  removeWithNote,
   schemaQuote,
   walkMemoryArea,
   type AreaPath,
@@ -13,11 +11,13 @@ import {
 } from '../src/domain/schema-table.js';
 import { parseScaled } from '../src/domain/units.js';
 import type { PageDef } from '../src/domain/model.js';
-import { renderLibvirtError } from '../src/domain/libvirt-error.js';
+import { renderLibvirtError, type LibvirtError } from '../src/domain/libvirt-error.js';
 import type { Report, Rule, RuleContext } from '../src/engine/types.js';
 import type { Fixer, TextEdit } from '../src/xml/edit.js';
 import { childElements, textOf, type XElement, type XText } from '../src/xml/tree.js';
 import { anyDriver } from '../src/engine/drivers.js';
+import { libvirt } from '../src/libvirt/messages.js';
+import { elementMarkup, removeWithNote } from '../src/xml/fixes.js';
 
 /** Same element: name, attribute values, text and child elements (comments and layout aside). */
 export function sameElement(a: XElement, b: XElement): boolean {
@@ -220,18 +220,18 @@ function checkPages(ctx: RuleContext): void {
     }
     const kib = (p.size.result as { kib: number }).kib;
     const ids = p.nodeset && p.nodeset.parsed.ok ? p.nodeset.parsed.ids : null;
-    let text: string;
+    let said: LibvirtError;
     // libvirt turns nodeset='0' into a size-only page when the guest has no NUMA cells (R1.6).
     const master = ids === null || (cells === 0 && ids.length === 1 && ids[0] === 0);
     const missing = ids?.find((i) => i >= cells);
-    if (master) text = `two master hugepages detected: ${kib} and ${kib}`;
-    else if (missing !== undefined) text = `hugepages: node ${missing} not found`;
-    else text = `nodeset attribute of hugepages of sizes ${kib} and ${kib} intersect`;
+    if (master) said = libvirt.twoMasterHugepages(kib, kib);
+    else if (missing !== undefined) said = libvirt.hugepagesNodeNotFound(missing);
+    else said = libvirt.hugepagesIntersect(kib, kib);
     const forWhat = ids === null ? 'without nodeset' : `for the same guest cells (nodeset ${formatNodeset(ids)})`;
     const sameBlock = earlier.hugepages === p.hugepages;
     ctx.report({
       node: p.el,
-      message: `<page> repeats an earlier page of the same size (${kib} KiB) ${forWhat}${sameBlock ? '' : ' in another <hugepages>'}: libvirt refuses the definition; remove the copy (libvirt: ${renderLibvirtError({ code: 'xml-detail', text })})`,
+      message: `<page> repeats an earlier page of the same size (${kib} KiB) ${forWhat}${sameBlock ? '' : ' in another <hugepages>'}: libvirt refuses the definition; remove the copy (libvirt: ${renderLibvirtError(said)})`,
       stage: 'define',
       fix: (f) => removeWithNote(f, p.el),
     });

@@ -2,6 +2,7 @@ import type { Rule } from '../src/engine/types.js';
 import { effectivePages, isRealPageSize, pageChoiceReliable } from '../src/domain/hugepages.js';
 import { predictStart } from '../src/predict/predict.js';
 import { qemuDriver } from '../src/engine/drivers.js';
+import { START_FAILURES_REPORTED_WITHOUT_HOST } from '../src/libvirt/define-errors.js';
 
 export const rule: Rule = {
   meta: {
@@ -22,8 +23,7 @@ export const rule: Rule = {
     const p = predictStart(ctx.domain, ctx.host, undefined, ctx.profile);
     if (p.verdict !== 'fails') return;
     for (const r of p.reasons) {
-      // Reported by their own rules, host or not: numatune-host-nodes, hugepage-backend-size.
-      if (r.step === 'host-nodes' || r.step === 'page-size') continue;
+      if (START_FAILURES_REPORTED_WITHOUT_HOST.some((s) => s.step === r.step)) continue;
       // A size no host has (1954 KiB from unit='MB'…) is hugepage-page-size's finding.
       if (r.pageSizeKiB !== undefined && !isRealPageSize(r.pageSizeKiB, ctx.host)) continue;
       ctx.report({ node: r.node, message: r.suggestion ? `${r.message} — ${r.suggestion}` : r.message });

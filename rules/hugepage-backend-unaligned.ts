@@ -2,7 +2,7 @@ import { backendsOnRealPages, describeBackend, describeBackendSize } from '../sr
 import { formatKiB } from '../src/domain/units.js';
 import { qemuDriver } from '../src/engine/drivers.js';
 import type { Rule } from '../src/engine/types.js';
-import { qemuStartFailure } from '../src/libvirt/profile.js';
+import { qemu as qemuSays, qemuStartFailure } from '../src/libvirt/messages.js';
 
 export const rule: Rule = {
   meta: {
@@ -22,7 +22,7 @@ export const rule: Rule = {
       if (b.sizeKiB === null || b.source !== 'file' || b.kind === 'device' || b.sizeKiB < page || b.sizeKiB % page === 0) continue;
       const down = Math.floor(b.sizeKiB / page) * page;
       const pageName = b.pageSizeKiB === 'default' ? `pages of the host's default size (${formatKiB(page)})` : `${formatKiB(page)} pages`;
-      const qemu = qemuStartFailure(ctx.profile, `backend 'memory-backend-file' memory size must be multiple of ${formatKiB(page)}`, ctx.domain.name);
+      const qemu = qemuStartFailure(ctx.profile, qemuSays.backendNotPageMultiple(formatKiB(page)), ctx.domain.name);
       ctx.report({
         node: b.sizeNode,
         message: `${describeBackend(b)} (${describeBackendSize(b)}) is not a whole number of ${pageName}: QEMU 9.1 and later refuse backend ${b.id} instead of rounding it up; make it ${formatKiB(down)} or ${formatKiB(down + page)} (libvirt: ${qemu})`,

@@ -2,11 +2,10 @@ import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import type { FixFunction, Rule } from '../src/engine/types.js';
 import { attr, type XAttr, type XElement } from '../src/xml/tree.js';
 import { anyDriver } from '../src/engine/drivers.js';
+import { MEMORY_ACCESS_MODES, MEMORY_ALLOCATION_MODES, MEMORY_SOURCE_TYPES, parseXPathUInt, YES_NO as YES_NO_VALUES } from '../src/domain/values.js';
+import { libvirt } from '../src/libvirt/messages.js';
+import { schemaQuote } from '../src/domain/schema-table.js';
 
-/** Values libvirt's enums accept (case-sensitive). */
-const SOURCE_TYPES = ['file', 'anonymous', 'memfd'];
-const ACCESS_MODES = ['shared', 'private'];
-const ALLOCATION_MODES = ['immediate', 'ondemand'];
 
 /** Spellings of yes/no that other libvirt attributes or habits use. */
 const YES_NO: Record<string, string> = { on: 'yes', true: 'yes', '1': 'yes', off: 'no', false: 'no', '0': 'no' };
@@ -51,7 +50,7 @@ export const rule: Rule = {
         ctx.report({
           node: a,
           stage: 'schema',
-          message: `${name}='' is empty: plain virsh define ignores it as if it were absent, virsh define --validate and virsh edit refuse it; remove it or ${suggestion('', allowed)} (libvirt --validate: Extra element memoryBacking in interleave)`,
+          message: `${name}='' is empty: plain virsh define ignores it as if it were absent, virsh define --validate and virsh edit refuse it; remove it or ${suggestion('', allowed)} ${schemaQuote('memoryBacking')}`,
         });
         return;
       }
@@ -77,24 +76,21 @@ export const rule: Rule = {
       };
       ctx.report({
         node: a,
-        message: `${name}='${a.value}' is not a value libvirt knows here: ${advice} (libvirt: ${renderLibvirtError({ code: 'config-unsupported', text: `unknown memoryBacking/${path}/${name} '${a.value}'` })})`,
+        message: `${name}='${a.value}' is not a value libvirt knows here: ${advice} (libvirt: ${renderLibvirtError(libvirt.unknownMemoryBackingValue(path, name, a.value))})`,
         fix: repair(),
       });
     };
     if (mb) {
-      enumAttr(mb.source, 'type', 'source', SOURCE_TYPES);
-      enumAttr(mb.access, 'mode', 'access', ACCESS_MODES);
-      enumAttr(mb.allocation, 'mode', 'allocation', ALLOCATION_MODES);
+      enumAttr(mb.source, 'type', 'source', MEMORY_SOURCE_TYPES);
+      enumAttr(mb.access, 'mode', 'access', MEMORY_ACCESS_MODES);
+      enumAttr(mb.allocation, 'mode', 'allocation', MEMORY_ALLOCATION_MODES);
       const threads = mb.allocation ? attr(mb.allocation, 'threads') : undefined;
-      // virXPathUInt: empty is absent; otherwise strtoul with nothing after the digits, no '-', ≤ UINT_MAX.
-      if (threads && threads.value !== '') {
-        const m = /^[ \t\n\r\v\f]*\+?(\d+)$/.exec(threads.value);
-        if (!m || BigInt(m[1] as string) > 0xffffffffn) {
-          ctx.report({
-            node: threads,
-            message: `threads='${threads.value}' is not a thread count: write a whole number such as 4, or remove it (libvirt: ${renderLibvirtError({ code: 'xml-error', text: 'Failed to parse memory allocation threads' })})`,
-          });
-        }
+      // virXPathUInt: empty is absent; otherwise an unsigned int.
+      if (threads && parseXPathUInt(threads.value) === null) {
+        ctx.report({
+          node: threads,
+          message: `threads='${threads.value}' is not a thread count: write a whole number such as 4, or remove it (libvirt: ${renderLibvirtError(libvirt.allocationThreadsUnparsable())})`,
+        });
       }
     }
     const cellAttr = (cell: XElement, a: XAttr | null, allowed: readonly string[]): void => {
@@ -104,13 +100,13 @@ export const rule: Rule = {
       const advice = unset ? `'default' is not accepted here: remove the attribute to inherit the domain-wide setting` : `${suggestion(a.value, allowed)}, or remove the attribute to inherit the domain-wide setting`;
       ctx.report({
         node: a,
-        message: `${a.name}='${a.value}' is not allowed on a guest NUMA cell: ${advice} (libvirt: ${renderLibvirtError({ code: 'xml-error', text: `Invalid value for attribute '${a.name}' in element '${cell.name}': '${a.value}'.` })})`,
+        message: `${a.name}='${a.value}' is not allowed on a guest NUMA cell: ${advice} (libvirt: ${renderLibvirtError(libvirt.invalidEnum(a.name, cell.name, a.value))})`,
         fix: near ? (fixer) => fixer.setAttrValue(a, near) : unset ? (fixer) => fixer.removeAttr(a) : undefined,
       });
     };
     for (const c of ctx.domain.cells) {
-      cellAttr(c.el, c.memAccess, ACCESS_MODES);
-      cellAttr(c.el, c.discard, ['yes', 'no']);
+      cellAttr(c.el, c.memAccess, MEMORY_ACCESS_MODES);
+      cellAttr(c.el, c.discard, YES_NO_VALUES);
     }
   },
 };

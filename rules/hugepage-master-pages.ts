@@ -1,7 +1,9 @@
-import { effectivePages, isCopyOf, type EffectivePage } from '../src/domain/hugepages.js';
+import { effectivePages, type EffectivePage } from '../src/domain/hugepages.js';
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import type { Rule } from '../src/engine/types.js';
 import { anyDriver } from '../src/engine/drivers.js';
+import { libvirt } from '../src/libvirt/messages.js';
+import { refusedAsCopy } from '../src/libvirt/define-errors.js';
 
 function sizeText(p: EffectivePage): string {
   return p.sizeKiB !== null ? String(p.sizeKiB) : (p.def?.size.text ?? '?');
@@ -28,16 +30,15 @@ export const rule: Rule = {
     if (!first) return;
     const noNuma = ctx.domain.cells.length === 0;
     for (const page of masters.slice(1)) {
-      // An exact copy of the first is duplicate-memory-element's finding.
-      if (isCopyOf(page, first)) continue;
+      if (refusedAsCopy(page, first)) continue;
       const line = ctx.doc.positionAt(first.el.startTag.start).line;
-      const libvirt = renderLibvirtError({ code: 'xml-detail', text: `two master hugepages detected: ${sizeText(page)} and ${sizeText(first)}` });
+      const quoted = renderLibvirtError(libvirt.twoMasterHugepages(sizeText(page), sizeText(first)));
       const advice = noNuma
         ? 'a guest without NUMA cells uses one page size for all its memory: keep one of the two pages'
         : 'only one page may apply to the cells no nodeset names: give this page a nodeset or remove one of the two';
       ctx.report({
         node: page.def!.nodeset?.attr ?? page.el,
-        message: `this is ${describe(page)}, and so is the page on line ${line}: ${advice} (libvirt: ${libvirt})`,
+        message: `this is ${describe(page)}, and so is the page on line ${line}: ${advice} (libvirt: ${quoted})`,
       });
     }
   },

@@ -1,8 +1,10 @@
-import { effectivePages, isCopyOf, type EffectivePage } from '../src/domain/hugepages.js';
+import { effectivePages, type EffectivePage } from '../src/domain/hugepages.js';
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import { formatNodeset } from '../src/domain/nodeset.js';
 import type { Rule } from '../src/engine/types.js';
 import { anyDriver } from '../src/engine/drivers.js';
+import { libvirt } from '../src/libvirt/messages.js';
+import { refusedAsCopy } from '../src/libvirt/define-errors.js';
 
 /** A page's size as libvirt prints it (KiB), or as written when unreadable. */
 function sizeText(p: EffectivePage): string {
@@ -28,14 +30,13 @@ export const rule: Rule = {
         if (!earlier.cells || !earlier.def?.nodeset) continue;
         const shared = page.cells.filter((c) => earlier.cells!.includes(c));
         if (shared.length === 0) continue;
-        // An exact copy of an earlier page is duplicate-memory-element's finding.
-        if (isCopyOf(page, earlier)) break;
+        if (refusedAsCopy(page, earlier)) break;
         const line = ctx.doc.positionAt(earlier.el.startTag.start).line;
-        const libvirt = renderLibvirtError({ code: 'xml-detail', text: `nodeset attribute of hugepages of sizes ${sizeText(page)} and ${sizeText(earlier)} intersect` });
+        const quoted = renderLibvirtError(libvirt.hugepagesIntersect(sizeText(page), sizeText(earlier)));
         const cells = shared.length === 1 ? `cell ${shared[0]}` : `cells ${formatNodeset(shared)}`;
         ctx.report({
           node: page.def.nodeset.attr,
-          message: `nodeset='${page.def.nodeset.attr.value}' shares guest ${cells} with the page on line ${line} (nodeset='${earlier.def.nodeset.attr.value}'): a guest cell can use only one page size, so remove ${shared.length === 1 ? 'it' : 'them'} from one of the two nodesets (libvirt: ${libvirt})`,
+          message: `nodeset='${page.def.nodeset.attr.value}' shares guest ${cells} with the page on line ${line} (nodeset='${earlier.def.nodeset.attr.value}'): a guest cell can use only one page size, so remove ${shared.length === 1 ? 'it' : 'them'} from one of the two nodesets (libvirt: ${quoted})`,
         });
         break;
       }

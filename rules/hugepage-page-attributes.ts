@@ -3,6 +3,8 @@ import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import { formatNodeset } from '../src/domain/nodeset.js';
 import type { Rule } from '../src/engine/types.js';
 import { anyDriver } from '../src/engine/drivers.js';
+import { libvirt } from '../src/libvirt/messages.js';
+import { schemaQuote } from '../src/domain/schema-table.js';
 
 export const rule: Rule = {
   meta: {
@@ -22,7 +24,7 @@ export const rule: Rule = {
       if (page.sizeProblem === 'zero') {
         ctx.report({
           node: def.size.valueAttr ?? def.el,
-          message: `size='${def.size.text}' is zero: give the page a real size (2 MiB or 1 GiB on x86_64), or drop the <page> and write <hugepages/> for the host's default size (libvirt: ${renderLibvirtError({ code: 'xml-detail', text: "hugepage size can't be zero" })})`,
+          message: `size='${def.size.text}' is zero: give the page a real size (2 MiB or 1 GiB on x86_64), or drop the <page> and write <hugepages/> for the host's default size (libvirt: ${renderLibvirtError(libvirt.hugepageSizeZero())})`,
         });
       }
       const ns = def.nodeset;
@@ -43,7 +45,7 @@ export const rule: Rule = {
         ctx.report({
           node: ns.attr,
           stage: 'schema',
-          message: `nodeset='${ns.attr.value}' is not in the schema's syntax (no spaces, no trailing comma, plain range ends): virsh define accepts it but virsh define --validate and virsh edit refuse it; libvirt stores it as '${canonical}' (libvirt --validate: Extra element memoryBacking in interleave)`,
+          message: `nodeset='${ns.attr.value}' is not in the schema's syntax (no spaces, no trailing comma, plain range ends): virsh define accepts it but virsh define --validate and virsh edit refuse it; libvirt stores it as '${canonical}' ${schemaQuote('memoryBacking')}`,
           fix: (fixer) => fixer.setAttrValue(ns.attr, canonical),
         });
       }

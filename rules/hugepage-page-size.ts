@@ -1,10 +1,12 @@
-import { effectivePages, memorySourceType, needsNonX86Host, X86_64_HUGEPAGE_SIZES_KIB, X86_64_SYSTEM_PAGE_KIB } from '../src/domain/hugepages.js';
+import { effectivePages, memorySourceType } from '../src/domain/hugepages.js';
+import { needsNonX86Host, SYSTEM_PAGE_KIB, X86_64_HUGEPAGE_SIZES_KIB } from '../src/libvirt/arch.js';
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import type { SizeValue } from '../src/domain/model.js';
 import { formatKiB, parseUnit } from '../src/domain/units.js';
 import type { Rule } from '../src/engine/types.js';
 import type { Fixer, TextEdit } from '../src/xml/edit.js';
 import { qemuDriver } from '../src/engine/drivers.js';
+import { libvirt } from '../src/libvirt/messages.js';
 
 /**
  * The one repair we trust, or null. Two mistakes are unambiguous:
@@ -94,7 +96,7 @@ export const rule: Rule = {
     for (const d of ctx.domain.memoryDevices) if (d.pagesize) candidates.push({ size: d.pagesize, what: `page size for this ${d.model ?? 'memory'} device` });
     for (const { size, what } of candidates) {
       const r = size.result;
-      if (!r.ok || r.kib === 0 || r.kib === X86_64_SYSTEM_PAGE_KIB || sizes.includes(r.kib)) continue;
+      if (!r.ok || r.kib === 0 || r.kib === SYSTEM_PAGE_KIB || sizes.includes(r.kib)) continue;
       const repair = repairOf(size, sizes);
       let why = '';
       if (r.decimalUnit) why = `; ${size.unit} is a decimal unit (${r.value} × ${parseUnit(size.unit ?? '')!.multiplier} bytes), the binary one is ${size.unit![0]!.toUpperCase()}iB`;
@@ -104,7 +106,7 @@ export const rule: Rule = {
         : `use ${sizeChoice}`;
       const consequence = memfd
         ? `QEMU cannot create the hugetlb memfd and the domain does not start (QEMU: ${memfdError(BigInt(r.kib) * 1024n)})`
-        : `libvirt finds no hugetlbfs mount of that size and the domain does not start (libvirt: ${renderLibvirtError({ code: 'internal-error', text: `Unable to find any usable hugetlbfs mount for ${r.kib} KiB` })})`;
+        : `libvirt finds no hugetlbfs mount of that size and the domain does not start (libvirt: ${renderLibvirtError(libvirt.noHugetlbfsMount(r.kib))})`;
       ctx.report({
         node: size.valueAttr ?? size.el,
         message: `${written(size)} makes a ${what} of ${r.kib} KiB${why}; x86_64 hosts only have ${sizeList} huge pages, so ${advice}: ${consequence}`,

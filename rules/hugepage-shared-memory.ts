@@ -3,6 +3,7 @@ import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import type { Rule } from '../src/engine/types.js';
 import { attr, childElements, firstChild, type XElement } from '../src/xml/tree.js';
 import { qemuDriver } from '../src/engine/drivers.js';
+import { libvirt } from '../src/libvirt/messages.js';
 
 type SharedMemoryUser = { el: XElement; name: 'virtiofs' | 'vhostuser' | 'interface' };
 
@@ -61,7 +62,7 @@ export const rule: Rule = {
       const what = u.name === 'virtiofs' ? 'this virtiofs filesystem' : u.name === 'vhostuser' ? 'this vhost-user disk' : 'this vhost-user interface (libvirt 11.2 and later)';
       ctx.report({
         node: u.el,
-        message: `${what} needs guest memory its back end can map, but the memory is not shared: ${advice} (libvirt: ${renderLibvirtError({ code: 'config-unsupported', text: `'${u.name}' requires shared memory` })})`,
+        message: `${what} needs guest memory its back end can map, but the memory is not shared: ${advice} (libvirt: ${renderLibvirtError(libvirt.requiresSharedMemory(u.name))})`,
       });
     }
   },

@@ -3,6 +3,7 @@ import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import type { Rule } from '../src/engine/types.js';
 import { attr } from '../src/xml/tree.js';
 import { qemuDriver } from '../src/engine/drivers.js';
+import { libvirt } from '../src/libvirt/messages.js';
 
 export const rule: Rule = {
   meta: {
@@ -21,13 +22,13 @@ export const rule: Rule = {
     if (memoryAllocationMode(ctx.domain) === 'ondemand' && mb.allocation) {
       ctx.report({
         node: attr(mb.allocation, 'mode') ?? mb.allocation,
-        message: `<allocation mode='ondemand'/> conflicts with the <hugepages> on line ${where}: huge pages are always allocated when the guest starts. Remove the allocation mode, or remove <hugepages> if memory should be allocated on demand (libvirt: ${renderLibvirtError({ code: 'config-unsupported', text: 'hugepages are not allowed with memory allocation ondemand' })})`,
+        message: `<allocation mode='ondemand'/> conflicts with the <hugepages> on line ${where}: huge pages are always allocated when the guest starts. Remove the allocation mode, or remove <hugepages> if memory should be allocated on demand (libvirt: ${renderLibvirtError(libvirt.hugepagesWithOndemand())})`,
       });
     }
     if (memorySourceType(ctx.domain) === 'anonymous' && mb.source) {
       ctx.report({
         node: attr(mb.source, 'type') ?? mb.source,
-        message: `<source type='anonymous'/> conflicts with the <hugepages> on line ${where}: huge pages come from a hugetlbfs file or a memfd, never from anonymous memory. Remove the <source> (or use type='memfd'), or remove <hugepages> (libvirt: ${renderLibvirtError({ code: 'config-unsupported', text: 'hugepages are not allowed with anonymous memory source' })})`,
+        message: `<source type='anonymous'/> conflicts with the <hugepages> on line ${where}: huge pages come from a hugetlbfs file or a memfd, never from anonymous memory. Remove the <source> (or use type='memfd'), or remove <hugepages> (libvirt: ${renderLibvirtError(libvirt.hugepagesWithAnonymous())})`,
       });
     }
   },

@@ -5,6 +5,8 @@ import type { Rule } from '../src/engine/types.js';
 import type { Fixer, TextEdit } from '../src/xml/edit.js';
 import { childElements, type Range, type XElement } from '../src/xml/tree.js';
 import { anyDriver } from '../src/engine/drivers.js';
+import { libvirt } from '../src/libvirt/messages.js';
+import { schemaQuote } from '../src/domain/schema-table.js';
 
 /**
  * What travels with a stray page: the page, plus a comment that follows it on the same line.
@@ -83,8 +85,8 @@ export const rule: Rule = {
     // Fix only when the result is a domain libvirt defines: the moved pages must themselves be valid,
     // and a new <hugepages> must not clash with an anonymous source or on-demand allocation.
     let refusal: LibvirtError | null = pagesDefineError(effectivePagesOf(after, cells), cells);
-    if (!refusal && creates && memoryAllocationMode(ctx.domain) === 'ondemand') refusal = { code: 'config-unsupported', text: 'hugepages are not allowed with memory allocation ondemand' };
-    if (!refusal && creates && memorySourceType(ctx.domain) === 'anonymous') refusal = { code: 'config-unsupported', text: 'hugepages are not allowed with anonymous memory source' };
+    if (!refusal && creates && memoryAllocationMode(ctx.domain) === 'ondemand') refusal = libvirt.hugepagesWithOndemand();
+    if (!refusal && creates && memorySourceType(ctx.domain) === 'anonymous') refusal = libvirt.hugepagesWithAnonymous();
     const defineOk = refusal === null;
     const effect = target
       ? target.selfClosing || mb.pages.length === 0
@@ -97,7 +99,7 @@ export const rule: Rule = {
       const caveat = refusal ? ` (not moved automatically: once the pages count, libvirt refuses the domain with "${renderLibvirtError(refusal)}"; fix that first)` : '';
       ctx.report({
         node: def.el,
-        message: `${what} sits directly under <memoryBacking>: libvirt only reads pages inside <hugepages>, so plain virsh define silently drops it and ${effect}, while virsh define --validate and virsh edit refuse the file; ${action}${caveat} (libvirt --validate: Extra element memoryBacking in interleave)`,
+        message: `${what} sits directly under <memoryBacking>: libvirt only reads pages inside <hugepages>, so plain virsh define silently drops it and ${effect}, while virsh define --validate and virsh edit refuse the file; ${action}${caveat} ${schemaQuote('memoryBacking')}`,
         fix: defineOk ? (fixer) => move(fixer, def.el, target) : undefined,
       });
     }

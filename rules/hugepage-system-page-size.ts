@@ -1,4 +1,5 @@
-import { effectivePages, needsNonX86Host, X86_64_SYSTEM_PAGE_KIB } from '../src/domain/hugepages.js';
+import { effectivePages } from '../src/domain/hugepages.js';
+import { needsNonX86Host, SYSTEM_PAGE_KIB } from '../src/libvirt/arch.js';
 import type { SizeValue } from '../src/domain/model.js';
 import type { Rule } from '../src/engine/types.js';
 import { qemuDriver } from '../src/engine/drivers.js';
@@ -17,12 +18,12 @@ export const rule: Rule = {
     if (needsNonX86Host(ctx.domain)) return;
     const found: { size: SizeValue; whose: string }[] = [];
     for (const p of effectivePages(ctx.domain)) {
-      if (!p.def || p.sizeKiB !== X86_64_SYSTEM_PAGE_KIB) continue;
+      if (!p.def || p.sizeKiB !== SYSTEM_PAGE_KIB) continue;
       const whose = p.cells ? `guest cell${p.cells.length === 1 ? '' : 's'} ${p.def.nodeset!.attr.value}` : 'the guest memory this page applies to';
       found.push({ size: p.def.size, whose });
     }
     for (const d of ctx.domain.memoryDevices) {
-      if (d.pagesize?.result.ok && d.pagesize.result.kib === X86_64_SYSTEM_PAGE_KIB) found.push({ size: d.pagesize, whose: `this ${d.model ?? 'memory'} device` });
+      if (d.pagesize?.result.ok && d.pagesize.result.kib === SYSTEM_PAGE_KIB) found.push({ size: d.pagesize, whose: `this ${d.model ?? 'memory'} device` });
     }
     for (const { size, whose } of found) {
       const written = size.valueAttr ? `size='${size.text}'${size.unit ? ` unit='${size.unit}'` : ''}` : `${size.text}${size.unit ? ` ${size.unit}` : ' (KiB)'}`;

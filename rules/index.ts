@@ -28,6 +28,7 @@ import { rule as lockedMemoryLimit } from './locked-memory-limit.js';
 import { rule as numaCellsMissing } from './numa-cells-missing.js';
 import { rule as numaCellId } from './numa-cell-id.js';
 import { rule as numaCellIdMixed } from './numa-cell-id-mixed.js';
+import { rule as numaCellIdForm } from './numa-cell-id-form.js';
 import { rule as numaCellCpusSyntax } from './numa-cell-cpus-syntax.js';
 import { rule as numaCellCpusOverlap } from './numa-cell-cpus-overlap.js';
 import { rule as numaCellCpusExceedVcpus } from './numa-cell-cpus-exceed-vcpus.js';
@@ -99,6 +100,7 @@ export const rules: Rule[] = [
   numaCellsMissing,
   numaCellId,
   numaCellIdMixed,
+  numaCellIdForm,
   numaCellCpusSyntax,
   numaCellCpusOverlap,
   numaCellCpusExceedVcpus,

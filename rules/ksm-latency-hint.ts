@@ -1,8 +1,7 @@
-import { memoryBackends } from '../src/domain/hugepages.js';
+import { ksmImmunity, memoryBackends } from '../src/domain/hugepages.js';
 import { createContainer, insertInOrder } from '../src/domain/schema-table.js';
 import type { Rule } from '../src/engine/types.js';
 import { childElements, firstChild, type XElement } from '../src/xml/tree.js';
-import { ksmImmunity } from './ksm-nosharepages-redundant.js';
 import { qemuDriver } from '../src/engine/drivers.js';
 
 export const rule: Rule = {

@@ -1,14 +1,6 @@
-import { memoryBackends, type MemoryBackend } from '../src/domain/hugepages.js';
+import { ksmImmunity, memoryBackends } from '../src/domain/hugepages.js';
 import type { Rule } from '../src/engine/types.js';
 import { qemuDriver } from '../src/engine/drivers.js';
-
-/** Why KSM never merges this backend's memory, or null when it may. */
-export function ksmImmunity(b: MemoryBackend): 'huge pages' | 'shared memory' | null {
-  if (b.pageSizeKiB !== null) return 'huge pages';
-  // QEMU's memfd backend is shared unless libvirt passes share=off (access mode='private').
-  if (b.access === 'shared' || (b.source === 'memfd' && b.access !== 'private')) return 'shared memory';
-  return null;
-}
 
 export const rule: Rule = {
   meta: {

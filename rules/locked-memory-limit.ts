@@ -4,6 +4,7 @@ import { formatKiB, KIB_UNLIMITED } from '../src/domain/units.js';
 import type { Rule } from '../src/engine/types.js';
 import { attr, childElements, firstChild } from '../src/xml/tree.js';
 import { qemuDriver } from '../src/engine/drivers.js';
+import { refused } from '../src/libvirt/define-errors.js';
 
 const GIB_KIB = 1024n * 1024n;
 
@@ -21,7 +22,7 @@ export const rule: Rule = {
     const d = ctx.domain;
     const locked = d.memoryBacking?.locked ?? null;
     const hv = d.memtune?.limits.hard_limit;
-    if (hv && !hv.result.ok && hv.result.reason !== 'absent') return; // size-value / memtune-unlimited
+    if (refused(d, 'size-unreadable', hv)) return;
     let hard = kibOf(hv);
     if (hard === KIB_UNLIMITED) hard = null;
     const total = memoryTotals(d).totalKiB;

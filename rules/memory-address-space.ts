@@ -1,5 +1,5 @@
 import { addressSpace } from '../src/domain/address-space.js';
-import { qemuStartFailure } from '../src/libvirt/profile.js';
+import { qemu, qemuStartFailure } from '../src/libvirt/messages.js';
 import { formatKiB } from '../src/domain/units.js';
 import type { Rule } from '../src/engine/types.js';
 
@@ -23,7 +23,7 @@ export const rule: Rule = {
     const reach = formatKiB(Number((space.limit + 1n) / 1024n));
     ctx.report({
       node,
-      message: `the guest's memory layout ends at guest physical address ${hex(space.maxUsed)}${d.maxMemory ? ' (RAM, then the hotplug area of <maxMemory> plus 1 GiB per slot, then the 64-bit PCI hole)' : ''}, beyond the ${reach} that QEMU's default TCG CPU reaches with ${space.physBits} physical address bits: lower ${d.maxMemory ? '<maxMemory>' : '<memory>'} (libvirt: ${qemuStartFailure(ctx.profile, `Address space limit ${hex(space.limit)} < ${hex(space.maxUsed)} phys-bits too low (${space.physBits})`, d.name)})`,
+      message: `the guest's memory layout ends at guest physical address ${hex(space.maxUsed)}${d.maxMemory ? ' (RAM, then the hotplug area of <maxMemory> plus 1 GiB per slot, then the 64-bit PCI hole)' : ''}, beyond the ${reach} that QEMU's default TCG CPU reaches with ${space.physBits} physical address bits: lower ${d.maxMemory ? '<maxMemory>' : '<memory>'} (libvirt: ${qemuStartFailure(ctx.profile, qemu.addressSpaceLimit(hex(space.limit), hex(space.maxUsed), space.physBits), d.name)})`,
     });
   },
 };

@@ -1,9 +1,10 @@
 import { alignedMemory, MAX_ALIGNED_KIB, memoryTotals } from '../src/domain/memory.js';
-import { renderLibvirtError } from '../src/domain/libvirt-error.js';
+import { renderLibvirtError, type LibvirtError } from '../src/domain/libvirt-error.js';
 import type { Rule } from '../src/engine/types.js';
 import { qemuDriver } from '../src/engine/drivers.js';
+import { libvirt } from '../src/libvirt/messages.js';
 
-const unsupported = (text: string): string => `(libvirt: ${renderLibvirtError({ code: 'config-unsupported', text })})`;
+const said = (e: LibvirtError): string => `(libvirt: ${renderLibvirtError(e)})`;
 const LIMIT = 'above 9007199254740991 KiB (2^53 − 1), the most libvirt handles';
 
 export const rule: Rule = {
@@ -25,7 +26,7 @@ export const rule: Rule = {
       const id = cell.id ?? i;
       ctx.report({
         node: cell.memory.valueAttr ?? cell.el,
-        message: `NUMA cell ${id} memory (${c.kib} KiB) rounded up to whole MiB at start is ${c.aligned} KiB, ${LIMIT}; use a realistic size ${unsupported(`memory size of NUMA node '${id}' overflowed after alignment`)}`,
+        message: `NUMA cell ${id} memory (${c.kib} KiB) rounded up to whole MiB at start is ${c.aligned} KiB, ${LIMIT}; use a realistic size ${said(libvirt.cellOverflowAfterAlignment(id))}`,
       });
     });
     // With cells, define stores their sum (+ memory devices) as <memory>; at start libvirt copies
@@ -36,19 +37,19 @@ export const rule: Rule = {
     if (copyOverflow && a.cells.every((c) => !c?.overflow)) {
       ctx.report({
         node: d.numa ?? d.root,
-        message: `the guest NUMA cells${t.devicesKiB ? ' and memory devices' : ''} add up to ${t.totalKiB} KiB, ${LIMIT}: virsh define stores that sum as <memory>, but at start libvirt cannot read its own copy of the definition back; use realistic sizes ${`(libvirt: ${renderLibvirtError({ code: 'overflow', text: `value too large: ${t.totalKiB}KiB` })})`}`,
+        message: `the guest NUMA cells${t.devicesKiB ? ' and memory devices' : ''} add up to ${t.totalKiB} KiB, ${LIMIT}: virsh define stores that sum as <memory>, but at start libvirt cannot read its own copy of the definition back; use realistic sizes ${`(libvirt: ${renderLibvirtError(libvirt.valueTooLarge(`${t.totalKiB}KiB`))})`}`,
       });
     } else if (a.initial?.overflow && a.cells.every((c) => !c?.overflow)) {
       const node = d.cells.length ? (d.numa ?? d.root) : (d.memory?.el ?? d.root);
       ctx.report({
         node,
-        message: `${d.cells.length ? 'the guest NUMA cells, each rounded up to whole MiB, add up to' : 'the initial memory rounded up to whole MiB is'} ${a.initial.aligned} KiB at start, ${LIMIT}; use a realistic size ${unsupported('initial memory size overflowed after alignment')}`,
+        message: `${d.cells.length ? 'the guest NUMA cells, each rounded up to whole MiB, add up to' : 'the initial memory rounded up to whole MiB is'} ${a.initial.aligned} KiB at start, ${LIMIT}; use a realistic size ${said(libvirt.initialOverflowAfterAlignment())}`,
       });
     }
     if (a.max?.overflow && d.maxMemory) {
       ctx.report({
         node: d.maxMemory.el,
-        message: `<maxMemory> (${a.max.kib} KiB) rounded up to whole MiB at start is ${a.max.aligned} KiB, ${LIMIT}; use a realistic size ${unsupported('maximum memory size overflowed after alignment')}`,
+        message: `<maxMemory> (${a.max.kib} KiB) rounded up to whole MiB at start is ${a.max.aligned} KiB, ${LIMIT}; use a realistic size ${said(libvirt.maxOverflowAfterAlignment())}`,
       });
     }
     d.memoryDevices.forEach((dev, i) => {
@@ -56,7 +57,7 @@ export const rule: Rule = {
       if (!m?.overflow) return;
       ctx.report({
         node: dev.size?.el ?? dev.el,
-        message: `memory device ${i} (${m.kib} KiB) rounded up to whole 2 MiB at start is ${m.aligned} KiB, ${LIMIT}; use a realistic size ${unsupported(`size of memory module '${i}' overflowed after alignment`)}`,
+        message: `memory device ${i} (${m.kib} KiB) rounded up to whole 2 MiB at start is ${m.aligned} KiB, ${LIMIT}; use a realistic size ${said(libvirt.moduleOverflowAfterAlignment(i))}`,
       });
     });
   },

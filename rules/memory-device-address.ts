@@ -1,10 +1,13 @@
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import { dimmAlias, hex, memoryDevicePlacements, requestedStart, type DevicePlacement } from '../src/domain/memory-device-layout.js';
-import { invalidUIntError, parseUInt } from '../src/domain/numa.js';
+import { parseUInt } from '../src/domain/values.js';
 import { anyDriver, qemuDriver } from '../src/engine/drivers.js';
 import type { Rule, RuleContext } from '../src/engine/types.js';
-import { qemuStartFailure } from '../src/libvirt/profile.js';
+import { libvirt, qemu, qemuStartFailure } from '../src/libvirt/messages.js';
+import { SYSTEM_PAGE_KIB } from '../src/libvirt/arch.js';
 import { textOf } from '../src/xml/tree.js';
+
+const SYSTEM_PAGE_BYTES = SYSTEM_PAGE_KIB * 1024;
 
 const CONF = anyDriver('virDomainMemoryDefValidate and virDomainMemoryDefCheckConflict (src/conf/domain_validate.c), libvirt ≥ 9.8');
 const PARSER = anyDriver('virDomainDeviceDimmAddressParseXML (src/conf/domain_conf.c)');
@@ -44,14 +47,14 @@ function checkDimmAddresses(ctx: RuleContext, places: DevicePlacement[]): void {
       ctx.report({
         node: p.dimm.el,
         drivers: PARSER,
-        message: `a DIMM address needs slot=: libvirt allocates slots only to devices without an address, so add slot='…' (a free slot below <maxMemory slots>) or remove the <address> and let libvirt choose (libvirt: ${renderLibvirtError({ code: 'xml-error', text: "Missing required attribute 'slot' in element 'address'" })})`,
+        message: `a DIMM address needs slot=: libvirt allocates slots only to devices without an address, so add slot='…' (a free slot below <maxMemory slots>) or remove the <address> and let libvirt choose (libvirt: ${renderLibvirtError(libvirt.missingAttribute('slot', 'address'))})`,
       });
     } else if (slot.value === null) {
-      ctx.report({ node: p.dimm.el, drivers: PARSER, message: `slot='${slot.text}' is not a slot number (libvirt: ${renderLibvirtError(invalidUIntError('slot', 'address', slot.text))})` });
+      ctx.report({ node: p.dimm.el, drivers: PARSER, message: `slot='${slot.text}' is not a slot number (libvirt: ${renderLibvirtError(libvirt.invalidUInt('slot', 'address', slot.text))})` });
     } else if (slots !== null && slot.value >= slots) {
       ctx.report({
         node: p.dimm.el,
-        message: `slot ${slot.value} does not exist: <maxMemory slots='${slotsText}'> gives slots 0 to ${slots - 1}; use a free one or raise slots (libvirt: ${renderLibvirtError({ code: 'config-unsupported', text: `memory device slot '${slot.value}' exceeds slots count '${slots}'` })})`,
+        message: `slot ${slot.value} does not exist: <maxMemory slots='${slotsText}'> gives slots 0 to ${slots - 1}; use a free one or raise slots (libvirt: ${renderLibvirtError(libvirt.deviceSlotExceedsSlots(slot.value, slots))})`,
       });
     }
   }
@@ -64,7 +67,7 @@ function slotTwice(ctx: RuleContext, first: DevicePlacement, p: DevicePlacement,
   ctx.report({
     node: p.dimm!.el,
     ...(drivers ? { drivers } : {}),
-    message: `slot ${p.dimm!.slot!.value} is also the slot of ${named(ctx, first)}: give each DIMM its own slot, or drop the <address> and let libvirt choose (libvirt: ${renderLibvirtError({ code: 'config-unsupported', text: `memory device slot '${first.dimm!.slot!.value}' is already being used by another memory device` })})`,
+    message: `slot ${p.dimm!.slot!.value} is also the slot of ${named(ctx, first)}: give each DIMM its own slot, or drop the <address> and let libvirt choose (libvirt: ${renderLibvirtError(libvirt.deviceSlotInUse(first.dimm!.slot!.value!))})`,
   });
 }
 
@@ -87,7 +90,7 @@ function check90Conflicts(ctx: RuleContext, places: DevicePlacement[]): void {
     if (baseOwner) {
       ctx.report({
         node: p.dimm!.el,
-        message: `base ${hex(base)} is also the base of ${named(ctx, baseOwner)}: give each device its own address range, or drop base= and let QEMU place it (libvirt: ${renderLibvirtError({ code: 'config-unsupported', text: `memory device base '${hex(base)}' is already being used by another memory device` })})`,
+        message: `base ${hex(base)} is also the base of ${named(ctx, baseOwner)}: give each device its own address range, or drop base= and let QEMU place it (libvirt: ${renderLibvirtError(libvirt.deviceBaseInUse(hex(base)))})`,
       });
       continue;
     }
@@ -101,7 +104,7 @@ function check90Conflicts(ctx: RuleContext, places: DevicePlacement[]): void {
     ctx.report({
       node: p.dimm!.el,
       stage: 'start',
-      message: `the range [${hex(base)}, ${hex(end)}) overlaps ${named(ctx, clash)} at ${hex(requestedStart(clash))}: libvirt ${ctx.profile.id} does not check ranges, so the guest defines and then QEMU refuses it at start; move one device or drop base= (libvirt: ${qemuStartFailure(ctx.profile, `-device ${qemuDeviceJson(p)}: address range conflicts with memory device id='${dimmAlias(clash)}'`, ctx.domain.name)})`,
+      message: `the range [${hex(base)}, ${hex(end)}) overlaps ${named(ctx, clash)} at ${hex(requestedStart(clash))}: libvirt ${ctx.profile.id} does not check ranges, so the guest defines and then QEMU refuses it at start; move one device or drop base= (libvirt: ${qemuStartFailure(ctx.profile, qemu.memoryDeviceRangeConflict(qemuDeviceJson(p), dimmAlias(clash) as string), ctx.domain.name)})`,
     });
   }
 }
@@ -124,11 +127,11 @@ function checkRanges(ctx: RuleContext, places: DevicePlacement[]): void {
   for (const p of places) {
     const start = requestedStart(p);
     const model = p.device.model;
-    if (model === 'virtio-pmem' && start % 4096n !== 0n) {
+    if (model === 'virtio-pmem' && start % BigInt(SYSTEM_PAGE_BYTES) !== 0n) {
       ctx.report({
         node: p.targetBase!.el,
         drivers: CONF,
-        message: `virtio-pmem address ${hex(start)} is not on a host page boundary: use a multiple of 4 KiB (libvirt: ${renderLibvirtError({ code: 'config-unsupported', text: 'memory address must be aligned to 4096 bytes' })})`,
+        message: `virtio-pmem address ${hex(start)} is not on a host page boundary: use a multiple of ${SYSTEM_PAGE_KIB} KiB (libvirt: ${renderLibvirtError(libvirt.virtioPmemAddressUnaligned(SYSTEM_PAGE_BYTES))})`,
       });
       continue;
     }
@@ -136,7 +139,7 @@ function checkRanges(ctx: RuleContext, places: DevicePlacement[]): void {
       ctx.report({
         node: p.targetBase!.el,
         drivers: CONF,
-        message: `virtio-mem address ${hex(start)} is not a multiple of its block size (${p.blockKiB} KiB): move it to a block boundary (libvirt: ${renderLibvirtError({ code: 'xml-detail', text: 'memory device address must be aligned to blocksize' })})`,
+        message: `virtio-mem address ${hex(start)} is not a multiple of its block size (${p.blockKiB} KiB): move it to a block boundary (libvirt: ${renderLibvirtError(libvirt.virtioMemAddressUnaligned())})`,
       });
       continue;
     }
@@ -161,7 +164,7 @@ function checkRanges(ctx: RuleContext, places: DevicePlacement[]): void {
       ctx.report({
         node: later.dimm?.el ?? later.targetBase!.el,
         drivers: CONF,
-        message: `the address ranges of ${named(ctx, p)} [${hex(start)}, ${hex(end)}) and ${named(ctx, o)} (from ${hex(other)}) overlap: move one device, or drop base= and let libvirt and QEMU place it (libvirt: ${renderLibvirtError({ code: 'config-unsupported', text: `memory device address [${hex(start)}:${hex(end)}] overlaps with other memory device (${hex(other)})` })})`,
+        message: `the address ranges of ${named(ctx, p)} [${hex(start)}, ${hex(end)}) and ${named(ctx, o)} (from ${hex(other)}) overlap: move one device, or drop base= and let libvirt and QEMU place it (libvirt: ${renderLibvirtError(libvirt.deviceRangesOverlap(hex(start), hex(end), hex(other)))})`,
       });
     }
   }

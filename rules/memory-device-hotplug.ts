@@ -1,8 +1,10 @@
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import { kibOf } from '../src/domain/model.js';
 import type { Rule } from '../src/engine/types.js';
-import { parseSlots } from './memory-max.js';
+import { parseXPathUInt } from '../src/domain/values.js';
 import { qemuDriver } from '../src/engine/drivers.js';
+import { libvirt } from '../src/libvirt/messages.js';
+import { refused } from '../src/libvirt/define-errors.js';
 
 export const rule: Rule = {
   meta: {
@@ -19,13 +21,15 @@ export const rule: Rule = {
     const devices = d.memoryDevices;
     if (devices.length === 0) return;
     const maxKiB = d.maxMemory ? kibOf(d.maxMemory) : 0;
-    const slots = parseSlots(d.maxMemorySlots?.value);
-    if (maxKiB === null || (slots !== null && Number.isNaN(slots))) return; // size-value, memory-max
+    // An unreadable or empty size, or unreadable slots: libvirt stops there (see DEFINE_ERRORS).
+    if (maxKiB === null || refused(d, 'max-memory-slots')) return;
+    const parsedSlots = parseXPathUInt(d.maxMemorySlots?.value) as number | 'absent';
+    const slots = parsedSlots === 'absent' ? 0 : parsedSlots;
     if (!maxKiB && !slots) {
       const first = devices[0]!;
       ctx.report({
         node: first.el,
-        message: `${devices.length === 1 ? 'a memory device needs' : `${devices.length} memory devices need`} memory hotplug: add <maxMemory slots='…' unit='…'>…</maxMemory> with at least ${devices.length} slot${devices.length === 1 ? '' : 's'} and room for the devices above the guest memory (and a guest NUMA cell) (libvirt: ${renderLibvirtError({ code: 'config-unsupported', text: "cannot use/hotplug a memory device when domain 'maxMemory' is not defined" })})`,
+        message: `${devices.length === 1 ? 'a memory device needs' : `${devices.length} memory devices need`} memory hotplug: add <maxMemory slots='…' unit='…'>…</maxMemory> with at least ${devices.length} slot${devices.length === 1 ? '' : 's'} and room for the devices above the guest memory (and a guest NUMA cell) (libvirt: ${renderLibvirtError(libvirt.deviceWithoutMaxMemory())})`,
       });
       return;
     }
@@ -37,12 +41,12 @@ export const rule: Rule = {
     if (slotted.length > slots) {
       ctx.report({
         node: slotted[slots]!.el,
-        message: `${slotted.length} DIMM/NVDIMM devices but only ${slotsText}: ${advice} (libvirt: ${renderLibvirtError({ code: 'internal-error', text: 'failed to find an empty memory slot' })})`,
+        message: `${slotted.length} DIMM/NVDIMM devices but only ${slotsText}: ${advice} (libvirt: ${renderLibvirtError(libvirt.noEmptyMemorySlot())})`,
       });
     } else if (!ctx.profile.maxMemorySlotsOptional && devices.length > slots) {
       ctx.report({
         node: devices[slots]!.el,
-        message: `${devices.length} memory devices but only ${slotsText} (virtio-mem and virtio-pmem take no slot address, but every memory device counts against slots): ${advice} (libvirt: ${renderLibvirtError({ code: 'config-unsupported', text: `memory device count '${devices.length}' exceeds slots count '${slots}'` })})`,
+        message: `${devices.length} memory devices but only ${slotsText} (virtio-mem and virtio-pmem take no slot address, but every memory device counts against slots): ${advice} (libvirt: ${renderLibvirtError(libvirt.deviceCountExceedsSlots(devices.length, slots))})`,
       });
     }
   },

@@ -2,6 +2,7 @@ import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import { anyDriver } from '../src/engine/drivers.js';
 import type { FixFunction, Rule } from '../src/engine/types.js';
 import { attr } from '../src/xml/tree.js';
+import { libvirt } from '../src/libvirt/messages.js';
 
 /** Words people write for on and off, mapped to the value libvirt wants. */
 const MEANT: Record<string, 'on' | 'off'> = { on: 'on', yes: 'on', true: 'on', '1': 'on', enabled: 'on', off: 'off', no: 'off', false: 'off', '0': 'off', disabled: 'off' };
@@ -24,7 +25,7 @@ export const rule: Rule = {
     const fix: FixFunction | undefined = meant ? (fixer) => fixer.setAttrValue(a, meant) : undefined;
     ctx.report({
       node: a,
-      message: `dumpCore='${a.value}' is not a value libvirt accepts: write ${meant ? `dumpCore='${meant}'` : "dumpCore='on' (guest memory goes into QEMU's core dumps) or 'off' (it stays out)"}, or remove the attribute for the driver's default (for QEMU, dump_guest_core in qemu.conf) (libvirt: ${renderLibvirtError({ code: 'xml-error', text: `Invalid value for attribute 'dumpCore' in element 'memory': '${a.value}'.` })})`,
+      message: `dumpCore='${a.value}' is not a value libvirt accepts: write ${meant ? `dumpCore='${meant}'` : "dumpCore='on' (guest memory goes into QEMU's core dumps) or 'off' (it stays out)"}, or remove the attribute for the driver's default (for QEMU, dump_guest_core in qemu.conf) (libvirt: ${renderLibvirtError(libvirt.invalidEnum('dumpCore', 'memory', a.value))})`,
       ...(fix ? { fix } : {}),
     });
   },

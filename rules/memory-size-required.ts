@@ -2,6 +2,7 @@ import { formatKiBig, memoryTotals } from '../src/domain/memory.js';
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import type { Rule } from '../src/engine/types.js';
 import { anyDriver } from '../src/engine/drivers.js';
+import { libvirt } from '../src/libvirt/messages.js';
 
 export const rule: Rule = {
   meta: {
@@ -22,7 +23,7 @@ export const rule: Rule = {
     if (t.devicesKiB !== null && t.devicesKiB > t.memoryKiB) {
       ctx.report({
         node,
-        message: `the memory devices add up to ${formatKiBig(t.devicesKiB)}, more than <memory> (${formatKiBig(t.memoryKiB)}): without guest NUMA cells <memory> must include them (libvirt: ${renderLibvirtError({ code: 'xml-error', text: 'Total size of memory devices exceeds the total memory size' })})`,
+        message: `the memory devices add up to ${formatKiBig(t.devicesKiB)}, more than <memory> (${formatKiBig(t.memoryKiB)}): without guest NUMA cells <memory> must include them (libvirt: ${renderLibvirtError(libvirt.devicesExceedMemory())})`,
       });
       return;
     }
@@ -37,7 +38,7 @@ export const rule: Rule = {
     const cells = d.cells.length ? ' and the guest NUMA cells have no memory either' : ' and there are no guest NUMA cells';
     ctx.report({
       node,
-      message: `the domain has no memory size: ${how}${cells}; give the size, e.g. <memory unit='MiB'>1024</memory> (libvirt: ${renderLibvirtError({ code: 'xml-error', text: 'Memory size must be specified via <memory> or in the <numa> configuration' })})`,
+      message: `the domain has no memory size: ${how}${cells}; give the size, e.g. <memory unit='MiB'>1024</memory> (libvirt: ${renderLibvirtError(libvirt.memorySizeRequired())})`,
     });
   },
 };

@@ -1,11 +1,11 @@
 import { memoryTotals } from '../src/domain/memory.js';
-import type { MemtuneLimitName } from '../src/domain/model.js';
 import { formatKiB, KIB_UNLIMITED } from '../src/domain/units.js';
 import type { Rule } from '../src/engine/types.js';
 import type { Fixer } from '../src/xml/edit.js';
 import { anyDriver } from '../src/engine/drivers.js';
 
-const LIMITS: readonly MemtuneLimitName[] = ['hard_limit', 'soft_limit', 'swap_hard_limit'];
+import { MEMTUNE_UPPER_LIMITS as LIMITS } from '../src/domain/values.js';
+
 /** Below this no QEMU process fits (QEMU 7.2 alone is ~40 MiB resident at start). */
 const TINY_KIB = 100 * 1024;
 const TIB_IN_KIB = 1024 * 1024 * 1024;

@@ -1,8 +1,9 @@
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import { formatKiB } from '../src/domain/units.js';
 import type { Rule } from '../src/engine/types.js';
-import { removeLimit } from './memtune-sentinel.js';
+import { removeLimit } from '../src/domain/schema-table.js';
 import { qemuDriver } from '../src/engine/drivers.js';
+import { libvirt } from '../src/libvirt/messages.js';
 
 export const rule: Rule = {
   meta: {
@@ -19,8 +20,8 @@ export const rule: Rule = {
     if (!v || !v.result.ok || v.result.kib === 0) return;
     ctx.report({
       node: v.el,
-      message: `<min_guarantee> (${formatKiB(v.result.kib)}) is not supported by the QEMU driver (only ESX and OpenVZ have it): remove it (to keep a QEMU guest's RAM resident, back it with huge pages or use <locked/>) (libvirt: ${renderLibvirtError({ code: 'config-unsupported', text: "Parameter 'min_guarantee' not supported by QEMU." })})`,
-      fix: (fixer) => removeLimit(ctx, fixer, 'min_guarantee', v.el),
+      message: `<min_guarantee> (${formatKiB(v.result.kib)}) is not supported by the QEMU driver (only ESX and OpenVZ have it): remove it (to keep a QEMU guest's RAM resident, back it with huge pages or use <locked/>) (libvirt: ${renderLibvirtError(libvirt.minGuaranteeUnsupported())})`,
+      fix: (fixer) => removeLimit(ctx.domain.memtune, fixer, 'min_guarantee', v.el),
     });
   },
 };

@@ -1,10 +1,11 @@
-import { MEMTUNE_CHILDREN, type SizeValue } from '../src/domain/model.js';
+import type { SizeValue } from '../src/domain/model.js';
+import { MEMTUNE_LIMITS } from '../src/domain/values.js';
 import { KIB_UNLIMITED } from '../src/domain/units.js';
 import type { Rule } from '../src/engine/types.js';
 import { childElements, type XElement } from '../src/xml/tree.js';
 import { anyDriver } from '../src/engine/drivers.js';
 
-const ORDER: readonly string[] = MEMTUNE_CHILDREN;
+const ORDER: readonly string[] = MEMTUNE_LIMITS;
 
 /**
  * The limit as libvirt stores it, when it can be written back in that form without changing
@@ -47,7 +48,7 @@ export const rule: Rule = {
     const memtune = ctx.domain.memtune;
     if (!memtune) return;
     if (ctx.options['units'] === true) {
-      for (const name of MEMTUNE_CHILDREN) {
+      for (const name of MEMTUNE_LIMITS) {
         const v = memtune.limits[name];
         if (!v) continue;
         const form = canonicalForm(v);

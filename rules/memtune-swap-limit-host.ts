@@ -1,5 +1,5 @@
 import type { Rule } from '../src/engine/types.js';
-import { SWAP_ADVICE, swapProblem, swapWhy } from './memtune-swap-limit.js';
+import { SWAP_ADVICE, swapProblem, swapWhy } from '../src/domain/memory.js';
 import { cgroupDrivers } from '../src/engine/drivers.js';
 
 export const rule: Rule = {

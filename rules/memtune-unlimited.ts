@@ -1,8 +1,8 @@
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import type { MemtuneLimitName, SizeValue } from '../src/domain/model.js';
 import type { Rule } from '../src/engine/types.js';
-import { removeLimit } from './memtune-sentinel.js';
-import { UNLIMITED_WORDS } from './size-value.js';
+import { removeLimit } from '../src/domain/schema-table.js';
+import { UNLIMITED_WORDS } from '../src/domain/units.js';
 import { anyDriver } from '../src/engine/drivers.js';
 
 export const rule: Rule = {
@@ -29,7 +29,7 @@ export const rule: Rule = {
       ctx.report({
         node: v.el,
         message: `<${name}>${word}</${name}> is not a number: ${advice} (libvirt: ${renderLibvirtError(r.error)})`,
-        fix: (fixer) => removeLimit(ctx, fixer, name, v.el),
+        fix: (fixer) => removeLimit(ctx.domain.memtune, fixer, name, v.el),
       });
     }
   },

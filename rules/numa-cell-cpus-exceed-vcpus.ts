@@ -3,9 +3,10 @@ import { formatNodeset } from '../src/domain/nodeset.js';
 import { guestCells, maxVcpus } from '../src/domain/numa.js';
 import type { Rule } from '../src/engine/types.js';
 import { anyDriver } from '../src/engine/drivers.js';
+import { libvirt } from '../src/libvirt/messages.js';
 
-const COUNT = renderLibvirtError({ code: 'internal-error', text: 'Number of CPUs in <numa> exceeds the <vcpu> count' });
-const IDS = renderLibvirtError({ code: 'internal-error', text: 'CPU IDs in <numa> exceed the <vcpu> count' });
+const COUNT = renderLibvirtError(libvirt.cellCpuCountExceedsVcpus());
+const IDS = renderLibvirtError(libvirt.cellCpuIdsExceedVcpus());
 
 export const rule: Rule = {
   meta: {

@@ -2,6 +2,7 @@ import { formatNodeset } from '../src/domain/nodeset.js';
 import { completedCellCpus, guestCells, maxVcpus } from '../src/domain/numa.js';
 import type { Rule } from '../src/engine/types.js';
 import { qemuDriver } from '../src/engine/drivers.js';
+import { refused } from '../src/libvirt/define-errors.js';
 
 export const rule: Rule = {
   meta: {
@@ -20,9 +21,9 @@ export const rule: Rule = {
     const layout = guestCells(ctx.domain);
     const cell0 = layout.byId?.[0];
     if (!cell0) return;
-    // Overlapping cells fail at define (numa-cell-cpus-overlap); nothing is completed then.
+    // Overlapping cells fail at define; nothing is completed then.
+    if (refused(ctx.domain, 'cells-overlapping-cpus')) return;
     const listed = layout.cells.flatMap((c) => c.cpus ?? []);
-    if (new Set(listed).size !== listed.length) return;
     const added = done.addedToCell0;
     const stored = formatNodeset(done.cpus[0] ?? []);
     const what =

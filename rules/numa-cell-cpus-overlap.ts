@@ -3,6 +3,7 @@ import { formatNodeset } from '../src/domain/nodeset.js';
 import { guestCells, type GuestCell } from '../src/domain/numa.js';
 import type { Rule } from '../src/engine/types.js';
 import { anyDriver } from '../src/engine/drivers.js';
+import { libvirt } from '../src/libvirt/messages.js';
 
 export const rule: Rule = {
   meta: {
@@ -31,7 +32,7 @@ export const rule: Rule = {
         const shared = other.cpus.filter((v) => mine.has(v));
         if (shared.length === 0) continue;
         const line = ctx.doc.positionAt(other.cell.el.startTag.start).line;
-        const said = renderLibvirtError({ code: 'config-unsupported', text: `NUMA cells ${c.id} and ${j} have overlapping vCPU ids` });
+        const said = renderLibvirtError(libvirt.cellsOverlappingCpus(c.id, j));
         ctx.report({
           node: c.cell.cpus.attr,
           message: `cell ${c.id} lists vCPU${shared.length === 1 ? '' : 's'} ${formatNodeset(shared)}, which cell ${j} (line ${line}) lists too: each vCPU belongs to exactly one cell; remove ${shared.length === 1 ? 'it' : 'them'} from one of the two (libvirt: ${said})`,

@@ -1,13 +1,11 @@
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import { formatNodeset } from '../src/domain/nodeset.js';
-import { guestCells, invalidUIntError } from '../src/domain/numa.js';
+import { guestCells } from '../src/domain/numa.js';
 import type { Rule } from '../src/engine/types.js';
 import { anyDriver } from '../src/engine/drivers.js';
+import { libvirt } from '../src/libvirt/messages.js';
 
-const NON_CONTIGUOUS = renderLibvirtError({
-  code: 'xml-error',
-  text: "Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous ranges or ranges not starting from 0 are not allowed",
-});
+const NON_CONTIGUOUS = renderLibvirtError(libvirt.cellsNotContiguous());
 
 export const rule: Rule = {
   meta: {
@@ -31,7 +29,7 @@ export const rule: Rule = {
         const v = cell.idAttr?.value ?? '';
         ctx.report({
           node: cell.idAttr ?? cell.el,
-          message: `cell id '${v}' is not a number: with ${n} cell${n === 1 ? '' : 's'} the ids are ${range} (libvirt: ${renderLibvirtError(invalidUIntError('id', 'cell', v))})`,
+          message: `cell id '${v}' is not a number: with ${n} cell${n === 1 ? '' : 's'} the ids are ${range} (libvirt: ${renderLibvirtError(libvirt.invalidUInt('id', 'cell', v))})`,
         });
         continue;
       }
@@ -49,7 +47,7 @@ export const rule: Rule = {
         const missing = [...Array(n).keys()].filter((i) => !cells.some((o) => o.id === i));
         ctx.report({
           node: cell.idAttr ?? cell.el,
-          message: `cell id ${c.id} is used twice (this cell has ${how(c)}; the cell on line ${line} has ${how(first)})${missing.length ? `; no cell has id ${formatNodeset(missing)}` : ''}: give every cell its own id (libvirt: ${renderLibvirtError({ code: 'xml-error', text: `Duplicate NUMA cell info for cell id '${c.id}'` })})`,
+          message: `cell id ${c.id} is used twice (this cell has ${how(c)}; the cell on line ${line} has ${how(first)})${missing.length ? `; no cell has id ${formatNodeset(missing)}` : ''}: give every cell its own id (libvirt: ${renderLibvirtError(libvirt.duplicateCell(c.id))})`,
         });
         continue;
       }

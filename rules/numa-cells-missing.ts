@@ -2,6 +2,7 @@ import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import type { Rule } from '../src/engine/types.js';
 import { childElements } from '../src/xml/tree.js';
 import { anyDriver } from '../src/engine/drivers.js';
+import { libvirt } from '../src/libvirt/messages.js';
 
 export const rule: Rule = {
   meta: {
@@ -16,7 +17,7 @@ export const rule: Rule = {
   check(ctx) {
     const numa = ctx.domain.numa;
     if (!numa || childElements(numa, 'cell').length > 0) return;
-    const said = renderLibvirtError({ code: 'xml-error', text: 'NUMA topology defined without NUMA cells' });
+    const said = renderLibvirtError(libvirt.numaWithoutCells());
     ctx.report({
       node: numa,
       message: `<numa> has no <cell>: describe each guest NUMA node with <cell id='N' cpus='…' memory='…'/>, or remove <numa> for a guest without NUMA topology (libvirt: ${said})`,

@@ -1,10 +1,13 @@
-import { renderLibvirtError } from '../src/domain/libvirt-error.js';
-import { cellIdRange, completedCellCpus, guestCells, parseUInt } from '../src/domain/numa.js';
+import { renderLibvirtError, type LibvirtError } from '../src/domain/libvirt-error.js';
+import { cellIdRange, completedCellCpus, guestCells } from '../src/domain/numa.js';
+import { parseUInt } from '../src/domain/values.js';
 import { anyDriver } from '../src/engine/drivers.js';
 import type { Rule } from '../src/engine/types.js';
 import { attr, childElements, firstChild, type XElement } from '../src/xml/tree.js';
+import { libvirt } from '../src/libvirt/messages.js';
+import { refused } from '../src/libvirt/define-errors.js';
 
-const xmlError = (text: string) => renderLibvirtError({ code: 'xml-error', text });
+const said = (e: LibvirtError): string => renderLibvirtError(e);
 
 export const rule: Rule = {
   meta: {
@@ -17,8 +20,8 @@ export const rule: Rule = {
     docs: 'rules/numa-hmat.md',
   },
   check(ctx) {
-    const { cells, idsValid } = guestCells(ctx.domain);
-    if (!idsValid) return; // numa-cell-id: libvirt stops at the cell ids
+    if (refused(ctx.domain, 'cell-ids')) return;
+    const { cells } = guestCells(ctx.domain);
     const n = cells.length;
     const cacheLevels = new Map<number, Set<number>>();
     for (const { cell, id } of cells) {
@@ -32,12 +35,12 @@ export const rule: Rule = {
         if (!attr(cache, 'associativity')) {
           ctx.report({
             node: cache,
-            message: `<cache level='${level.value}'> of cell ${id} has no associativity: say how the cache maps memory, associativity='direct', 'full' or 'none' (libvirt: ${xmlError(ctx.profile.cacheAssociativityMissing(id))})`,
+            message: `<cache level='${level.value}'> of cell ${id} has no associativity: say how the cache maps memory, associativity='direct', 'full' or 'none' (libvirt: ${said(libvirt.cacheAssociativityMissing(ctx.profile, id))})`,
           });
           continue;
         }
         if (levels.has(lv)) {
-          ctx.report({ node: level, message: `cell ${id} describes its level ${lv} cache twice: one <cache> per level (libvirt: ${xmlError(`Cache level '${lv}' already defined`)})` });
+          ctx.report({ node: level, message: `cell ${id} describes its level ${lv} cache twice: one <cache> per level (libvirt: ${said(libvirt.cacheLevelTwice(lv))})` });
         }
         levels.add(lv);
       }
@@ -55,31 +58,31 @@ export const rule: Rule = {
       for (const o of earlier) {
         const at = ctx.doc.positionAt(o.el.startTag.start).line;
         if (o.el.name === link.name && o.initiator === me.initiator && o.target === me.target && o.cache === me.cache && o.type === me.type) {
-          ctx.report({ node: link, message: `this <${link.name}> from cell ${me.initiator} to cell ${me.target} repeats the one on line ${at}: give each one once (libvirt: ${xmlError('Duplicate info for NUMA latencies')})` });
+          ctx.report({ node: link, message: `this <${link.name}> from cell ${me.initiator} to cell ${me.target} repeats the one on line ${at}: give each one once (libvirt: ${said(libvirt.latencyTwice())})` });
           break;
         }
         if (me.initiator !== me.target && o.initiator === me.target && o.target === me.initiator) {
           ctx.report({
             node: link,
-            message: `the link between cells ${me.target} and ${me.initiator} is already given on line ${at} (from ${o.initiator} to ${o.target}): libvirt takes each link between two cells in one direction only, so remove this one (libvirt: ${xmlError('Link already defined')})`,
+            message: `the link between cells ${me.target} and ${me.initiator} is already given on line ${at} (from ${o.initiator} to ${o.target}): libvirt takes each link between two cells in one direction only, so remove this one (libvirt: ${said(libvirt.linkTwice())})`,
           });
           break;
         }
       }
       earlier.push(me);
       if (initiator.n >= n) {
-        ctx.report({ node: initiator.a, message: `<${link.name}> initiator ${initiator.n} is not a guest cell (the cells are ${cellIdRange(n)}) (libvirt: ${xmlError("'initiator' refers to a non-existent NUMA node")})` });
+        ctx.report({ node: initiator.a, message: `<${link.name}> initiator ${initiator.n} is not a guest cell (the cells are ${cellIdRange(n)}) (libvirt: ${said(libvirt.initiatorNotANode())})` });
         continue;
       }
       if (target.n >= n) {
-        ctx.report({ node: target.a, message: `<${link.name}> target ${target.n} is not a guest cell (the cells are ${cellIdRange(n)}) (libvirt: ${xmlError("'target' refers to a non-existent NUMA node")})` });
+        ctx.report({ node: target.a, message: `<${link.name}> target ${target.n} is not a guest cell (the cells are ${cellIdRange(n)}) (libvirt: ${said(libvirt.targetNotANode())})` });
         continue;
       }
       // After the QEMU driver has moved unlisted vCPUs to cell 0 (validation runs after post-parse).
       const from = cells.find((c) => c.id === initiator.n);
       const cpus = completed ? completed.cpus[initiator.n] : from && (from.cell.cpus === null ? [] : from.cpus);
       if (cpus !== undefined && cpus !== null && cpus.length === 0) {
-        ctx.report({ node: initiator.a, message: `<${link.name}> initiator ${initiator.n} is a cell without vCPUs: an initiator is where memory accesses start, so it needs cpus='…' (libvirt: ${xmlError("NUMA nodes without CPUs can't be initiator")})` });
+        ctx.report({ node: initiator.a, message: `<${link.name}> initiator ${initiator.n} is a cell without vCPUs: an initiator is where memory accesses start, so it needs cpus='…' (libvirt: ${said(libvirt.initiatorWithoutCpus())})` });
       }
     }
   },

@@ -1,5 +1,5 @@
 import { kibOf } from '../src/domain/model.js';
-import { cellsMemoryKiB, memoryDevicesKiB, recomputedMemoryKiB } from '../src/domain/numa.js';
+import { memoryTotals } from '../src/domain/memory.js';
 import { formatKiB, parseUnit } from '../src/domain/units.js';
 
 /** `N KiB`, plus the size in a larger unit when one divides it (`4194304 KiB (4 GiB)`). */
@@ -32,11 +32,14 @@ export const rule: Rule = {
   check(ctx) {
     const d = ctx.domain;
     const mem = d.memory;
-    const total = recomputedMemoryKiB(d);
+    // The sum libvirt stores (R4.2); sums beyond 2^53 KiB are memory-align-overflow's finding.
+    const t = memoryTotals(d);
+    if (!t.fromCells || t.totalKiB === null || t.totalKiB > BigInt(Number.MAX_SAFE_INTEGER)) return;
+    const total = Number(t.totalKiB);
     const written = kibOf(mem);
-    if (!mem || total === null || written === null || written === total) return;
-    const cells = cellsMemoryKiB(d) as number;
-    const devices = memoryDevicesKiB(d) as number;
+    if (!mem || written === null || written === total) return;
+    const cells = Number(t.cellsKiB);
+    const devices = Number(t.devicesKiB);
     const parts = devices > 0 ? `the ${d.cells.length} cells, ${kib(cells)}, plus the memory devices, ${kib(devices)}` : `its ${d.cells.length} cell${d.cells.length === 1 ? '' : 's'}`;
     let current = '';
     const cur = kibOf(d.currentMemory);

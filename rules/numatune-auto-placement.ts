@@ -3,8 +3,9 @@ import { resolveNumatune, vcpuPlacementAuto } from '../src/domain/numa.js';
 import type { Rule } from '../src/engine/types.js';
 import { attr, firstChild } from '../src/xml/tree.js';
 import { cgroupDrivers } from '../src/engine/drivers.js';
+import { libvirt } from '../src/libvirt/messages.js';
 
-const SAID = renderLibvirtError({ code: 'operation-failed', text: 'Failed to query numad for the advisory nodeset' });
+const SAID = renderLibvirtError(libvirt.numadFailed());
 
 export const rule: Rule = {
   meta: {

@@ -1,6 +1,7 @@
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import type { Rule } from '../src/engine/types.js';
 import { anyDriver } from '../src/engine/drivers.js';
+import { libvirt } from '../src/libvirt/messages.js';
 
 export const rule: Rule = {
   meta: {
@@ -16,7 +17,7 @@ export const rule: Rule = {
     const nt = ctx.domain.numatune;
     if (!nt || nt.all.length < 2) return;
     const line = ctx.doc.positionAt(nt.el.startTag.start).line;
-    const said = renderLibvirtError({ code: 'xml-error', text: 'only one numatune is supported' });
+    const said = renderLibvirtError(libvirt.onlyOneNumatune());
     for (const el of nt.all.slice(1)) {
       ctx.report({
         node: el,

@@ -3,6 +3,7 @@ import { formatNodeset } from '../src/domain/nodeset.js';
 import { hostNodesetUses } from '../src/domain/numa.js';
 import type { Rule } from '../src/engine/types.js';
 import { qemuDriver } from '../src/engine/drivers.js';
+import { libvirt } from '../src/libvirt/messages.js';
 
 export const rule: Rule = {
   meta: {
@@ -28,7 +29,7 @@ export const rule: Rule = {
       const missing = use.nodes.filter((n) => !have.has(n));
       const firstMissing = missing[0];
       if (firstMissing === undefined) continue;
-      const said = renderLibvirtError({ code: 'config-unsupported', text: `NUMA node ${firstMissing} is unavailable` });
+      const said = renderLibvirtError(libvirt.hostNodeUnavailable(firstMissing));
       const what = use.use === 'device' ? 'the memory device' : use.use === 'cell' ? `guest cell ${use.cellId}` : 'the guest memory';
       ctx.report({
         node: use.origin,

@@ -1,9 +1,10 @@
-import { renderLibvirtError } from '../src/domain/libvirt-error.js';
-import { guestCells, invalidUIntError, resolveNumatune, type ResolvedMemnode } from '../src/domain/numa.js';
+import { renderLibvirtError, type LibvirtError } from '../src/domain/libvirt-error.js';
+import { guestCells, resolveNumatune, type ResolvedMemnode } from '../src/domain/numa.js';
 import type { Rule } from '../src/engine/types.js';
 import { anyDriver } from '../src/engine/drivers.js';
+import { libvirt } from '../src/libvirt/messages.js';
 
-const xml = (text: string): string => renderLibvirtError({ code: 'xml-error', text });
+const said = (e: LibvirtError): string => renderLibvirtError(e);
 
 export const rule: Rule = {
   meta: {
@@ -23,7 +24,7 @@ export const rule: Rule = {
     // Whole-<numatune> conditions: libvirt stops at the first <memnode> with these.
     if (nt.specified && nt.placement === 'auto') {
       const why = nt.autoFromVcpu ? "<vcpu placement='auto'> makes NUMA memory placement automatic" : "<memory placement='auto'> lets numad choose the host nodes";
-      const said = renderLibvirtError({ code: 'config-unsupported', text: 'Per-node binding is not compatible with automatic NUMA placement.' });
+      const said = renderLibvirtError(libvirt.memnodeWithAutoPlacement());
       ctx.report({ node: first.memnode.el, message: `<memnode> binds a guest cell to host nodes, but ${why}: drop the <memnode> elements or use static placement (libvirt: ${said})` });
       return;
     }
@@ -31,7 +32,7 @@ export const rule: Rule = {
     if (n === 0) {
       ctx.report({
         node: first.memnode.el,
-        message: `<memnode> binds a guest NUMA cell, but the guest has no NUMA cells: define <cpu><numa><cell …/></numa></cpu>, or bind all guest memory with <memory nodeset='…'/> instead (libvirt: ${xml("Element 'memnode' is invalid without any guest NUMA cells")})`,
+        message: `<memnode> binds a guest NUMA cell, but the guest has no NUMA cells: define <cpu><numa><cell …/></numa></cpu>, or bind all guest memory with <memory nodeset='…'/> instead (libvirt: ${said(libvirt.memnodeWithoutCells())})`,
       });
       return;
     }
@@ -41,16 +42,16 @@ export const rule: Rule = {
     for (const m of memnodes) {
       const { memnode } = m;
       if (!memnode.cellid) {
-        ctx.report({ node: memnode.el, message: `<memnode> without cellid: say which guest cell (${cellRange}) it binds (libvirt: ${xml("Missing required attribute 'cellid' in element 'memnode'")})` });
+        ctx.report({ node: memnode.el, message: `<memnode> without cellid: say which guest cell (${cellRange}) it binds (libvirt: ${said(libvirt.missingAttribute('cellid', 'memnode'))})` });
       } else if (m.cellid === null) {
         ctx.report({
           node: memnode.cellid,
-          message: `cellid '${memnode.cellid.value}' is not a guest cell number: use one of ${cellRange} (libvirt: ${renderLibvirtError(invalidUIntError('cellid', 'memnode', memnode.cellid.value))})`,
+          message: `cellid '${memnode.cellid.value}' is not a guest cell number: use one of ${cellRange} (libvirt: ${said(libvirt.invalidUInt('cellid', 'memnode', memnode.cellid.value))})`,
         });
       } else if (m.cellid >= n) {
         ctx.report({
           node: memnode.cellid,
-          message: `cellid ${m.cellid} names no guest cell: the domain has ${n} cell${n === 1 ? '' : 's'} (${n === 1 ? '0' : `0-${n - 1}`})${ids.includes(m.cellid) ? ` — a cell says id='${m.cellid}', but libvirt counts cells, not ids` : ''} (libvirt: ${xml("Argument 'cellid' in memnode element must correspond to existing guest's NUMA cell")})`,
+          message: `cellid ${m.cellid} names no guest cell: the domain has ${n} cell${n === 1 ? '' : 's'} (${n === 1 ? '0' : `0-${n - 1}`})${ids.includes(m.cellid) ? ` — a cell says id='${m.cellid}', but libvirt counts cells, not ids` : ''} (libvirt: ${said(libvirt.memnodeCellMissing())})`,
         });
       } else {
         const prev = seen.get(m.cellid);
@@ -58,7 +59,7 @@ export const rule: Rule = {
           const line = ctx.doc.positionAt(prev.memnode.el.startTag.start).line;
           ctx.report({
             node: memnode.cellid,
-            message: `second <memnode> for cell ${m.cellid} (the first is on line ${line}): keep one per cell (libvirt: ${xml(`Multiple memnode elements with cellid ${m.cellid}`)})`,
+            message: `second <memnode> for cell ${m.cellid} (the first is on line ${line}): keep one per cell (libvirt: ${said(libvirt.memnodeTwice(m.cellid))})`,
           });
         } else {
           seen.set(m.cellid, m);
@@ -68,7 +69,7 @@ export const rule: Rule = {
         const modeText = memnode.mode ? `mode='${memnode.mode.value}'` : "no mode, which means 'strict'";
         ctx.report({
           node: memnode.mode ?? memnode.el,
-          message: `<memory mode='restrictive'> requires every <memnode> to be restrictive, and this one has ${modeText}: set mode='restrictive' here, or change the domain-wide mode (libvirt: ${xml("'restrictive' mode is required in memnode element when mode is 'restrictive' in memory element")})`,
+          message: `<memory mode='restrictive'> requires every <memnode> to be restrictive, and this one has ${modeText}: set mode='restrictive' here, or change the domain-wide mode (libvirt: ${said(libvirt.memnodeMustBeRestrictive())})`,
         });
       }
       const memoryRestrictive = nt.specified && nt.mode === 'restrictive';
@@ -76,13 +77,13 @@ export const rule: Rule = {
         const memoryText = nt.specified ? `<memory mode='${nt.mode}'>` : "no <memory>, which counts as mode='strict'";
         ctx.report({
           node: memnode.mode ?? memnode.el,
-          message: `a restrictive <memnode> needs <memory mode='restrictive'>, and the domain has ${memoryText}: libvirt 9.4 and later refuse this at define and at every start; make <memory> restrictive, or drop mode='restrictive' here (libvirt: ${xml("'restrictive' mode is required in memory element when mode is 'restrictive' in memnode element")})`,
+          message: `a restrictive <memnode> needs <memory mode='restrictive'>, and the domain has ${memoryText}: libvirt 9.4 and later refuse this at define and at every start; make <memory> restrictive, or drop mode='restrictive' here (libvirt: ${said(libvirt.memoryMustBeRestrictive())})`,
         });
       }
       if (!memnode.nodeset) {
         ctx.report({
           node: memnode.el,
-          message: `<memnode> without nodeset: name the host NUMA nodes for ${m.cellid === null ? 'the cell' : `cell ${m.cellid}`} (nodeset='0-1') (libvirt: ${xml('Missing required nodeset attribute in memnode element')})`,
+          message: `<memnode> without nodeset: name the host NUMA nodes for ${m.cellid === null ? 'the cell' : `cell ${m.cellid}`} (nodeset='0-1') (libvirt: ${said(libvirt.memnodeWithoutNodeset())})`,
         });
       }
     }

@@ -1,8 +1,10 @@
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
-import { isNumatuneMode, NUMATUNE_MODES, resolveNumatune } from '../src/domain/numa.js';
+import { resolveNumatune } from '../src/domain/numa.js';
+import { isNumatuneMode, NUMATUNE_MODES } from '../src/domain/values.js';
 import type { Rule } from '../src/engine/types.js';
 import type { XAttr } from '../src/xml/tree.js';
 import { anyDriver } from '../src/engine/drivers.js';
+import { libvirt } from '../src/libvirt/messages.js';
 
 /** The value libvirt would accept when only the letter case is wrong. */
 function caseFix(a: XAttr, allowed: readonly string[]): string | null {
@@ -39,7 +41,7 @@ export const rule: Rule = {
     for (const m of nt.memnodes) {
       const a = m.memnode.mode;
       if (!a || isNumatuneMode(a.value)) continue;
-      const said = renderLibvirtError({ code: 'xml-error', text: `Invalid value for attribute 'mode' in element 'memnode': '${a.value}'.` });
+      const said = renderLibvirtError(libvirt.invalidEnum('mode', 'memnode', a.value));
       report(a, 'memnode mode', NUMATUNE_MODES, said);
     }
   },

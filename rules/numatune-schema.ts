@@ -4,11 +4,9 @@ import type { NodesetAttr } from '../src/domain/model.js';
 import type { Rule } from '../src/engine/types.js';
 import { escapeAttr } from '../src/xml/edit.js';
 import { anyDriver } from '../src/engine/drivers.js';
+import { libvirt } from '../src/libvirt/messages.js';
 
-const SAID = renderLibvirtError({
-  code: 'schema',
-  text: 'Unable to validate doc against /usr/share/libvirt/schemas/domain.rng Extra element numatune in interleave',
-});
+const SAID = renderLibvirtError(libvirt.schemaExtraElement('numatune'));
 
 export const rule: Rule = {
   meta: {

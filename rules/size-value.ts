@@ -5,9 +5,8 @@ import type { FixFunction, Report, Rule } from '../src/engine/types.js';
 import type { Fixer, TextEdit } from '../src/xml/edit.js';
 import { firstChild } from '../src/xml/tree.js';
 import { anyDriver } from '../src/engine/drivers.js';
-
-/** Words people write for "no limit"; `memtune-unlimited` reports them in memtune limits. */
-export const UNLIMITED_WORDS = /^\s*(?:-1|unlimited|infinity|inf|none|max|-)\s*$/i;
+import { libvirt } from '../src/libvirt/messages.js';
+import { UNLIMITED_WORDS } from '../src/domain/units.js';
 
 const XML_SPACE = /^[ \t\r\n]+|[ \t\r\n]+$/g;
 
@@ -70,7 +69,7 @@ export const rule: Rule = {
       if (target && !d.size) {
         ctx.report({
           node: target,
-          message: `memory device ${i} has no <size> in its <target> (libvirt: ${renderLibvirtError({ code: 'xml-error', text: "missing element or attribute './size'" })})`,
+          message: `memory device ${i} has no <size> in its <target> (libvirt: ${renderLibvirtError(libvirt.missingValue('./size'))})`,
         });
       }
     });

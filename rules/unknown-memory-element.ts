@@ -6,7 +6,6 @@ import {
   formatPath,
   lostSetting,
   moveIntoContainer,
-  renameEdits,
   schemaQuote,
   suggestName,
   walkMemoryArea,
@@ -19,6 +18,7 @@ import {
 import type { FixFunction, Report, Rule, RuleContext } from '../src/engine/types.js';
 import { firstChild, type XElement, type XText } from '../src/xml/tree.js';
 import { anyDriver } from '../src/engine/drivers.js';
+import { renameEdits } from '../src/xml/fixes.js';
 
 /** Memory-area names that may stand in the wrong place and still be recognised by name. */
 function distinctive(name: string, area: MemoryArea): boolean {

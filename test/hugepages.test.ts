@@ -17,6 +17,7 @@ import {
 import { rules } from '../rules/index.js';
 import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import { buildDomainModel, type DomainModel } from '../src/domain/model.js';
+import { guestCells } from '../src/domain/numa.js';
 import type { HostSnapshot } from '../src/host/snapshot.js';
 import { lintText } from '../src/engine/lint.js';
 import { parseXml } from '../src/xml/document.js';
@@ -315,4 +316,22 @@ describe('pagesNeeded matches the pages QEMU mapped (fixtures/conformance)', () 
       expect(used).toEqual(c.label!.hugepagesUsed);
     });
   }
+});
+
+describe("a cell written id='+1' (fixtures/conformance/numa-cell-id-plus-sign)", () => {
+  const d = model(
+    `<memory unit='MiB'>96</memory><vcpu>2</vcpu>${hp(`<page size='2048' unit='KiB' nodeset='1'/>`)}<cpu><numa><cell id='+1' cpus='1' memory='64' unit='MiB'/><cell id='0' cpus='0' memory='32' unit='MiB'/></numa></cpu>`,
+  );
+  it('is cell 1 in the model, the NUMA layout and the backends alike', () => {
+    expect(d.cells.map((c) => c.id)).toEqual([1, 0]);
+    expect(guestCells(d).byId?.map((c) => c.cell.index)).toEqual([1, 0]);
+    expect(memoryBackends(d).map((b) => [b.id, b.definedKiB, b.pageSizeKiB])).toEqual([
+      ['ram-node0', 32768, null],
+      ['ram-node1', 65536, 2048],
+    ]);
+    expect(defineError(d)).toBeNull();
+  });
+  it('needs the 32 pages QEMU mapped in the lab', () => {
+    expect(memoryBackends(d).map((b) => pagesNeeded(b))).toEqual([null, 32]);
+  });
 });

@@ -13,10 +13,10 @@ import {
   hostNodesetUses,
   maxVcpus,
   needsNumad,
-  parseUInt,
-  recomputedMemoryKiB,
   resolveNumatune,
 } from '../src/domain/numa.js';
+import { parseUInt } from '../src/domain/values.js';
+import { memoryTotals } from '../src/domain/memory.js';
 import { parseXml } from '../src/xml/document.js';
 
 function model(parts: { vcpu?: string; memory?: string; numatune?: string; cells?: string; devices?: string }): DomainModel {
@@ -103,16 +103,21 @@ describe('completedCellCpus (R6.2)', () => {
   });
 });
 
-describe('recomputedMemoryKiB (R4.2)', () => {
-  it('is the sum of the cells', () => expect(recomputedMemoryKiB(model({ memory: "<memory unit='MiB'>1000</memory>", cells: TWO }))).toBe(65536));
+describe('memoryTotals with guest NUMA cells (R4.2)', () => {
+  // The <memory> libvirt stores: the cells (plus memory devices) when they add up to more than 0.
+  const stored = (d: DomainModel): bigint | null => {
+    const t = memoryTotals(d);
+    return t.fromCells ? t.totalKiB : null;
+  };
+  it('is the sum of the cells', () => expect(stored(model({ memory: "<memory unit='MiB'>1000</memory>", cells: TWO }))).toBe(65536n));
   it('adds memory devices', () => {
     const dimm = "<memory model='dimm'><target><size unit='MiB'>128</size><node>0</node></target></memory>";
-    expect(recomputedMemoryKiB(model({ cells: TWO, devices: dimm }))).toBe(65536 + 131072);
+    expect(stored(model({ cells: TWO, devices: dimm }))).toBe(65536n + 131072n);
   });
-  it('is null without cells, with an invalid cell size, or when the cells sum to 0', () => {
-    expect(recomputedMemoryKiB(model({}))).toBeNull();
-    expect(recomputedMemoryKiB(model({ cells: "<cell memory='1G'/>" }))).toBeNull();
-    expect(recomputedMemoryKiB(model({ cells: "<cell memory='0'/>" }))).toBeNull();
+  it('is not taken from the cells without cells, with an invalid cell size, or when the cells sum to 0', () => {
+    expect(stored(model({}))).toBeNull();
+    expect(stored(model({ cells: "<cell memory='1G'/>" }))).toBeNull();
+    expect(stored(model({ cells: "<cell memory='0'/>" }))).toBeNull();
   });
 });
 

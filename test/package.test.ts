@@ -34,7 +34,7 @@ describe('the package', () => {
 
   it('names one release everywhere: package.json, the top CHANGELOG entry, the pre-commit rev', () => {
     const changelog = readFileSync(join(ROOT, 'CHANGELOG.md'), 'utf8');
-    // An `## Unreleased` section may sit above it, gathering what the next release brings.
+    // Changes not yet released sit under "## Unreleased", above the top release.
     expect(/^## (?!Unreleased$)(\S+)/m.exec(changelog)?.[1]).toBe(pkg.version);
     expect(packed).toContain('CHANGELOG.md');
     const tag = `v${pkg.version}`;

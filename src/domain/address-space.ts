@@ -10,10 +10,11 @@
  */
 import { attr, childElements, firstChild } from '../xml/tree.js';
 import { kibOf, type DomainModel } from './model.js';
-import { cellsMemoryKiB, memoryDevicesKiB } from './numa.js';
+import { memoryTotals } from './memory.js';
+import { parseXPathUInt } from './values.js';
+import { X86_MEMORY_ALIGNMENT } from '../libvirt/arch.js';
 
 const GiB = 1n << 30n;
-const MiB = 1n << 20n;
 /** TCG_PHYS_ADDR_BITS: what QEMU gives a TCG CPU without phys-bits. */
 export const TCG_PHYS_BITS = 40;
 /** Default max-ram-below-4g of the i440fx machine, and the gigabyte-aligned split above it. */
@@ -49,15 +50,18 @@ export function addressSpace(domain: DomainModel): AddressSpace | null {
   if (!type || (arch !== undefined && arch !== 'x86_64') || !isI440fx71(attr(type, 'machine')?.value)) return null;
   // Only QEMU's default CPU: a <cpu> may carry guest NUMA cells, nothing that picks a model.
   if (domain.cpu && (attr(domain.cpu, 'mode') || childElements(domain.cpu).some((c) => c.name !== 'numa'))) return null;
-  const devicesKiB = memoryDevicesKiB(domain);
-  const totalKiB = cellsMemoryKiB(domain) ?? (kibOf(domain.memory) !== null && devicesKiB !== null ? kibOf(domain.memory)! - devicesKiB : null);
-  if (totalKiB === null || totalKiB <= 0) return null;
-  // libvirt hands QEMU whole MiB (qemuDomainAlignMemorySizes).
-  const ram = roundUp(BigInt(totalKiB) * 1024n, MiB);
+  // Initial memory: the cells, or <memory> less the memory devices.
+  const totals = memoryTotals(domain);
+  const totalKiB = domain.cells.length > 0 ? totals.cellsKiB : totals.initialKiB;
+  if (totalKiB === null || totalKiB <= 0n) return null;
+  // libvirt hands QEMU whole MiB (qemuDomainAlignMemorySizes; this layout is x86's).
+  const align = BigInt(X86_MEMORY_ALIGNMENT.memory) * 1024n;
+  const ram = roundUp(totalKiB * 1024n, align);
   const maxKiB = domain.maxMemory ? kibOf(domain.maxMemory) : null;
-  const slots = domain.maxMemorySlots ? Number(domain.maxMemorySlots.value) : 0;
-  if (domain.maxMemory && (maxKiB === null || !Number.isInteger(slots))) return null;
-  const maxram = maxKiB ? roundUp(BigInt(maxKiB) * 1024n, MiB) : ram;
+  const parsedSlots = parseXPathUInt(domain.maxMemorySlots?.value);
+  if (domain.maxMemory && (maxKiB === null || parsedSlots === null)) return null;
+  const slots = parsedSlots === 'absent' || parsedSlots === null ? 0 : parsedSlots;
+  const maxram = maxKiB ? roundUp(BigInt(maxKiB) * 1024n, align) : ram;
   const lowmem = ram >= LOWMEM_MAX ? LOWMEM_ALIGNED : LOWMEM_MAX;
   const above = ram >= lowmem ? ram - lowmem : 0n;
   const maxUsedFrom = (start: bigint): bigint => {

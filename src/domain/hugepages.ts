@@ -23,22 +23,14 @@
  */
 import { formatKiB } from './units.js';
 import type { HostSnapshot } from '../host/snapshot.js';
-import { attr, firstChild, textOf, type XAttr, type XElement } from '../xml/tree.js';
+import { attr, firstChild, type XAttr, type XElement } from '../xml/tree.js';
 import type { LibvirtError } from './libvirt-error.js';
 import { kibOf, type DomainModel, type NumaCell, type PageDef, type SizeValue } from './model.js';
-import { backendBindings, type BackendBinding } from './numa.js';
-
-/** Huge page sizes an x86_64 host can offer (KiB): 2 MiB and, with `pdpe1gb`, 1 GiB. */
-export const X86_64_HUGEPAGE_SIZES_KIB: readonly number[] = [2048, 1048576];
-
-/** The x86 system page size (KiB). A `<page>` of this size means "no huge pages" (R1.10). */
-export const X86_64_SYSTEM_PAGE_KIB = 4;
-
-/** libvirt's start-time alignment of cells and of the non-NUMA initial memory on x86 (R4.4). */
-export const MEMORY_ALIGN_KIB = 1024;
-
-/** libvirt's start-time alignment of memory devices (DIMM, virtio-mem) on x86 (R4.4). */
-export const MEMORY_DEVICE_ALIGN_KIB = 2048;
+import { perDocument } from './per-document.js';
+import { backendBindings, deviceTargetCell, type BackendBinding } from './numa.js';
+import { memoryAlignment, SYSTEM_PAGE_KIB, X86_64_HUGEPAGE_SIZES_KIB } from '../libvirt/arch.js';
+import { MEMORY_ACCESS_MODES, parseEnum, parseUInt, type MemoryAccessMode } from './values.js';
+import { libvirt } from '../libvirt/messages.js';
 
 /** Why a `<page size>` cannot be used: libvirt's parser rejects the domain. */
 export type PageSizeProblem = 'absent' | 'invalid' | 'unknown-unit' | 'overflow' | 'zero';
@@ -91,14 +83,14 @@ function sizeProblemOf(size: SizeValue): PageSizeProblem | null {
  * `<memoryBacking><hugepages>`. Pages written directly under `<memoryBacking>` are not part of it
  * (R1.2; see `memoryBacking.strayPages`).
  */
-export function effectivePages(domain: DomainModel): EffectivePage[] {
+export const effectivePages: (domain: DomainModel) => EffectivePage[] = perDocument(function effectivePages(domain: DomainModel): EffectivePage[] {
   const mb = domain.memoryBacking;
   if (!mb || !mb.hugepages) return [];
   if (mb.pages.length === 0) {
     return [{ def: null, el: mb.hugepages, index: 0, sizeKiB: 0, sizeProblem: null, cells: null, nodesetDropped: false, nodesetInvalid: false, master: true }];
   }
   return effectivePagesOf(mb.pages, cellCount(domain));
-}
+});
 
 /** Step 1 for a given list of `<page>` definitions (libvirt's order) and guest cell count. */
 export function effectivePagesOf(defs: readonly PageDef[], cells: number): EffectivePage[] {
@@ -129,19 +121,19 @@ export function pagesDefineError(pages: readonly EffectivePage[], cells: number)
     const def = p.def;
     if (!def) continue;
     if (!def.size.result.ok) return def.size.result.error;
-    if (p.sizeProblem === 'zero') return { code: 'xml-detail', text: "hugepage size can't be zero" };
+    if (p.sizeProblem === 'zero') return libvirt.hugepageSizeZero();
     if (def.nodeset && !def.nodeset.parsed.ok) return def.nodeset.parsed.error;
   }
   const size = (p: EffectivePage): string => String(p.sizeKiB);
   for (const [i, p] of pages.entries()) {
     for (const q of pages.slice(0, i)) {
       if (p.cells && q.cells && p.cells.some((c) => q.cells!.includes(c))) {
-        return { code: 'xml-detail', text: `nodeset attribute of hugepages of sizes ${size(p)} and ${size(q)} intersect` };
+        return libvirt.hugepagesIntersect(size(p), size(q));
       }
-      if (p.master && q.master) return { code: 'xml-detail', text: `two master hugepages detected: ${size(p)} and ${size(q)}` };
+      if (p.master && q.master) return libvirt.twoMasterHugepages(size(p), size(q));
     }
     const missing = p.cells?.find((c) => c >= cells);
-    if (missing !== undefined) return { code: 'xml-detail', text: `hugepages: node ${missing} not found` };
+    if (missing !== undefined) return libvirt.hugepagesNodeNotFound(missing);
   }
   return null;
 }
@@ -255,10 +247,8 @@ function roundUp(kib: number, align: number): number {
   return Math.ceil(kib / align) * align;
 }
 
-const ACCESS_MODES = ['shared', 'private'] as const;
-
-function accessValue(value: string | null | undefined): 'shared' | 'private' | null {
-  return (ACCESS_MODES as readonly string[]).includes(value ?? '') ? (value as 'shared' | 'private') : null;
+function accessValue(value: string | null | undefined): MemoryAccessMode | null {
+  return parseEnum(value, MEMORY_ACCESS_MODES);
 }
 
 /** `<memoryBacking><source type>` as libvirt reads it (first in document order; empty = absent). */
@@ -297,8 +287,8 @@ function deviceInfos(domain: DomainModel): Map<XElement, DeviceInfo> {
   const slotOf = (el: XElement): number | null => {
     const a = firstChild(el, 'address');
     if (!a || attr(a, 'type')?.value !== 'dimm') return null;
-    const s = attr(a, 'slot')?.value ?? '';
-    return /^\d+$/.test(s) ? Number(s) : null;
+    const s = attr(a, 'slot');
+    return s ? parseUInt(s.value) : null;
   };
   const used = new Set<number>();
   for (const d of domain.memoryDevices) {
@@ -308,8 +298,7 @@ function deviceInfos(domain: DomainModel): Map<XElement, DeviceInfo> {
   }
   let virtioMem = 0;
   for (const d of domain.memoryDevices) {
-    const nodeText = d.node ? textOf(d.node).trim() : '';
-    const cell = /^\d+$/.test(nodeText) ? Number(nodeText) : null;
+    const cell = deviceTargetCell(d);
     const aliasEl = firstChild(d.el, 'alias');
     const userAlias = aliasEl ? attr(aliasEl, 'name')?.value : undefined;
     let alias: string | null = null;
@@ -335,7 +324,7 @@ function deviceInfos(domain: DomainModel): Map<XElement, DeviceInfo> {
  * by id, then memory devices). nvdimm and virtio-pmem devices are left out: they map a user file,
  * never huge pages.
  */
-export function memoryBackends(domain: DomainModel): MemoryBackend[] {
+export const memoryBackends: (domain: DomainModel) => MemoryBackend[] = perDocument(function memoryBackends(domain: DomainModel): MemoryBackend[] {
   const pages = effectivePages(domain);
   const sourceType = memorySourceType(domain);
   const globalAccess = accessValue(memoryAccessMode(domain));
@@ -343,6 +332,7 @@ export function memoryBackends(domain: DomainModel): MemoryBackend[] {
   const cellsById = new Map<number, NumaCell>();
   for (const c of domain.cells) cellsById.set(cellIdOf(c), c);
   const bindings = backendBindings(domain);
+  const align = memoryAlignment(domain);
 
   const finish = (
     base: Pick<MemoryBackend, 'id' | 'kind' | 'el' | 'sizeNode' | 'cellDef' | 'cell' | 'definedKiB' | 'alignKiB'>,
@@ -356,11 +346,11 @@ export function memoryBackends(domain: DomainModel): MemoryBackend[] {
       const s = origin.page.sizeKiB;
       if (s === null) pageUnreadable = true;
       else if (s === 0) pageSizeKiB = 'default';
-      else if (s !== X86_64_SYSTEM_PAGE_KIB) pageSizeKiB = s;
+      else if (s !== SYSTEM_PAGE_KIB) pageSizeKiB = s;
     } else if (origin?.kind === 'pagesize') {
       const s = kibOf(origin.size);
       if (s === null) pageUnreadable = true;
-      else if (s !== X86_64_SYSTEM_PAGE_KIB) pageSizeKiB = s;
+      else if (s !== SYSTEM_PAGE_KIB) pageSizeKiB = s;
     }
     const cellAccess = base.cell !== null ? accessValue(cellsById.get(base.cell)?.memAccess?.value) : null;
     const access = ownAccess ?? cellAccess ?? globalAccess;
@@ -393,13 +383,13 @@ export function memoryBackends(domain: DomainModel): MemoryBackend[] {
     const devicesKiB = devices.reduce((s, d) => s + (kibOf(d.size) ?? 0), 0);
     const definedKiB = total === null || total - devicesKiB <= 0 ? null : total - devicesKiB;
     const el = domain.memory?.el ?? domain.root;
-    const base = { id: 'pc.ram', kind: 'ram' as const, el, sizeNode: el, cellDef: null, cell: null, definedKiB, alignKiB: MEMORY_ALIGN_KIB };
+    const base = { id: 'pc.ram', kind: 'ram' as const, el, sizeNode: el, cellDef: null, cell: null, definedKiB, alignKiB: align.memory };
     out.push(finish(base, originOf(pageForCell(pages, null)), null, null));
   } else {
     const cells = [...domain.cells].sort((a, b) => cellIdOf(a) - cellIdOf(b) || a.index - b.index);
     for (const c of cells) {
       const id = cellIdOf(c);
-      const base = { id: `ram-node${id}`, kind: 'cell' as const, el: c.el, sizeNode: c.memory.valueAttr ?? c.el, cellDef: c, cell: id, definedKiB: kibOf(c.memory), alignKiB: MEMORY_ALIGN_KIB };
+      const base = { id: `ram-node${id}`, kind: 'cell' as const, el: c.el, sizeNode: c.memory.valueAttr ?? c.el, cellDef: c, cell: id, definedKiB: kibOf(c.memory), alignKiB: align.memory };
       out.push(finish(base, originOf(pageForCell(pages, id)), null, null));
     }
   }
@@ -409,10 +399,18 @@ export function memoryBackends(domain: DomainModel): MemoryBackend[] {
     if (!info) continue;
     const own = d.pagesize && !(d.pagesize.result.ok && d.pagesize.result.kib === 0) ? d.pagesize : null;
     const origin: PageOrigin | null = own ? { kind: 'pagesize', size: own } : originOf(pageForCell(pages, info.cell));
-    const base = { id: info.id, kind: 'device' as const, el: d.el, sizeNode: d.size?.el ?? d.el, cellDef: null, cell: info.cell, definedKiB: kibOf(d.size), alignKiB: MEMORY_DEVICE_ALIGN_KIB };
+    const base = { id: info.id, kind: 'device' as const, el: d.el, sizeNode: d.size?.el ?? d.el, cellDef: null, cell: info.cell, definedKiB: kibOf(d.size), alignKiB: align.module };
     out.push(finish(base, origin, accessValue(attr(d.el, 'access')?.value), d.el));
   }
   return out;
+});
+
+/** Why KSM never merges this backend's memory, or null when it may. */
+export function ksmImmunity(b: MemoryBackend): 'huge pages' | 'shared memory' | null {
+  if (b.pageSizeKiB !== null) return 'huge pages';
+  // QEMU's memfd backend is shared unless libvirt passes share=off (access mode='private').
+  if (b.access === 'shared' || (b.source === 'memfd' && b.access !== 'private')) return 'shared memory';
+  return null;
 }
 
 /**
@@ -473,21 +471,4 @@ export function backendsOnRealPages(domain: DomainModel, host: HostSnapshot | nu
     if (page !== null && isRealPageSize(page, host)) out.push({ backend, page });
   }
   return out;
-}
-
-/** `<os><type arch>` as written, or null. */
-export function guestArch(domain: DomainModel): string | null {
-  const os = firstChild(domain.root, 'os');
-  const type = os ? firstChild(os, 'type') : undefined;
-  return type ? (attr(type, 'arch')?.value ?? null) : null;
-}
-
-/**
- * Whether the domain can only run on a host of another architecture than x86_64: a KVM guest whose
- * `<os><type arch>` is not an x86 one. (A TCG guest of any arch runs on an x86_64 host and uses its
- * page sizes.)
- */
-export function needsNonX86Host(domain: DomainModel): boolean {
-  const arch = guestArch(domain);
-  return domain.type === 'kvm' && arch !== null && !['x86_64', 'i686'].includes(arch);
 }

@@ -7,7 +7,8 @@
 import { attr, childElements, firstChild, textOf, type XElement } from '../xml/tree.js';
 import type { DomainModel, MemoryDevice } from './model.js';
 import { kibOf } from './model.js';
-import { parseUInt } from './numa.js';
+import { SYSTEM_PAGE_KIB } from '../libvirt/arch.js';
+import { parseUInt } from './values.js';
 import { parseScaled } from './units.js';
 
 /** A value libvirt reads from XML: present and parsed, present and refused, or absent. */
@@ -38,10 +39,10 @@ export function parseHexULL(text: string): bigint | null {
   return v > 0xffffffffffffffffn ? null : v;
 }
 
-const readAttr = <T>(el: XElement, name: string, parse: (s: string) => T | null): Read<T> => {
+function readAttr<T>(el: XElement, name: string, parse: (s: string) => T | null): Read<T> {
   const a = attr(el, name);
   return a ? { el, text: a.value, value: parse(a.value) } : null;
-};
+}
 
 function sizeKiBOf(el: XElement | undefined): number | null {
   if (!el) return null;
@@ -49,14 +50,12 @@ function sizeKiBOf(el: XElement | undefined): number | null {
   return r.ok ? r.kib : null;
 }
 
-/** The system page size libvirt falls back to for an NVDIMM label without `<alignsize>` (x86). */
-const SYSTEM_PAGE_KIB = 4;
-
 function mappedBytes(model: string | null, sizeKiB: number | null, el: XElement): bigint | null {
   if (sizeKiB === null) return null;
   let kib = BigInt(sizeKiB);
   if (model === 'nvdimm') {
-    // The label area is mapped elsewhere: size minus the label rounded up to the alignment.
+    // The label area is mapped elsewhere: size minus the label rounded up to the alignment
+    // (<alignsize>, else the system page size).
     const target = firstChild(el, 'target');
     const label = target ? firstChild(target, 'label') : undefined;
     const labelKiB = label ? sizeKiBOf(firstChild(label, 'size')) : null;

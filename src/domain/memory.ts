@@ -6,15 +6,21 @@
  * Everything is computed from the model, whose sizes the one unit parser read. Sums use BigInt:
  * each size is below 2^53 KiB, but a sum of several need not be.
  */
-import { attr, firstChild, textOf, type XElement } from '../xml/tree.js';
+import type { XElement } from '../xml/tree.js';
 import { kibOf, type DomainModel, type SizeValue } from './model.js';
+import { perDocument } from './per-document.js';
 import { formatKiB, KIB_UNLIMITED } from './units.js';
+import { memoryAlignment, SYSTEM_PAGE_KIB } from '../libvirt/arch.js';
+import { deviceTargetCell } from './numa.js';
+import { MEMTUNE_LIMITS } from './values.js';
+import { schema } from '../libvirt/messages.js';
+import { renderLibvirtError } from './libvirt-error.js';
+import { libvirt } from '../libvirt/messages.js';
+import { refused } from '../libvirt/define-errors.js';
 
 /** Largest KiB value libvirt lets a size reach after alignment (`LLONG_MAX >> 10` = 2^53 − 1). */
 export const MAX_ALIGNED_KIB = BigInt(KIB_UNLIMITED);
 
-/** x86 system page size in KiB: a `<page>` of this size means ordinary memory (R1.10). */
-export const SYSTEM_PAGE_KIB = 4;
 
 /** KiB of every value in the list, or null when one of them did not parse. */
 function sumKiB(values: (SizeValue | null | undefined)[]): bigint | null {
@@ -46,7 +52,7 @@ export interface MemoryTotals {
   initialKiB: bigint | null;
 }
 
-export function memoryTotals(domain: DomainModel): MemoryTotals {
+export const memoryTotals: (domain: DomainModel) => MemoryTotals = perDocument(function memoryTotals(domain: DomainModel): MemoryTotals {
   const cellsKiB = sumKiB(domain.cells.map((c) => c.memory));
   const devicesKiB = domain.memoryDevices.some((d) => !d.size) ? null : sumKiB(domain.memoryDevices.map((d) => d.size));
   const memoryKiB = domain.memory === null || (!domain.memory.result.ok && domain.memory.result.reason === 'absent') ? 0n : sumKiB([domain.memory]);
@@ -60,16 +66,7 @@ export function memoryTotals(domain: DomainModel): MemoryTotals {
   }
   const initialKiB = totalKiB !== null && devicesKiB !== null ? totalKiB - devicesKiB : null;
   return { cellsKiB, devicesKiB, memoryKiB, totalKiB, fromCells, initialKiB };
-}
-
-/** Alignment granularity in KiB for guest memory and for memory modules (R4.4). */
-export function memoryAlignment(domain: DomainModel): { memory: number; module: number } {
-  const os = firstChild(domain.root, 'os');
-  const type = os ? firstChild(os, 'type') : undefined;
-  const arch = type ? (attr(type, 'arch')?.value ?? '') : '';
-  if (arch.startsWith('ppc64')) return { memory: 256 * 1024, module: 256 * 1024 };
-  return { memory: 1024, module: 2048 };
-}
+});
 
 export function alignUp(kib: bigint, align: number): bigint {
   const a = BigInt(align);
@@ -109,7 +106,7 @@ function aligned(kib: bigint, align: number): AlignedSize {
  * is the sum of the aligned cells. libvirt stops at the first overflow in that order: cells,
  * initial memory, maxMemory, modules.
  */
-export function alignedMemory(domain: DomainModel): AlignedMemory {
+export const alignedMemory: (domain: DomainModel) => AlignedMemory = perDocument(function alignedMemory(domain: DomainModel): AlignedMemory {
   const { memory: align, module: moduleAlign } = memoryAlignment(domain);
   const totals = memoryTotals(domain);
   const cells = domain.cells.map((c) => {
@@ -134,7 +131,7 @@ export function alignedMemory(domain: DomainModel): AlignedMemory {
   });
   const totalKiB = initial && devices.every((d) => d !== null) ? initial.aligned + devices.reduce((s, d) => s + (d as AlignedSize).aligned, 0n) : null;
   return { cells, initial, max, devices, totalKiB };
-}
+});
 
 /** One region of guest RAM (one QEMU memory backend) and whether huge pages back it. */
 export interface RamRegion {
@@ -152,7 +149,7 @@ export interface RamRegion {
  * cell, else the `<page>` without nodeset, else — for `<hugepages/>` without pages — the default
  * size. A page of the system page size (4 KiB) is ordinary memory. Null when a size did not parse.
  */
-export function ramRegions(domain: DomainModel): RamRegion[] | null {
+export const ramRegions: (domain: DomainModel) => RamRegion[] | null = perDocument(function ramRegions(domain: DomainModel): RamRegion[] | null {
   const mb = domain.memoryBacking;
   const hugepages = mb?.hugepages ?? null;
   const pages = mb?.pages ?? [];
@@ -196,14 +193,13 @@ export function ramRegions(domain: DomainModel): RamRegion[] | null {
     let p: number | null | undefined;
     if (own !== null && own !== 0) p = own;
     else {
-      const nodeText = d.node ? textOf(d.node).trim() : '';
-      p = pageFor(/^\d+$/.test(nodeText) ? Number(nodeText) : null);
+      p = pageFor(deviceTargetCell(d));
     }
     p = norm(p);
     regions.push({ name: `memory device ${i}`, el: d.el, kib: BigInt(k), pageKiB: p === undefined ? null : p });
   });
   return regions;
-}
+});
 
 /** Guest RAM on ordinary pages (charged to the memory cgroup) and on huge pages (not charged, R3.6). */
 export function chargedRam(domain: DomainModel): { ordinaryKiB: bigint; hugeKiB: bigint } | null {
@@ -242,14 +238,14 @@ export interface SizeSite {
  * reads (a second `<memory>`, a second `<hard_limit>`, a `<page>` outside `<hugepages>`) are not
  * listed.
  */
-export function sizeSites(domain: DomainModel): SizeSite[] {
+export const sizeSites: (domain: DomainModel) => SizeSite[] = perDocument(function sizeSites(domain: DomainModel): SizeSite[] {
   const out: SizeSite[] = [];
   if (domain.memory) out.push({ value: domain.memory, kind: 'memory', label: '<memory>', required: false });
   if (domain.currentMemory) out.push({ value: domain.currentMemory, kind: 'currentMemory', label: '<currentMemory>', required: false });
   if (domain.maxMemory) out.push({ value: domain.maxMemory, kind: 'maxMemory', label: '<maxMemory>', required: false });
   for (const p of domain.memoryBacking?.pages ?? []) out.push({ value: p.size, kind: 'page', label: '<page> size', required: true });
   if (domain.memtune) {
-    for (const name of ['hard_limit', 'soft_limit', 'min_guarantee', 'swap_hard_limit'] as const) {
+    for (const name of MEMTUNE_LIMITS) {
       const v = domain.memtune.limits[name];
       if (v) out.push({ value: v, kind: 'memtune', label: `<${name}>`, required: false });
     }
@@ -264,7 +260,7 @@ export function sizeSites(domain: DomainModel): SizeSite[] {
     if (d.size) out.push({ value: d.size, kind: 'device-size', label: `${name} <size>`, required: true });
   });
   return out;
-}
+});
 
 /**
  * The RNG error `virsh define --validate` and virt-xml-validate print for a schema violation
@@ -274,5 +270,45 @@ export function sizeSites(domain: DomainModel): SizeSite[] {
 export function schemaErrorFor(el: XElement): string {
   let top = el;
   while (top.parent && top.parent.parent) top = top.parent;
-  return `Extra element ${top.name} in interleave`;
+  return schema.extraElement(top.name);
 }
+
+// ---------------------------------------------------------------------------------------------
+// <swap_hard_limit> on cgroup v1
+
+export interface SwapProblem {
+  swap: SizeValue;
+  swapKiB: number;
+  /** The hard limit, or null when none is set. */
+  hardKiB: number | null;
+  /** The start failure on cgroup v1, as libvirt prints it (a system error: no prefix). */
+  v1Error: string;
+}
+
+/**
+ * `swap_hard_limit` that the kernel refuses on cgroup v1 (spec R3.4): libvirt writes the hard
+ * limit first, then memory.memsw.limit_in_bytes, which may not be below memory.limit_in_bytes
+ * (unlimited when there is no hard_limit).
+ */
+export function swapProblem(domain: DomainModel): SwapProblem | null {
+  const mt = domain.memtune;
+  const swap = mt?.limits.swap_hard_limit;
+  const swapKiB = kibOf(swap);
+  if (!swap || swapKiB === null || swapKiB === KIB_UNLIMITED) return null;
+  const hardValue = mt?.limits.hard_limit;
+  if (refused(domain, 'size-unreadable', hardValue)) return null;
+  let hardKiB = kibOf(hardValue);
+  if (hardKiB === KIB_UNLIMITED) hardKiB = null;
+  if (hardKiB !== null && hardKiB <= swapKiB) return null;
+  const bytes = BigInt(swapKiB) * 1024n;
+  return { swap, swapKiB, hardKiB, v1Error: renderLibvirtError(libvirt.cgroupValueInvalid(bytes, 'memory.memsw.limit_in_bytes')) };
+}
+
+export function swapWhy(p: SwapProblem): string {
+  return p.hardKiB === null
+    ? `<swap_hard_limit> (${formatKiB(p.swapKiB)}) without <hard_limit>`
+    : `<swap_hard_limit> (${formatKiB(p.swapKiB)}) below <hard_limit> (${formatKiB(p.hardKiB)})`;
+}
+
+/** What to do about a {@link swapProblem}, for the rules that report one. */
+export const SWAP_ADVICE = 'on cgroup v1 swap_hard_limit caps memory plus swap, so it must be at least hard_limit: set a <hard_limit> no larger than it (or drop swap_hard_limit)';

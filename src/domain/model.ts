@@ -7,6 +7,7 @@
 import { attr, childElements, firstChild, textOf, type XAttr, type XElement } from '../xml/tree.js';
 import { parseNodeset } from './nodeset.js';
 import { parseScaled, type ParseScaledOptions, type ScaledResult } from './units.js';
+import { MEMTUNE_LIMITS, MEMTUNE_UPPER_LIMITS, parseUInt, type MemtuneLimitName } from './values.js';
 
 /** A scaled integer as written: element text + `unit` attribute, or two attributes. */
 export interface SizeValue {
@@ -42,7 +43,10 @@ export interface NumaCell {
   /** Position among the cells. */
   index: number;
   idAttr: XAttr | null;
-  /** Parsed id; null when absent (defaults to the position) or not a number. */
+  /**
+   * The `id` as libvirt reads it (an unsigned int: `'+1'` is 1); null when absent (the cell then
+   * takes its position) or not an unsigned int (define fails).
+   */
   id: number | null;
   memory: SizeValue;
   cpus: NodesetAttr | null;
@@ -70,8 +74,7 @@ export interface MemoryBackingModel {
   discard: XElement | null;
 }
 
-export const MEMTUNE_CHILDREN = ['hard_limit', 'soft_limit', 'min_guarantee', 'swap_hard_limit'] as const;
-export type MemtuneLimitName = (typeof MEMTUNE_CHILDREN)[number];
+export type { MemtuneLimitName } from './values.js';
 
 export interface MemtuneModel {
   el: XElement;
@@ -138,8 +141,6 @@ export interface DomainModel {
   currentMemory: SizeValue | null;
   maxMemory: SizeValue | null;
   maxMemorySlots: XAttr | null;
-  /** `<vcpu>` count, when a plain number. */
-  vcpus: number | null;
   vcpuPlacement: string | null;
   cpu: XElement | null;
   numa: XElement | null;
@@ -207,7 +208,7 @@ function buildMemtune(root: XElement): MemtuneModel | null {
   if (!el) return null;
   const limits: Partial<Record<MemtuneLimitName, SizeValue>> = {};
   const children: Partial<Record<MemtuneLimitName, XElement[]>> = {};
-  for (const name of MEMTUNE_CHILDREN) {
+  for (const name of MEMTUNE_LIMITS) {
     const found = all.flatMap((m) => childElements(m, name));
     if (found.length) children[name] = found;
     // `./memtune/NAME[1]`: the first NAME of each <memtune>; string() takes the first in document order.
@@ -215,7 +216,7 @@ function buildMemtune(root: XElement): MemtuneModel | null {
     const c = firsts[0];
     if (!c) continue;
     const unitAttr = firsts.map((f) => attr(f, 'unit')).find((a) => a !== undefined) ?? null;
-    limits[name] = elementSize(c, `./memtune/${name}[1]`, unitAttr, { limit: name !== 'min_guarantee' });
+    limits[name] = elementSize(c, `./memtune/${name}[1]`, unitAttr, { limit: MEMTUNE_UPPER_LIMITS.includes(name) });
   }
   return { el, all, limits, children };
 }
@@ -237,7 +238,7 @@ function buildCells(numa: XElement | null): NumaCell[] {
   if (!numa) return [];
   return childElements(numa, 'cell').map((el, index) => {
     const idAttr = attr(el, 'id') ?? null;
-    const id = idAttr && /^\s*\d+$/.test(idAttr.value) ? Number(idAttr.value) : null;
+    const id = idAttr ? parseUInt(idAttr.value) : null;
     return {
       el,
       index,
@@ -279,7 +280,6 @@ export function buildDomainModel(root: XElement): DomainModel {
   const vcpu = firstChild(root, 'vcpu');
   const cpu = firstChild(root, 'cpu') ?? null;
   const numa = (cpu && firstChild(cpu, 'numa')) ?? null;
-  const vcpuText = vcpu ? textOf(vcpu).trim() : '';
   return {
     root,
     type: attr(root, 'type')?.value ?? null,
@@ -289,7 +289,6 @@ export function buildDomainModel(root: XElement): DomainModel {
     currentMemory: cur ? elementSize(cur, './currentMemory[1]') : null,
     maxMemory: max ? elementSize(max, './maxMemory[1]') : null,
     maxMemorySlots: (max && attr(max, 'slots')) ?? null,
-    vcpus: /^\d+$/.test(vcpuText) ? Number(vcpuText) : null,
     vcpuPlacement: (vcpu && attr(vcpu, 'placement')?.value) ?? null,
     cpu,
     numa,

@@ -22,6 +22,7 @@
  * empty.
  */
 import type { LibvirtError } from './libvirt-error.js';
+import { libvirt } from '../libvirt/messages.js';
 
 /** `VIR_DOMAIN_CPUMASK_LEN`: the size of every bitmap the domain parser reads a set into. */
 export const NODESET_BITS = 16384;
@@ -75,7 +76,7 @@ export function parseNodeset(text: string, attribute = 'nodeset'): NodesetResult
     return {
       ok: false,
       reason: 'syntax',
-      error: { code: 'invalid-arg', text: `Failed to parse bitmap '${text}'` },
+      error: libvirt.bitmapUnparsable(text),
     };
   }
   const ids: number[] = [];
@@ -85,7 +86,7 @@ export function parseNodeset(text: string, attribute = 'nodeset'): NodesetResult
     return {
       ok: false,
       reason: 'empty',
-      error: { code: 'config-unsupported', text: `Invalid value of '${attribute}': ${text}` },
+      error: libvirt.emptySet(attribute, text),
     };
   }
   return { ok: true, ids, hasSpaces: hasSpaces(text), schemaValid: SCHEMA_PATTERN.test(text) };

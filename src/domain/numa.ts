@@ -11,18 +11,10 @@
  */
 import { textOf, type XAttr, type XElement } from '../xml/tree.js';
 import type { LibvirtError } from './libvirt-error.js';
-import { kibOf, type DomainModel, type Memnode, type MemoryDevice, type NumaCell } from './model.js';
-
-/** `<numatune>` memory modes (`virDomainNumatuneMemMode`), in libvirt's order. */
-export const NUMATUNE_MODES = ['strict', 'preferred', 'interleave', 'restrictive'] as const;
-export type NumatuneMode = (typeof NUMATUNE_MODES)[number];
-
-/**
- * Values the parser accepts for `<numatune><memory placement>`: `default` is libvirt's internal
- * "not given" value (the RNG schema only allows `static` and `auto`).
- */
-export const NUMATUNE_PLACEMENTS = ['default', 'static', 'auto'] as const;
-export type NumatunePlacement = 'static' | 'auto';
+import { perDocument } from './per-document.js';
+import type { DomainModel, Memnode, MemoryDevice, NumaCell } from './model.js';
+import { isNumatuneMode, NUMATUNE_PLACEMENTS, parseUInt, type NumatuneMode, type NumatunePlacement } from './values.js';
+import { libvirt } from '../libvirt/messages.js';
 
 /** QEMU `policy` of a memory backend for each mode; restrictive passes no policy (R5.5). */
 export const QEMU_POLICY: Record<NumatuneMode, 'bind' | 'preferred' | 'interleave' | null> = {
@@ -31,38 +23,6 @@ export const QEMU_POLICY: Record<NumatuneMode, 'bind' | 'preferred' | 'interleav
   interleave: 'interleave',
   restrictive: null,
 };
-
-export function isNumatuneMode(s: string): s is NumatuneMode {
-  return (NUMATUNE_MODES as readonly string[]).includes(s);
-}
-
-const UINT_MAX = 4294967295;
-
-function isCSpace(c: string | undefined): boolean {
-  return c === ' ' || c === '\t' || c === '\n' || c === '\v' || c === '\f' || c === '\r';
-}
-
-/**
- * An unsigned int attribute as `virXMLPropUInt` reads it (`virStrToLong_uip`, base 10): leading
- * whitespace and a `+` are accepted, a `-`, trailing characters and values above 2^32 − 1 are not.
- * Returns null where libvirt reports `Invalid value for attribute …`.
- */
-export function parseUInt(text: string): number | null {
-  let i = 0;
-  while (isCSpace(text[i])) i++;
-  if (text[i] === '+') i++;
-  else if (text[i] === '-') return null;
-  const start = i;
-  while (i < text.length && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
-  if (i === start || i !== text.length) return null;
-  const v = Number(text.slice(start));
-  return v > UINT_MAX ? null : v;
-}
-
-/** libvirt's message for an unsigned int attribute that does not parse (`virXMLPropUInt`). */
-export function invalidUIntError(name: string, element: string, value: string): LibvirtError {
-  return { code: 'xml-error', text: `Invalid value for attribute '${name}' in element '${element}': '${value}'. Expected non-negative integer value` };
-}
 
 /**
  * The maximum vCPU count (`virDomainVcpuParse`): the `<vcpu>` text, 1 without `<vcpu>`; null
@@ -110,9 +70,9 @@ export function cellIdRange(n: number): string {
 }
 
 /** The guest NUMA cells with the ids libvirt gives them (R6.1). */
-export function guestCells(domain: DomainModel): GuestNumaLayout {
+export const guestCells: (domain: DomainModel) => GuestNumaLayout = perDocument(function guestCells(domain: DomainModel): GuestNumaLayout {
   const cells = domain.cells.map((cell): GuestCell => {
-    const id = cell.idAttr ? parseUInt(cell.idAttr.value) : cell.index;
+    const id = cell.idAttr ? cell.id : cell.index;
     const cpus = cell.cpus && cell.cpus.parsed.ok ? cell.cpus.parsed.ids : cell.cpus && !cell.cpus.parsed.ok && cell.cpus.parsed.reason === 'empty' ? [] : null;
     return { cell, id, explicitId: cell.idAttr !== null, cpus };
   });
@@ -127,7 +87,7 @@ export function guestCells(domain: DomainModel): GuestNumaLayout {
     byId[c.id] = c;
   }
   return { cells, idsValid, byId: idsValid ? (byId as GuestCell[]) : null };
-}
+});
 
 /**
  * The vCPUs each cell holds once libvirt has completed them (R6.2,
@@ -150,41 +110,6 @@ export function completedCellCpus(domain: DomainModel): { cpus: number[][]; adde
   const added = cell0.filter((v) => !before.has(v));
   cpus[0] = cell0;
   return { cpus, addedToCell0: added };
-}
-
-/** Σ sizes of the memory devices in KiB, null when one of them has no valid size. */
-export function memoryDevicesKiB(domain: DomainModel): number | null {
-  let sum = 0;
-  for (const d of domain.memoryDevices) {
-    const k = kibOf(d.size);
-    if (k === null) return null;
-    sum += k;
-  }
-  return sum;
-}
-
-/** Σ cell memory in KiB (`virDomainNumaGetMemorySize`), null without cells or when a size is invalid. */
-export function cellsMemoryKiB(domain: DomainModel): number | null {
-  if (domain.cells.length === 0) return null;
-  let sum = 0;
-  for (const c of domain.cells) {
-    const k = kibOf(c.memory);
-    if (k === null) return null;
-    sum += k;
-  }
-  return sum;
-}
-
-/**
- * The `<memory>` libvirt stores for a guest with cells (R4.2, `virDomainDefPostParseMemory` under
- * `virsh define`): Σ cells + Σ memory devices. Null without cells, when a size is invalid, or when
- * the cells add up to 0 (libvirt then keeps `<memory>`).
- */
-export function recomputedMemoryKiB(domain: DomainModel): number | null {
-  const cells = cellsMemoryKiB(domain);
-  const dimms = memoryDevicesKiB(domain);
-  if (cells === null || cells === 0 || dimms === null) return null;
-  return cells + dimms;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -245,7 +170,7 @@ export interface ResolvedNumatune {
  * including `<vcpu placement='auto'>` implying automatic placement when `<numatune>` has no
  * `<memory>` (R5.2).
  */
-export function resolveNumatune(domain: DomainModel): ResolvedNumatune {
+export const resolveNumatune: (domain: DomainModel) => ResolvedNumatune = perDocument(function resolveNumatune(domain: DomainModel): ResolvedNumatune {
   const nt = domain.numatune;
   const placementStatic = !vcpuPlacementAuto(domain);
   const mem = nt?.memory ?? null;
@@ -283,7 +208,7 @@ export function resolveNumatune(domain: DomainModel): ResolvedNumatune {
     if (mem.mode) {
       modeGiven = true;
       if (isNumatuneMode(mem.mode.value)) mode = mem.mode.value;
-      else out.errors.push({ kind: 'mode', error: { code: 'config-unsupported', text: `Unsupported NUMA memory tuning mode '${mem.mode.value}'` }, node: mem.mode });
+      else out.errors.push({ kind: 'mode', error: libvirt.numatuneModeUnsupported(mem.mode.value), node: mem.mode });
     }
     if (mem.placement) {
       placementGiven = true;
@@ -291,7 +216,7 @@ export function resolveNumatune(domain: DomainModel): ResolvedNumatune {
       if ((NUMATUNE_PLACEMENTS as readonly string[]).includes(p)) placement = p as 'default' | NumatunePlacement;
       else {
         placementValid = false;
-        out.errors.push({ kind: 'placement', error: { code: 'config-unsupported', text: `Unsupported NUMA memory placement mode '${p}'` }, node: mem.placement });
+        out.errors.push({ kind: 'placement', error: libvirt.numatunePlacementUnsupported(p), node: mem.placement });
       }
     }
     if (mem.nodeset) {
@@ -307,7 +232,7 @@ export function resolveNumatune(domain: DomainModel): ResolvedNumatune {
   if (resolved === 'static' && !nodesetGiven) {
     out.errors.push({
       kind: 'static-without-nodeset',
-      error: { code: 'config-unsupported', text: "nodeset for NUMA memory tuning must be set if 'placement' is 'static'" },
+      error: libvirt.staticPlacementNeedsNodeset(),
       node: mem?.placement ?? (mem as NonNullable<typeof mem>).el,
     });
     return out;
@@ -324,7 +249,7 @@ export function resolveNumatune(domain: DomainModel): ResolvedNumatune {
     out.nodeset = nodeset;
   }
   return out;
-}
+});
 
 /** Whether libvirt asks numad for advice at start (`virDomainDefNeedsPlacementAdvice`). */
 export function needsNumad(domain: DomainModel): boolean {
@@ -365,7 +290,8 @@ export interface BackendBinding {
   policy: 'bind' | 'preferred' | 'interleave' | null;
 }
 
-function deviceTargetCell(d: MemoryDevice): number | null {
+/** A memory device's `<target><node>` (`virXPathUInt`), null when absent or not an unsigned int. */
+export function deviceTargetCell(d: MemoryDevice): number | null {
   if (!d.node) return null;
   return parseUInt(textOf(d.node));
 }
@@ -375,7 +301,7 @@ function deviceTargetCell(d: MemoryDevice): number | null {
  * memory devices), the host nodeset and mode that apply (R5.5). Cells are taken in id order;
  * returns [] when the cell ids are not valid or `<numatune><memory>` is rejected (define fails).
  */
-export function backendBindings(domain: DomainModel): BackendBinding[] {
+export const backendBindings: (domain: DomainModel) => BackendBinding[] = perDocument(function backendBindings(domain: DomainModel): BackendBinding[] {
   const nt = resolveNumatune(domain);
   if (nt.errors.length) return [];
   const layout = guestCells(domain);
@@ -420,7 +346,7 @@ export function backendBindings(domain: DomainModel): BackendBinding[] {
     out.push({ kind: 'device', cell: null, device: d, ...bind(deviceTargetCell(d), nm) });
   }
   return out;
-}
+});
 
 export interface HostNodesetUse {
   /** The host nodes named. */
@@ -439,7 +365,7 @@ export interface HostNodesetUse {
  * nodeset of `pc.ram`; then each memory device's nodeset. Auto placement names no nodes here
  * (numad's advice only names nodes that exist).
  */
-export function hostNodesetUses(domain: DomainModel): HostNodesetUse[] {
+export const hostNodesetUses: (domain: DomainModel) => HostNodesetUse[] = perDocument(function hostNodesetUses(domain: DomainModel): HostNodesetUse[] {
   const bindings = backendBindings(domain);
   if (bindings.length === 0) return [];
   const out: HostNodesetUse[] = [];
@@ -452,4 +378,4 @@ export function hostNodesetUses(domain: DomainModel): HostNodesetUse[] {
     out.push({ nodes: b.hostNodes, origin: b.origin, use: b.kind === 'device' ? 'device' : b.kind === 'cell' ? 'cell' : 'domain', cellId: b.cellId });
   }
   return out;
-}
+});

@@ -16,7 +16,11 @@
  */
 import { PROFILE_IDS, type ProfileId } from '../libvirt/profile.js';
 import type { Fixer, TextEdit } from '../xml/edit.js';
-import { childElements, firstChild, type XElement, type XText } from '../xml/tree.js';
+import { childElements, firstChild, type XElement } from '../xml/tree.js';
+import { createContainer as createChildContainer, insertInOrder as insertInOrderOf, moveInto, removeWithNoteOrParent, type ChildPlace } from '../xml/fixes.js';
+import type { MemtuneLimitName, MemtuneModel } from './model.js';
+import { MEMORY_ACCESS_MODES, MEMORY_ALLOCATION_MODES, MEMORY_DEVICE_MODELS, MEMORY_SOURCE_TYPES, MEMTUNE_LIMITS, NUMATUNE_MODES, ON_OFF, YES_NO } from './values.js';
+import { schema } from '../libvirt/messages.js';
 
 /** What libvirt does when an element appears more than once under the same parent. */
 export type RepeatPolicy =
@@ -97,16 +101,13 @@ export const MEMORY_BACKING: ElementSpec = el('memoryBacking', {
     }),
     el('nosharepages', { attrs: {}, content: 'empty', once: true, repeat: 'merged' }),
     el('locked', { attrs: {}, content: 'empty', once: true, repeat: 'merged' }),
-    el('source', { attrs: { type: ['file', 'anonymous', 'memfd'] }, content: 'attrs-only', once: true, repeat: 'first-wins' }),
-    el('access', { attrs: { mode: ['shared', 'private'] }, content: 'attrs-only', once: true, repeat: 'first-wins' }),
+    el('source', { attrs: { type: MEMORY_SOURCE_TYPES }, content: 'attrs-only', once: true, repeat: 'first-wins' }),
+    el('access', { attrs: { mode: MEMORY_ACCESS_MODES }, content: 'attrs-only', once: true, repeat: 'first-wins' }),
     // mode and threads are read separately: each from the first <allocation> that has it.
-    el('allocation', { attrs: { mode: ['immediate', 'ondemand'], threads: null }, content: 'attrs-only', once: true, repeat: 'merged' }),
+    el('allocation', { attrs: { mode: MEMORY_ALLOCATION_MODES, threads: null }, content: 'attrs-only', once: true, repeat: 'merged' }),
     el('discard', { attrs: {}, content: 'empty', once: true, repeat: 'merged' }),
   ],
 });
-
-/** `<memtune>` children in the order libvirt writes them (spec R3.7). */
-export const MEMTUNE_ORDER = ['hard_limit', 'soft_limit', 'min_guarantee', 'swap_hard_limit'] as const;
 
 export const MEMTUNE: ElementSpec = el('memtune', {
   attrs: {},
@@ -114,10 +115,8 @@ export const MEMTUNE: ElementSpec = el('memtune', {
   once: true,
   // Observed: two <memtune> are read limit by limit, the first copy holding a limit wins.
   repeat: 'merged',
-  children: MEMTUNE_ORDER.map((n) => scaled(n)),
+  children: MEMTUNE_LIMITS.map((n) => scaled(n)),
 });
-
-const NUMA_MODES = ['strict', 'preferred', 'interleave', 'restrictive'] as const;
 
 export const NUMATUNE: ElementSpec = el('numatune', {
   attrs: {},
@@ -125,8 +124,8 @@ export const NUMATUNE: ElementSpec = el('numatune', {
   once: true,
   repeat: 'define-error',
   children: [
-    el('memory', { attrs: { mode: NUMA_MODES, placement: ['static', 'auto'], nodeset: null }, content: 'attrs-only', once: true, repeat: 'first-wins' }),
-    el('memnode', { attrs: { cellid: null, mode: NUMA_MODES, nodeset: null }, content: 'attrs-only', once: false, repeat: 'many' }),
+    el('memory', { attrs: { mode: NUMATUNE_MODES, placement: ['static', 'auto'], nodeset: null }, content: 'attrs-only', once: true, repeat: 'first-wins' }),
+    el('memnode', { attrs: { cellid: null, mode: NUMATUNE_MODES, nodeset: null }, content: 'attrs-only', once: false, repeat: 'many' }),
   ],
 });
 
@@ -139,7 +138,7 @@ export const CPU_NUMA: ElementSpec = el('numa', {
   repeat: 'first-wins',
   children: [
     el('cell', {
-      attrs: { id: null, cpus: null, memory: null, unit: null, memAccess: ['shared', 'private'], discard: ['yes', 'no'] },
+      attrs: { id: null, cpus: null, memory: null, unit: null, memAccess: MEMORY_ACCESS_MODES, discard: YES_NO },
       content: 'elements',
       once: false,
       repeat: 'many',
@@ -180,7 +179,7 @@ const UNCHECKED = (name: string): ElementSpec => el(name, { attrs: {}, content: 
 
 /** `<devices><memory model=…>` (DIMM, NVDIMM, virtio-mem, virtio-pmem, SGX EPC). */
 export const MEMORY_DEVICE: ElementSpec = el('memory', {
-  attrs: { model: ['dimm', 'nvdimm', 'virtio-pmem', 'virtio-mem', 'sgx-epc'], access: ['shared', 'private'], discard: ['yes', 'no'] },
+  attrs: { model: MEMORY_DEVICE_MODELS, access: MEMORY_ACCESS_MODES, discard: YES_NO },
   content: 'elements',
   once: false,
   repeat: 'many',
@@ -227,7 +226,7 @@ export const MEMORY_DEVICE: ElementSpec = el('memory', {
 /** The memory-area children of `<domain>`, for every profile (`since` marks the later ones). */
 const ALL_MEMORY_CHILDREN: readonly ElementSpec[] = [
   scaled('maxMemory', 'first-wins', { slots: null }),
-  scaled('memory', 'first-wins', { dumpCore: ['on', 'off'] }),
+  scaled('memory', 'first-wins', { dumpCore: ON_OFF }),
   scaled('currentMemory'),
   MEMTUNE,
   MEMORY_BACKING,
@@ -441,74 +440,28 @@ export function walkMemoryArea(root: XElement, area: MemoryArea = memoryArea()):
 }
 
 // ---------------------------------------------------------------------------------------------
-// Putting an element where libvirt expects it (for fixes). Edits only: nothing is re-serialised.
+// Where libvirt expects an element, for fixes. The edits are built by src/xml/fixes.ts.
 
 /** The order libvirt writes the children of a container in, when it has one. */
 export function canonicalOrder(container: string): readonly string[] | null {
   if (container === 'memoryBacking') return MEMORY_BACKING_ORDER;
-  if (container === 'memtune') return MEMTUNE_ORDER;
+  if (container === 'memtune') return MEMTUNE_LIMITS;
   return null;
 }
 
-/** Rename an element in place (start and end tag). */
-export function renameEdits(el: XElement, name: string): TextEdit[] {
-  const edits: TextEdit[] = [{ range: { start: el.startTag.start + 1, end: el.startTag.start + 1 + el.name.length }, text: name }];
-  if (el.endTag) edits.push({ range: { start: el.endTag.start + 2, end: el.endTag.start + 2 + el.name.length }, text: name });
-  return edits;
-}
-
-/**
- * The markup of `el` as written, optionally renamed, with its continuation lines moved from the
- * element's own indentation to `indent`.
- */
-export function elementMarkup(fixer: Fixer, el: XElement, opts: { name?: string; indent?: string } = {}): string {
-  const doc = fixer.doc;
-  let text = doc.text.slice(el.range.start, el.range.end);
-  if (opts.name && opts.name !== el.name) {
-    const endAt = el.endTag ? el.endTag.start - el.range.start + 2 : -1;
-    if (endAt >= 0) text = text.slice(0, endAt) + opts.name + text.slice(endAt + el.name.length);
-    text = '<' + opts.name + text.slice(1 + el.name.length);
-  }
-  if (opts.indent !== undefined && doc.startsLine(el.startTag.start)) {
-    const from = doc.indentOf(el.startTag.start);
-    const lines = text.split('\n');
-    text = lines.map((l, i) => (i > 0 && l.startsWith(from) ? opts.indent + l.slice(from.length) : l)).join('\n');
-  }
-  return text;
-}
-
-/** Whether `el` has child elements standing on lines of their own (block layout). */
-function blockLayout(fixer: Fixer, el: XElement): boolean {
-  const first = childElements(el)[0];
-  return first ? fixer.doc.startsLine(first.startTag.start) : true;
+/** Where libvirt writes a domain-level `<memtune>` or `<memoryBacking>`. */
+export function containerPlace(container: 'memoryBacking' | 'memtune'): ChildPlace {
+  return container === 'memtune' ? { after: BEFORE_MEMTUNE, before: ['memoryBacking', 'vcpu'] } : { after: BEFORE_MEMORY_BACKING, before: ['vcpu'] };
 }
 
 /** Insert `markup` (an element named `name`) into `container` at its canonical position. */
 export function insertInOrder(fixer: Fixer, container: XElement, name: string, markup: string): TextEdit {
-  const order = canonicalOrder(container.name);
-  if (order && order.includes(name)) {
-    const idx = order.indexOf(name);
-    const before = childElements(container).find((c) => order.indexOf(c.name) > idx);
-    if (before) return fixer.insertChild(container, markup, { before });
-  }
-  return fixer.insertChild(container, markup);
+  return insertInOrderOf(fixer, container, name, markup, canonicalOrder(container.name));
 }
 
 /** Create `<container>` holding `inner` (markup of one child) where libvirt writes it in `<domain>`. */
 export function createContainer(fixer: Fixer, root: XElement, container: 'memoryBacking' | 'memtune', inner: string): TextEdit {
-  const doc = fixer.doc;
-  const before = container === 'memtune' ? BEFORE_MEMTUNE : BEFORE_MEMORY_BACKING;
-  const kids = childElements(root);
-  const anchors = kids.filter((c) => (before as readonly string[]).includes(c.name));
-  const after = anchors[anchors.length - 1];
-  const block = blockLayout(fixer, root);
-  const ind = fixer.childIndent(root);
-  const markup = block
-    ? `<${container}>${doc.eol}${ind}${fixer.indentUnit()}${inner}${doc.eol}${ind}</${container}>`
-    : `<${container}>${inner}</${container}>`;
-  if (after) return fixer.insertChild(root, markup, { after });
-  const next = firstChild(root, container === 'memtune' ? 'memoryBacking' : 'vcpu') ?? firstChild(root, 'vcpu');
-  return next ? fixer.insertChild(root, markup, { before: next }) : fixer.insertChild(root, markup);
+  return createChildContainer(fixer, root, container, inner, containerPlace(container));
 }
 
 /**
@@ -520,36 +473,17 @@ export function moveIntoContainer(fixer: Fixer, root: XElement, el: XElement, co
   const target = firstChild(root, container);
   if (target === el) return null;
   if (target && firstChild(target, name)) return null;
-  // A comment on the same line after the element travels with it (`<locked/> <!-- why -->`).
-  const note = trailingComment(el);
-  const tail = note ? fixer.doc.text.slice(el.range.end, note.range.end) : '';
-  const removal: TextEdit = { range: fixer.lineSpan({ start: el.range.start, end: note ? note.range.end : el.range.end }), text: '' };
-  if (target) {
-    const indent = blockLayout(fixer, target) ? fixer.childIndent(target) : undefined;
-    const markup = elementMarkup(fixer, el, { name, ...(indent !== undefined ? { indent } : {}) }) + tail;
-    return [removal, insertInOrder(fixer, target, name, markup)];
-  }
-  const block = blockLayout(fixer, root);
-  const indent = block ? fixer.childIndent(root) + fixer.indentUnit() : undefined;
-  const markup = elementMarkup(fixer, el, { name, ...(indent !== undefined ? { indent } : {}) }) + tail;
-  return [removal, createContainer(fixer, root, container, markup)];
+  return moveInto(fixer, el, name, target ?? null, canonicalOrder(container), { parent: root, container, place: containerPlace(container) });
 }
 
-/** Remove `el` together with a comment that follows it on the same line (whole lines when alone). */
-export function removeWithNote(fixer: Fixer, el: XElement): TextEdit {
-  const note = trailingComment(el);
-  return { range: fixer.lineSpan({ start: el.range.start, end: note ? note.range.end : el.range.end }), text: '' };
-}
-
-/** A comment that follows `el` on the same line (after spaces or tabs only). */
-export function trailingComment(el: XElement): XText | null {
-  const sibs = el.parent?.children ?? [];
-  const i = sibs.indexOf(el);
-  const next = sibs[i + 1];
-  if (next?.kind === 'comment' && next.range.start === el.range.end) return next;
-  const after = sibs[i + 2];
-  if (next?.kind === 'text' && /^[ \t]+$/.test(next.value) && after?.kind === 'comment') return after;
-  return null;
+/**
+ * Remove a memtune limit with a comment trailing it on its line; when it is all the only
+ * `<memtune>` holds, the `<memtune>` goes too (libvirt drops an empty one). Null when removing it
+ * would let a later copy of the element take its place.
+ */
+export function removeLimit(memtune: MemtuneModel | null, fixer: Fixer, name: MemtuneLimitName, el: XElement): TextEdit | null {
+  if (!memtune || (memtune.children[name]?.length ?? 0) !== 1) return null;
+  return removeWithNoteOrParent(fixer, el, memtune.all.length === 1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -594,7 +528,7 @@ export function lostSetting(intended: string | null): string {
  * `unknownTop` is set for an element libvirt does not know at domain level at all.
  */
 export function schemaDetail(top: string, unknownTop = false): string {
-  return unknownTop ? `Element domain has extra content: ${top}` : `Extra element ${top} in interleave`;
+  return unknownTop ? schema.extraContent(top) : schema.extraElement(top);
 }
 
 /** How findings of the schema stage quote libvirt (the line after the generic first line). */

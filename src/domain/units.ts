@@ -22,6 +22,10 @@
  * (`+08` with `EiB` → `value too large: 8EiB`) with the unit as written ('' when absent).
  */
 import type { LibvirtError } from './libvirt-error.js';
+import { libvirt } from '../libvirt/messages.js';
+
+/** Words people write for "no limit" where libvirt wants a number (`memtune-unlimited` reports them in memtune limits). */
+export const UNLIMITED_WORDS = /^\s*(?:-1|unlimited|infinity|inf|none|max|-)\s*$/i;
 
 /** memtune's "unlimited" sentinel, `VIR_DOMAIN_MEMORY_PARAM_UNLIMITED` = INT64_MAX >> 10 = 2^53 − 1 KiB. */
 export const KIB_UNLIMITED = 9007199254740991;
@@ -163,7 +167,7 @@ export function parseScaled(
     return {
       ok: false,
       reason: 'absent',
-      error: { code: 'xml-error', text: `missing element or attribute '${xpath}'` },
+      error: libvirt.missingValue(xpath),
     };
   }
 
@@ -174,10 +178,7 @@ export function parseScaled(
     return {
       ok: false,
       reason: 'invalid',
-      error: {
-        code: 'xml-error',
-        text: `Invalid value '${value}' for element or attribute '${xpath}'`,
-      },
+      error: libvirt.invalidValue(value, xpath),
     };
   }
 
@@ -188,7 +189,7 @@ export function parseScaled(
     return {
       ok: false,
       reason: 'unknown-unit',
-      error: { code: 'invalid-arg', text: `unknown suffix '${suffix}'` },
+      error: libvirt.unknownSuffix(suffix),
     };
   }
 
@@ -199,7 +200,7 @@ export function parseScaled(
     return {
       ok: false,
       reason: 'overflow',
-      error: { code: 'overflow', text: `value too large: ${number}${suffix}` },
+      error: libvirt.valueTooLarge(`${number}${suffix}`),
     };
   }
 
@@ -211,7 +212,7 @@ export function parseScaled(
     return {
       ok: false,
       reason: 'overflow',
-      error: { code: 'overflow', text: 'size value too large' },
+      error: libvirt.sizeValueTooLarge(),
     };
   }
 

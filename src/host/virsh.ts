@@ -9,6 +9,7 @@
  * per-node counts, and a node's free memory is its free system pages times the page size.
  */
 import { HostInputError, quoteContent } from './errors.js';
+import { SYSTEM_PAGE_KIB } from '../libvirt/arch.js';
 import type {
   CpuFlags,
   HostNode,
@@ -48,7 +49,7 @@ export function emptySnapshot(): HostSnapshot {
 function systemPageSize(sizes: readonly number[]): number | null {
   if (sizes.length === 0) return null;
   const smallest = Math.min(...sizes);
-  if (smallest === 4) return 4;
+  if (smallest === SYSTEM_PAGE_KIB) return SYSTEM_PAGE_KIB;
   return sizes.length > 1 && smallest <= 64 ? smallest : null;
 }
 

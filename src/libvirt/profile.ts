@@ -3,7 +3,9 @@
  * QEMU its distribution ships beside it; every fact below was observed on that pair in the lab
  * (fixtures/conformance, label.json for 9.0 and label-11.3.json for 11.3) or is marked as read
  * from the sources. Rules and the predictor ask the profile instead of testing version numbers.
+ * The profile's words (messages that differ between the libvirts) are written in `messages.ts`.
  */
+import { PROFILE_WORDS, type ProfileWords } from './messages.js';
 
 export type ProfileId = '9.0' | '11.3';
 
@@ -50,14 +52,12 @@ export interface Profile {
    */
   memoryDeviceRangesChecked: boolean;
   /** libvirt's words for a guest cell's HMAT `<cache>` without `associativity` (XML error). Observed. */
-  cacheAssociativityMissing(cellId: number): string;
+  cacheAssociativityMissing: ProfileWords['cacheAssociativityMissing'];
   /** What libvirt says when QEMU exits during start (alone when QEMU printed nothing, e.g. OOM-killed). */
-  monitorClosed(vmName: string | null): string;
+  monitorClosed: ProfileWords['monitorClosed'];
   /** How libvirt prefixes libxml2's message for malformed XML given to `virsh define`. */
-  xmlErrorLocation(line: number): string;
+  xmlErrorLocation: ProfileWords['xmlErrorLocation'];
 }
-
-const QEMU_BINARY = 'qemu-system-x86_64';
 
 export const PROFILES: Record<ProfileId, Profile> = {
   '9.0': {
@@ -71,9 +71,7 @@ export const PROFILES: Record<ProfileId, Profile> = {
     restrictiveMemnodeNeedsRestrictiveMemory: false,
     vhostUserInterfaceNeedsSharedMemory: false,
     memoryDeviceRangesChecked: false,
-    cacheAssociativityMissing: (cell) => `Missing 'associativity' attribute in cache element for NUMA node ${cell}`,
-    monitorClosed: () => 'internal error: qemu unexpectedly closed the monitor',
-    xmlErrorLocation: (line) => `(domain_definition):${line}: `,
+    ...PROFILE_WORDS['9.0'],
   },
   '11.3': {
     id: '11.3',
@@ -86,9 +84,7 @@ export const PROFILES: Record<ProfileId, Profile> = {
     restrictiveMemnodeNeedsRestrictiveMemory: true,
     vhostUserInterfaceNeedsSharedMemory: true,
     memoryDeviceRangesChecked: true,
-    cacheAssociativityMissing: () => "Missing required attribute 'associativity' in element 'cache'",
-    monitorClosed: (vm) => `internal error: QEMU unexpectedly closed the monitor (vm='${vm ?? 'NAME'}')`,
-    xmlErrorLocation: (line) => `at line ${line}: `,
+    ...PROFILE_WORDS['11.3'],
   },
 };
 
@@ -105,11 +101,6 @@ export function profileForVersion(version: string): Profile | null {
   const m = /^(\d+)\.(\d+)(?:\.\d+)?$/.exec(version.trim());
   if (!m) return null;
   return PROFILES[`${Number(m[1])}.${Number(m[2])}` as ProfileId] ?? null;
-}
-
-/** A QEMU start failure as the profile's libvirt wraps it (compare only QEMU's own line across profiles). */
-export function qemuStartFailure(p: Profile, qemuLine: string, vmName: string | null): string {
-  return `${p.monitorClosed(vmName)}: ${QEMU_BINARY}: ${qemuLine}`;
 }
 
 /** One line naming a profile, for reports. */

@@ -6,11 +6,13 @@
  */
 import { defaultPageSizeOf } from '../domain/hugepages.js';
 import type { HostSnapshot, HugetlbfsMount } from '../host/snapshot.js';
+import { renderLibvirtError } from '../domain/libvirt-error.js';
+import { libvirt } from '../libvirt/messages.js';
 
-export const NO_MOUNT_MESSAGE = 'internal error: hugetlbfs filesystem is not mounted or disabled by administrator config';
+export const NO_MOUNT_MESSAGE = renderLibvirtError(libvirt.hugetlbfsNotMounted());
 
 export function noUsableMountMessage(sizeKiB: number): string {
-  return `internal error: Unable to find any usable hugetlbfs mount for ${sizeKiB} KiB`;
+  return renderLibvirtError(libvirt.noHugetlbfsMount(sizeKiB));
 }
 
 export type MountLookup =

@@ -6,10 +6,13 @@
  * (R1.14), per host node where the backend is strictly bound (R5.5). The first failure is the
  * verdict; what the snapshot cannot tell makes it "unknown", never a guess.
  */
-import { DEFAULT_PROFILE, qemuStartFailure, type Profile } from '../libvirt/profile.js';
+import { DEFAULT_PROFILE, type Profile } from '../libvirt/profile.js';
+import { libvirt, qemu as qemuSays, qemuStartFailure } from '../libvirt/messages.js';
+import { renderLibvirtError } from '../domain/libvirt-error.js';
 import type { CpuPin, DomainModel } from '../domain/model.js';
-import { describeBackend, memoryBackends, type MemoryBackend } from '../domain/hugepages.js';
-import { hostNodesetUses, maxVcpus, needsNumad, type HostNodesetUse } from '../domain/numa.js';
+import { describeBackend, type MemoryBackend } from '../domain/hugepages.js';
+import { resolve } from '../libvirt/resolution.js';
+import { maxVcpus, needsNumad, type HostNodesetUse } from '../domain/numa.js';
 import { formatKiB } from '../domain/units.js';
 import { formatNodeset } from '../domain/nodeset.js';
 import { attr } from '../xml/tree.js';
@@ -121,7 +124,7 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools, pr
     if (kvmUsable === false) {
       return fail(
         'kvm',
-        "unsupported configuration: Emulator '/usr/bin/qemu-system-x86_64' does not support virt type 'kvm'",
+        renderLibvirtError(libvirt.emulatorWithoutKvm()),
         typeAttr,
         "the host has no /dev/kvm: load kvm_intel or kvm_amd (and enable VT-x/AMD-V in the firmware), or use type='qemu'",
       );
@@ -133,15 +136,16 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools, pr
   if (needsNumad(domain)) {
     const where = domain.numatune?.el ?? domain.root;
     if (host.numad === false) {
-      return fail('numad', 'operation failed: Failed to query numad for the advisory nodeset', where, "automatic NUMA placement asks numad, and this host has none: install numad (and start it), or use static placement with <numatune><memory nodeset='…'/>");
+      return fail('numad', renderLibvirtError(libvirt.numadFailed()), where, "automatic NUMA placement asks numad, and this host has none: install numad (and start it), or use static placement with <numatune><memory nodeset='…'/>");
     }
-    if (host.numad === null) unknown('numad', 'automatic NUMA placement asks numad at start (operation failed: Failed to query numad for the advisory nodeset when numad is missing); the snapshot cannot tell whether numad is installed', where);
+    if (host.numad === null) unknown('numad', `automatic NUMA placement asks numad at start (${renderLibvirtError(libvirt.numadFailed())} when numad is missing); the snapshot cannot tell whether numad is installed`, where);
   }
 
   // 3. libvirt: host nodes named by <numatune> must exist (R5.4) — for guests with cells all of
   // them before any backend is built, otherwise after the page size lookup — and each huge page
   // size needs its hugetlbfs mount (R1.12).
-  const uses = hostNodesetUses(domain);
+  const resolution = resolve(domain);
+  const uses = resolution.hostNodesets;
   const checkHostNodes = (list: HostNodesetUse[]): Prediction | null => {
     for (const u of list) {
       if (host.nodes === null) {
@@ -149,7 +153,7 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools, pr
         continue;
       }
       const missing = u.nodes.find((n) => !host.nodes!.some((h) => h.id === n));
-      if (missing !== undefined) return fail('host-nodes', `unsupported configuration: NUMA node ${missing} is unavailable`, u.origin, `the host has NUMA node(s) ${host.nodes.map((n) => n.id).join(', ')}`);
+      if (missing !== undefined) return fail('host-nodes', renderLibvirtError(libvirt.hostNodeUnavailable(missing)), u.origin, `the host has NUMA node(s) ${host.nodes.map((n) => n.id).join(', ')}`);
     }
     return null;
   };
@@ -157,7 +161,7 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools, pr
     const failed = checkHostNodes(uses.filter((u) => u.use !== 'device'));
     if (failed) return failed;
   }
-  const backends = memoryBackends(domain);
+  const backends = resolution.backends;
   const pageOf = new Map<MemoryBackend, number>();
   const mountUnknown = new Set<MemoryBackend>();
   for (const b of backends) {
@@ -216,7 +220,7 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools, pr
       const smaller = (host.hugepages ?? []).map((p) => p.sizeKiB).filter((s) => s < page && s <= b.sizeKiB!);
       return fail(
         'page-size',
-        qemu(`memory size ${hex(b.sizeKiB * 1024)} must be equal to or larger than page size ${hex(page * 1024)}`),
+        qemu(qemuSays.sizeBelowPage(hex(b.sizeKiB * 1024), hex(page * 1024))),
         b.sizeNode,
         `${describeBackend(b)} has ${formatKiB(b.sizeKiB)}, less than one ${formatKiB(page)} page${smaller.length ? `: use ${formatKiB(Math.max(...smaller))} pages for it` : ''}`,
       );
@@ -249,7 +253,7 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools, pr
         const earlier = mountUnknown.has(b) ? ` (and without a hugetlbfs mount for ${formatKiB(page)} pages libvirt refuses the start before QEMU: ${noUsableMountMessage(page)})` : '';
         return fail(
           'pool',
-          qemu('unable to map backing store for guest RAM: Cannot allocate memory'),
+          qemu(qemuSays.cannotMapGuestRam()),
           b.sizeNode,
           `${describeBackend(b)} needs ${pages} × ${formatKiB(page)} pages, ${have}: allocate ${short} more${target !== null ? ` (echo ${target} > ${poolPath(page, null)})` : ''}${earlier}`,
         );
@@ -259,7 +263,7 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools, pr
       const target = nodePool?.total !== null && nodePool?.total !== undefined ? nodePool.total + short : null;
       return fail(
         'pool',
-        qemu('qemu_prealloc_mem: preallocating memory failed: Bad address'),
+        qemu(qemuSays.preallocFailed()),
         b.binding?.origin ?? b.sizeNode,
         `${describeBackend(b)} is bound (strict) to host node(s) ${strict?.join(',')}, which have ${res.available} free ${formatKiB(page)} pages for the ${pages} it needs: allocate ${short} more there${target !== null && strict?.length === 1 ? ` (echo ${target} > ${poolPath(page, node)})` : ''}, or use mode='preferred'. (QEMU's exact text for this case is expected, not yet observed on a multi-node host.)`,
       );
@@ -269,7 +273,7 @@ function predictOn(domain: DomainModel, host: HostSnapshot, pools: HostPools, pr
     if (profile.qemuRefusesUnalignedBackend && b.source === 'file' && b.sizeKiB % page !== 0) {
       return fail(
         'page-size',
-        qemu(`backend 'memory-backend-file' memory size must be multiple of ${formatKiB(page)}`),
+        qemu(qemuSays.backendNotPageMultiple(formatKiB(page))),
         b.sizeNode,
         `${describeBackend(b)} has ${formatKiB(b.sizeKiB)}, not a whole number of ${formatKiB(page)} pages: make it ${formatKiB((pages - 1) * page)} or ${formatKiB(pages * page)}`,
       );
@@ -317,7 +321,7 @@ function checkPins(
     // A CPU beyond the host's in cpuset.cpus is ERANGE (observed); an offline CPU inside the range is refused with another errno.
     const beyond = missing.every((c) => c > Math.max(...online));
     return {
-      message: `Unable to write to '…/${group}/cpuset.cpus'${beyond ? ': Numerical result out of range' : ''}`,
+      message: renderLibvirtError(libvirt.cpusetWriteFailed(group, beyond)),
       node: pin.cpuset,
       suggestion: `${pin.what} ${pin.el.name === 'vcpu' ? 'are' : 'is'} pinned to host CPU${missing.length === 1 ? '' : 's'} ${missing.join(',')}, which this host does not have online (its online CPUs are ${formatCpus(online)}): pin to CPUs it has`,
     };
@@ -347,7 +351,7 @@ function checkOrdinaryMemory(
     const ram = formatKiB(host.memory.totalKiB);
     // vm.overcommit_memory=0 refuses one mapping larger than RAM and swap together (observed for the whole-guest backend).
     if (mode === 0 && swap !== null && b.sizeKiB > host.memory.totalKiB + swap) {
-      const line = b.kind === 'ram' ? qemu("cannot set up guest memory 'pc.ram': Cannot allocate memory") : null;
+      const line = b.kind === 'ram' ? qemu(qemuSays.cannotSetUpGuestMemory('pc.ram')) : null;
       const why = `${describeBackend(b)} (${formatKiB(b.sizeKiB)}) is larger than the host's RAM and swap together (${ram} + ${formatKiB(swap)}), which vm.overcommit_memory=0 refuses to map`;
       if (line) return { message: line, suggestion: `${why}: give the guest less memory, or the host more swap` };
       unknown('ram', `${why}: QEMU fails to allocate it ("Cannot allocate memory"; its exact line for a NUMA cell is not observed)`, b.sizeNode);

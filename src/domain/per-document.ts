@@ -1,0 +1,27 @@
+/**
+ * Derivations of a domain model computed once per document. The model is built once per parse
+ * and never changes, so a derived view (the page list, the backends, the cells, the numatune
+ * resolution, the totals…) can be shared by every rule, the predictor and `check`: the first caller
+ * computes it, the others get the same value. Shared values are frozen (the value itself and, for
+ * a list, each entry) so no caller can change what the next one reads.
+ */
+import type { DomainModel } from './model.js';
+
+function freezeShared<T>(v: T): T {
+  if (Array.isArray(v)) {
+    for (const x of v) if (x !== null && typeof x === 'object') Object.freeze(x);
+    return Object.freeze(v);
+  }
+  return v !== null && typeof v === 'object' ? Object.freeze(v) : v;
+}
+
+/** `fn`, computed once per domain model. */
+export function perDocument<T>(fn: (domain: DomainModel) => T): (domain: DomainModel) => T {
+  const cache = new WeakMap<DomainModel, T>();
+  return (domain) => {
+    if (cache.has(domain)) return cache.get(domain) as T;
+    const value = freezeShared(fn(domain));
+    cache.set(domain, value);
+    return value;
+  };
+}
