@@ -65,9 +65,15 @@ describe.skipIf(skipAll !== null)(`real libvirt ${LAB_LIBVIRT} agrees with every
         }
         throw e;
       }
-      const actual = await observeCase(c, versions, machine!);
+      let differences = compareLabels(label!, await observeCase(c, versions, machine!));
+      if (differences.length > 0) {
+        // Seen once under heavy load: libvirt 9.0 printed a define error cut short ("Missing
+        // required attr"). A label must hold on a second look; the first one is still shown.
+        console.warn(`${c.name}: differs from its label, observing again: ${differences.join('; ')}`);
+        differences = compareLabels(label!, await observeCase(c, versions, machine!));
+      }
       ran.push(c.name);
-      expect(compareLabels(label!, actual), `${c.name}: ${c.case.description}`).toEqual([]);
+      expect(differences, `${c.name}: ${c.case.description}`).toEqual([]);
     });
   }
 
