@@ -52,7 +52,9 @@ function optionsOf(text: string): ReturnType<typeof fixtureOptions> {
 /** Rules whose source offers suggestions: each needs at least one asserted in its fixtures. */
 function offersSuggestions(id: string): boolean {
   const src = join(ROOT, 'rules', `${id}.ts`);
-  return existsSync(src) && /\bsuggestions:/.test(readFileSync(src, 'utf8'));
+  if (!existsSync(src)) return false;
+  const code = readFileSync(src, 'utf8');
+  return /\bsuggestions\b/.test(code) && /\bdesc:/.test(code);
 }
 
 describe('every rule has fixtures and docs', () => {
@@ -115,10 +117,11 @@ for (const fx of dirs) {
           expect(m!.stage).toBeTypeOf('string');
           // Only a fatal finding (one libvirt cannot parse past) is a point without an end, as in ESLint.
           if (e.endLine === null) expect(m!.fatal, `${expectedWhere(e)}: only a fatal finding may be written without an end`).toBe(true);
+          // Every suggestion a finding offers is stated, in order, and applied to its twin.
+          expect(m!.suggestions?.map((x) => x.desc) ?? [], `${expectedWhere(e)}: the suggestions (<!-- expect-suggestion ${e.ruleId}: … --> after the expect comment)`).toEqual(e.suggestions);
           for (const desc of e.suggestions) {
             twin++;
-            const s = m!.suggestions?.find((x) => x.desc === desc);
-            expect(s, `${expectedWhere(e)}: a suggestion "${desc}"; got ${JSON.stringify(m!.suggestions?.map((x) => x.desc) ?? [])}`).toBeDefined();
+            const s = m!.suggestions!.find((x) => x.desc === desc);
             const twinPath = suggestionTwin(file, twin);
             expect(existsSync(twinPath), `${basename(twinPath)} exists`).toBe(true);
             expect(applySuggestion(text, s!.fix), `applying "${desc}" gives ${basename(twinPath)}`).toBe(readFileSync(twinPath, 'utf8'));
