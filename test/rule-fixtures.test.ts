@@ -57,6 +57,32 @@ function offersSuggestions(id: string): boolean {
   return /\bsuggestions\b/.test(code) && /\bdesc:/.test(code);
 }
 
+describe('fixture comments', () => {
+  it('read the column and end, a multi-line end, a point, and the suggestions after an expect comment', () => {
+    const text = [
+      "<a b='1'/> <!-- expect r-one@4-9: b is wrong --> <!-- expect-suggestion r-one: Remove b --> <!-- expect-suggestion r-one: Rename b -->",
+      '<c> <!-- expect r-two@1-3:5: c spans lines --> <!-- expect r-two@2: a point -->',
+    ].join('\n');
+    expect(expectationsOf(text)).toEqual([
+      { line: 1, ruleId: 'r-one', text: 'b is wrong', column: 4, endLine: 1, endColumn: 9, suggestions: ['Remove b', 'Rename b'] },
+      { line: 2, ruleId: 'r-two', text: 'c spans lines', column: 1, endLine: 3, endColumn: 5, suggestions: [] },
+      { line: 2, ruleId: 'r-two', text: 'a point', column: 2, endLine: null, endColumn: null, suggestions: [] },
+    ]);
+  });
+  it('refuse an expect comment they cannot read, and a suggestion without its finding', () => {
+    expect(() => expectationsOf('<a/> <!-- expect r-one@x: text -->')).toThrow(/does not read as/);
+    expect(() => expectationsOf('<a/> <!-- expect r-one missing colon -->')).toThrow(/does not read as/);
+    expect(() => expectationsOf('<a/> <!-- expect-suggestion r-one: Remove -->')).toThrow(/without an expect r-one/);
+    expect(() => expectationsOf('<a/> <!-- expect r-one@1-5: x --> <!-- expect-suggestion r-one@1-5: Remove -->')).toThrow(/takes no position/);
+  });
+  it('read options per rule and refuse what is not JSON', () => {
+    expect([...fixtureOptions('<!-- kvmxml-options: memtune-order {"units": true} -->\n<domain/>')]).toEqual([['memtune-order', { units: true }]]);
+    expect(() => fixtureOptions('<!-- kvmxml-options: memtune-order {units: true} -->')).toThrow(/not JSON/);
+    expect(() => fixtureOptions('<!-- kvmxml-options: memtune-order -->')).toThrow(/does not read as/);
+    expect(() => withOptions(allActive([ruleById('memtune-order')!]), fixtureOptions('<!-- kvmxml-options: hugepage-page-size {"sizesKiB": [2048]} -->'))).toThrow(/not run on this fixture/);
+  });
+});
+
 describe('every rule has fixtures and docs', () => {
   for (const meta of [...engineRules, ...rules.map((r) => r.meta)]) {
     it(meta.id, () => {
