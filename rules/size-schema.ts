@@ -29,7 +29,8 @@ export const rule: Rule = {
       const el = v.el;
       const textOnly = v.valueAttr !== null || (el.content !== null && el.children.every((c) => c.kind === 'text'));
       ctx.report({
-        node: v.valueAttr ?? el,
+        // When the empty unit is all that is wrong, point at it.
+        node: emptyUnit && problems.length === 1 ? v.unitAttr! : (v.valueAttr ?? el),
         message: `${site.label} has ${problems.join(' and ')}: plain virsh define accepts it (as ${r.kib} KiB), but virsh define --validate, virsh edit and virt-xml-validate reject the document; write ${emptyUnit ? "no unit (KiB) or a real one" : 'plain digits'}${emptyUnit && numberNeedsFix ? ' and plain digits' : ''} (libvirt, with --validate: ${schemaErrorFor(el)})`,
         fix: (fixer) => {
           const edits = [];

@@ -79,8 +79,8 @@ export const rule: Rule = {
       if (r.ok) continue;
       const quoted = `(libvirt: ${renderLibvirtError(r.error)})`;
       const node = v.valueAttr ?? v.el;
-      const report = (message: string, fix?: FixFunction, suggestions?: Report['suggestions']): void =>
-        ctx.report({ node, message: `${message} ${quoted}`, ...(fix ? { fix } : {}), ...(suggestions ? { suggestions } : {}) });
+      const report = (message: string, fix?: FixFunction, suggestions?: Report['suggestions'], at: Report['node'] = node): void =>
+        ctx.report({ node: at, message: `${message} ${quoted}`, ...(fix ? { fix } : {}), ...(suggestions ? { suggestions } : {}) });
 
       if (r.reason === 'absent') {
         if (!site.required) continue;
@@ -165,6 +165,8 @@ export const rule: Rule = {
           `${site.label} has unknown unit '${unit}': libvirt knows b/bytes, k/KiB, M/MiB, G/GiB, T/TiB, P/PiB, E/EiB (powers of 1024) and KB, MB, GB, TB, PB, EB (powers of 1000)${binary ? `; probably '${binary}'` : ''}`,
           sure && v.unitAttr ? (fixer) => fixer.setAttrValue(v.unitAttr!, sure) : undefined,
           !sure && binary && v.unitAttr ? [{ desc: `Use unit='${binary}'`, fix: (fixer) => fixer.setAttrValue(v.unitAttr!, binary) }] : undefined,
+          // The unit is what is wrong: point at it.
+          v.unitAttr ?? node,
         );
         continue;
       }

@@ -16,15 +16,79 @@ export interface Expectation {
   line: number;
   ruleId: string;
   text: string;
+  /** 1-based column of the finding's start; null when the comment gives no position. */
+  column: number | null;
+  /** Where the finding ends (line, and the column just past its last character); null for a point (`@C`) or no position. */
+  endLine: number | null;
+  endColumn: number | null;
+  /** `<!-- expect-suggestion RULE: desc -->` comments after this one on its line, in order. */
+  suggestions: string[];
 }
 
-/** `<!-- expect RULE: piece of the message -->` on the line the finding points at. */
+const EXPECT = /<!--\s*expect(-suggestion)?\s+([\w-]+)(?:@(\d+)(?:-(?:(\d+):)?(\d+))?)?:\s*(.*?)\s*-->/g;
+
+/**
+ * `<!-- expect RULE@COL-ENDCOL: piece of the message -->` on the line the finding starts on
+ * (`@COL-ENDLINE:ENDCOL` when it ends on another line, `@COL` for a finding without an end);
+ * `<!-- expect-suggestion RULE: description -->` after it on the same line states a suggestion
+ * of that finding. See fixtures/rules/README.md.
+ */
 export function expectationsOf(text: string): Expectation[] {
   const out: Expectation[] = [];
   text.split('\n').forEach((line, i) => {
-    for (const m of line.matchAll(/<!--\s*expect\s+([\w-]+):\s*(.*?)\s*-->/g)) out.push({ line: i + 1, ruleId: m[1] as string, text: m[2] as string });
+    const seen = line.match(/<!--\s*expect(?:-suggestion)?\s/g)?.length ?? 0;
+    let parsed = 0;
+    let last: Expectation | undefined;
+    for (const m of line.matchAll(EXPECT)) {
+      parsed++;
+      const [, suggestion, ruleId, col, endLine, endCol, said] = m as unknown as [string, string | undefined, string, string | undefined, string | undefined, string | undefined, string];
+      if (suggestion) {
+        if (col !== undefined) throw new Error(`line ${i + 1}: expect-suggestion takes no position (it belongs to the expect comment before it)`);
+        if (!last || last.ruleId !== ruleId) throw new Error(`line ${i + 1}: expect-suggestion ${ruleId} without an expect ${ruleId} comment before it on the line`);
+        last.suggestions.push(said);
+        continue;
+      }
+      last = {
+        line: i + 1,
+        ruleId,
+        text: said,
+        column: col === undefined ? null : Number(col),
+        endLine: endCol === undefined ? null : endLine === undefined ? i + 1 : Number(endLine),
+        endColumn: endCol === undefined ? null : Number(endCol),
+        suggestions: [],
+      };
+      out.push(last);
+    }
+    if (parsed !== seen) throw new Error(`line ${i + 1}: an expect comment that does not read as <!-- expect RULE@COL-END: text -->: ${line.trim()}`);
   });
   return out;
+}
+
+/**
+ * `<!-- kvmxml-options: RULE {"option": value} -->` in a fixture lints it with those options for
+ * RULE, as `rules: { RULE: [severity, {...}] }` in a config would (defaults fill the rest).
+ */
+export function fixtureOptions(text: string): Map<string, Record<string, unknown>> {
+  const out = new Map<string, Record<string, unknown>>();
+  for (const m of text.matchAll(/<!--\s*kvmxml-options:\s*([\w-]+)\s+(\{.*?\})\s*-->/gs)) {
+    const [, id, json] = m as unknown as [string, string, string];
+    if (out.has(id)) throw new Error(`kvmxml-options: ${id} given twice`);
+    let value: unknown;
+    try {
+      value = JSON.parse(json);
+    } catch (e) {
+      throw new Error(`kvmxml-options: ${id}: not JSON: ${(e as Error).message}`);
+    }
+    out.set(id, value as Record<string, unknown>);
+  }
+  if ((text.match(/kvmxml-options:/g)?.length ?? 0) !== out.size) throw new Error('kvmxml-options: a comment that does not read as <!-- kvmxml-options: RULE {json} -->');
+  return out;
+}
+
+/** The active rules with a fixture's own options applied (an option for a rule not in the list is an error). */
+export function withOptions(active: ActiveRule[], options: Map<string, Record<string, unknown>>): ActiveRule[] {
+  for (const id of options.keys()) if (!active.some((a) => a.rule.meta.id === id)) throw new Error(`kvmxml-options: rule ${id} is not run on this fixture`);
+  return active.map((a) => (options.has(a.rule.meta.id) ? { ...a, options: options.get(a.rule.meta.id)! } : a));
 }
 
 export function allActive(list: Rule[] = rules): ActiveRule[] {
