@@ -1,0 +1,100 @@
+/**
+ * The Failing and Fixed examples on every rule page (rules/<id>.md) hold: each failing example,
+ * placed into a domain (test/helpers/rule-doc-examples.ts says how), gets a finding of the rule;
+ * each fixed one gets none; and where the rule is fixable, `kvmxml fix` turns the failing example
+ * into the fixed one, byte for byte, unless the page marks the fixed block as a hand-written
+ * alternative.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { engineRules, rules } from '../rules/index.js';
+import { lintText, type ActiveRule } from '../src/engine/lint.js';
+import { takeSnapshot } from '../src/host/index.js';
+import type { HostSnapshot } from '../src/host/snapshot.js';
+import { DEFAULT_PROFILE, PROFILES, type ProfileId } from '../src/libvirt/profile.js';
+import type { LibvirtSchema } from '../src/schema/validator.js';
+import { allActive, ROOT } from './helpers/fixtures.js';
+import { buildDomain, readRulePage, type ExampleMarkers } from './helpers/rule-doc-examples.js';
+import { schemaMissing, testSchema } from './helpers/schema.js';
+
+const RULES_DIR = join(ROOT, 'rules');
+const hosts = new Map<string, Promise<HostSnapshot>>();
+function hostNamed(name: string): Promise<HostSnapshot> {
+  let p = hosts.get(name);
+  if (!p) {
+    p = takeSnapshot({ root: join(ROOT, 'fixtures', 'hosts', name), now: new Date(0) }).then((r) => r.snapshot);
+    hosts.set(name, p);
+  }
+  return p;
+}
+
+interface Setting {
+  host: HostSnapshot | null;
+  schema: LibvirtSchema | null;
+  profileId: ProfileId;
+}
+
+async function settingOf(m: ExampleMarkers, needsSchema: boolean): Promise<Setting> {
+  const profile = m.libvirt ? PROFILES[m.libvirt as ProfileId] : DEFAULT_PROFILE;
+  if (!profile) throw new Error(`no profile ${m.libvirt}`);
+  return { host: m.host ? await hostNamed(m.host) : null, schema: needsSchema || m.schema ? await testSchema() : null, profileId: profile.id };
+}
+
+function lint(text: string, active: ActiveRule[], s: Setting, fix = false) {
+  return lintText(text, { filePath: 'example.xml', rules: active, fix, host: s.host, schema: s.schema, profile: PROFILES[s.profileId] });
+}
+
+const metas = [...engineRules, ...rules.map((r) => r.meta)];
+
+describe('every rule page has a failing and a fixed (or passing) example', () => {
+  for (const meta of metas) {
+    it(meta.id, () => {
+      const page = readRulePage(RULES_DIR, meta.id);
+      expect(page.failing.length, `${meta.id}.md: an xml block under ## Failing`).toBeGreaterThan(0);
+      expect(page.fixed.length, `${meta.id}.md: an xml block under ## Fixed or ## Passing`).toBeGreaterThan(0);
+      if (meta.fixable) {
+        const exact = page.fixed.filter((f) => !f.markers.alternative && !f.passing);
+        expect(exact.length, `${meta.id}.md is fixable: one Fixed block is what kvmxml fix writes, the others are marked alternative`).toBe(1);
+      }
+    });
+  }
+});
+
+for (const meta of metas) {
+  const page = readRulePage(RULES_DIR, meta.id);
+  const rule = rules.find((r) => r.meta.id === meta.id);
+  const needsSchema = Boolean(meta.needsSchema);
+  const skip = needsSchema && schemaMissing !== null;
+  // The engine reports xml-well-formed itself, with any rule on.
+  const active = rule ? allActive([rule]) : allActive([rules[0]!]);
+  describe.skipIf(skip)(`rules/${meta.id}.md${skip ? ` (skipped: ${schemaMissing})` : ''}`, () => {
+    for (const failing of page.failing) {
+      const failingDoc = buildDomain(page.context, failing.text);
+      it(`the Failing example (line ${failing.line}) gets a ${meta.id} finding`, async () => {
+        const s = await settingOf(failing.markers, needsSchema);
+        const r = lint(failingDoc, active, s);
+        expect(r.skipped, r.skipped).toBeUndefined();
+        expect(r.messages.filter((m) => m.ruleId === meta.id).length, `no ${meta.id} finding in\n${failingDoc}\n${JSON.stringify(r.messages)}`).toBeGreaterThan(0);
+        if (meta.id !== 'xml-well-formed') expect(r.messages.filter((m) => m.ruleId === 'xml-well-formed')).toEqual([]);
+      });
+      for (const fixed of page.fixed) {
+        const fixedDoc = fixed.markers.standalone ? buildDomain(page.context, fixed.text) : buildDomain(page.context, failing.text, fixed.text);
+        const what = fixed.passing ? 'Passing' : 'Fixed';
+        it(`the ${what} example (line ${fixed.line}) gets no ${meta.id} finding`, async () => {
+          const s = await settingOf({ ...failing.markers, ...fixed.markers }, needsSchema);
+          const r = lint(fixedDoc, active, s);
+          expect(r.skipped, r.skipped).toBeUndefined();
+          expect(r.messages.filter((m) => m.ruleId === meta.id || m.ruleId === 'xml-well-formed'), fixedDoc).toEqual([]);
+        });
+        if (meta.fixable && !fixed.passing && !fixed.markers.alternative) {
+          it(`kvmxml fix turns the Failing example (line ${failing.line}) into the Fixed one (line ${fixed.line})`, async () => {
+            const s = await settingOf({ ...failing.markers, ...fixed.markers }, needsSchema);
+            const r = lint(failingDoc, active, s, true);
+            expect(r.fixProblems ?? []).toEqual([]);
+            expect(r.output ?? failingDoc).toBe(fixedDoc);
+          });
+        }
+      }
+    }
+  });
+}
