@@ -14,7 +14,7 @@ import type { HostSnapshot } from '../src/host/snapshot.js';
 import { DEFAULT_PROFILE, PROFILES, type ProfileId } from '../src/libvirt/profile.js';
 import type { LibvirtSchema } from '../src/schema/validator.js';
 import { allActive, ROOT } from './helpers/fixtures.js';
-import { buildDomain, readRulePage, type ExampleMarkers } from './helpers/rule-doc-examples.js';
+import { buildDomain, isWholeDomain, readRulePage, type ExampleMarkers } from './helpers/rule-doc-examples.js';
 import { schemaMissing, testSchema } from './helpers/schema.js';
 
 const RULES_DIR = join(ROOT, 'rules');
@@ -78,7 +78,7 @@ for (const meta of metas) {
         if (meta.id !== 'xml-well-formed') expect(r.messages.filter((m) => m.ruleId === 'xml-well-formed')).toEqual([]);
       });
       for (const fixed of page.fixed) {
-        const fixedDoc = fixed.markers.standalone ? buildDomain(page.context, fixed.text) : buildDomain(page.context, failing.text, fixed.text);
+        const fixedDoc = fixed.markers.standalone || isWholeDomain(fixed.text) ? buildDomain(page.context, fixed.text) : buildDomain(page.context, failing.text, fixed.text);
         const what = fixed.passing ? 'Passing' : 'Fixed';
         it(`the ${what} example (line ${fixed.line}) gets no ${meta.id} finding`, async () => {
           const s = await settingOf({ ...failing.markers, ...fixed.markers }, needsSchema);

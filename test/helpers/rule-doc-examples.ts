@@ -22,7 +22,8 @@
  *   `--host`), `libvirt=11.3` (the profile), `schema` (with the installed libvirt schema),
  *   `alternative` (a Fixed block that is one hand-written way out, not what `kvmxml fix` writes:
  *   only the no-finding part is checked), `standalone` (a Fixed block that is the whole example,
- *   not laid over Failing: for fixes that remove an element).
+ *   not laid over Failing: for fixes that remove an element). A Fixed block that is a whole
+ *   `<domain>…</domain>` with no `…` line is standalone without the marker.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -155,6 +156,8 @@ interface BLeaf {
   kind: 'leaf';
   /** Element name, or '#comment' / '#text' (a fragment that is not well-formed, kept whole). */
   name: string;
+  /** What a layer replaces it by: the name, and for a guest NUMA cell its id (`cell#1`). */
+  key: string;
   lines: string[];
 }
 
@@ -175,7 +178,7 @@ function dedentedLines(text: string, start: number, end: number): string[] {
 
 function toNode(text: string, node: XNode): BNode | null {
   if (node.kind === 'text') return null;
-  if (node.kind !== 'element') return { kind: 'leaf', name: '#comment', lines: dedentedLines(text, node.range.start, node.range.end) };
+  if (node.kind !== 'element') return { kind: 'leaf', name: '#comment', key: '#comment', lines: dedentedLines(text, node.range.start, node.range.end) };
   if (CONTAINERS.has(node.name)) {
     const c: BContainer = { kind: 'container', name: node.name, startTag: text.slice(node.startTag.start, node.startTag.end), children: [] };
     for (const child of node.children) {
@@ -184,7 +187,8 @@ function toNode(text: string, node: XNode): BNode | null {
     }
     return c;
   }
-  return { kind: 'leaf', name: node.name, lines: dedentedLines(text, node.range.start, node.range.end) };
+  const id = node.name === 'cell' ? node.attributes.find((a) => a.name === 'id')?.value : undefined;
+  return { kind: 'leaf', name: node.name, key: id === undefined ? node.name : `cell#${id}`, lines: dedentedLines(text, node.range.start, node.range.end) };
 }
 
 function emptyDomain(): BContainer {
@@ -232,7 +236,7 @@ export function fragmentLayer(fragment: string): BContainer {
   if (!parsed.ok) {
     // Kept whole (the xml-well-formed example): placed by the first element's name.
     const first = /<([\w:-]+)/.exec(cleaned)?.[1] ?? '#text';
-    layer.children.push({ kind: 'leaf', name: first, lines: cleaned.split('\n') });
+    layer.children.push({ kind: 'leaf', name: first, key: first, lines: cleaned.split('\n') });
     return layer;
   }
   for (const child of parsed.doc.root.children) {
@@ -265,10 +269,11 @@ export function fragmentLayer(fragment: string): BContainer {
  */
 export function overlay(base: BContainer, layer: BContainer): BContainer {
   if (layer.startTag !== null) base.startTag = layer.startTag;
-  const names: string[] = [];
-  for (const c of layer.children) if (c.name !== '#comment' && !names.includes(c.name)) names.push(c.name);
-  for (const name of names) {
-    const mine = layer.children.filter((c) => c.name === name);
+  const keys: string[] = [];
+  for (const c of layer.children) if (c.name !== '#comment' && !keys.includes(keyOf(c))) keys.push(keyOf(c));
+  for (const key of keys) {
+    const mine = layer.children.filter((c) => keyOf(c) === key);
+    const name = mine[0]!.name;
     const only = mine[0]!;
     if (mine.length === 1 && only.kind === 'container' && only.startTag === null) {
       const theirs = base.children.find((c): c is BContainer => c.kind === 'container' && c.name === name);
@@ -276,16 +281,20 @@ export function overlay(base: BContainer, layer: BContainer): BContainer {
       else insertOrdered(base, [clone(only)]);
       continue;
     }
-    const at = base.children.findIndex((c) => c.name === name);
+    const at = base.children.findIndex((c) => keyOf(c) === key);
     const copies = mine.map(clone);
     if (at >= 0) {
-      base.children = base.children.filter((c, i) => c.name !== name || i === at);
+      base.children = base.children.filter((c, i) => keyOf(c) !== key || i === at);
       base.children.splice(at, 1, ...copies);
     } else insertOrdered(base, copies);
   }
   // Comments of a layer made only to hold elements go with them, at the end.
   if (layer.startTag === null) for (const c of layer.children) if (c.name === '#comment') base.children.push(clone(c));
   return base;
+}
+
+function keyOf(n: BNode): string {
+  return n.kind === 'leaf' ? n.key : n.name;
 }
 
 function clone<T extends BNode>(n: T): T {
@@ -324,6 +333,12 @@ export function renderDomain(d: BContainer): string {
   const out: string[] = [];
   render(d, '', out);
   return `${out.join('\n')}\n`;
+}
+
+/** A block that is a whole `<domain>…</domain>` with nothing left out (no `…` line). */
+export function isWholeDomain(fragment: string): boolean {
+  const t = fragment.trim();
+  return t.startsWith('<domain') && t.endsWith('</domain>') && !fragment.split('\n').some((l) => l.trim() === '…');
 }
 
 /** The layers under an example: skeleton, the page's context, then the given fragments in order. */
