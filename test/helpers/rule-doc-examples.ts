@@ -271,6 +271,7 @@ export function overlay(base: BContainer, layer: BContainer): BContainer {
   if (layer.startTag !== null) base.startTag = layer.startTag;
   const keys: string[] = [];
   for (const c of layer.children) if (c.name !== '#comment' && !keys.includes(keyOf(c))) keys.push(keyOf(c));
+  let previous: BNode | undefined;
   for (const key of keys) {
     const mine = layer.children.filter((c) => keyOf(c) === key);
     const name = mine[0]!.name;
@@ -279,6 +280,7 @@ export function overlay(base: BContainer, layer: BContainer): BContainer {
       const theirs = base.children.find((c): c is BContainer => c.kind === 'container' && c.name === name);
       if (theirs) overlay(theirs, only);
       else insertOrdered(base, [clone(only)]);
+      previous = theirs ?? base.children.find((c) => c.kind === 'container' && c.name === name);
       continue;
     }
     const at = base.children.findIndex((c) => keyOf(c) === key);
@@ -286,7 +288,11 @@ export function overlay(base: BContainer, layer: BContainer): BContainer {
     if (at >= 0) {
       base.children = base.children.filter((c, i) => keyOf(c) !== key || i === at);
       base.children.splice(at, 1, ...copies);
+    } else if (!orderOf(base.name).includes(name) && previous && base.children.includes(previous)) {
+      // An element libvirt has no place for stays where the layer wrote it: after its predecessor.
+      base.children.splice(base.children.indexOf(previous) + 1, 0, ...copies);
     } else insertOrdered(base, copies);
+    previous = copies[copies.length - 1];
   }
   // Comments of a layer made only to hold elements go with them, at the end.
   if (layer.startTag === null) for (const c of layer.children) if (c.name === '#comment') base.children.push(clone(c));
