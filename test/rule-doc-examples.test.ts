@@ -1,7 +1,8 @@
 /**
  * The Failing and Fixed examples on every rule page (rules/<id>.md) hold: each failing example,
  * placed into a domain (test/helpers/rule-doc-examples.ts says how), gets a finding of the rule;
- * each fixed one gets none; and where the rule is fixable, `kvmxml fix` turns the failing example
+ * each fixed one gets none, nor any error-level finding of another rule that says libvirt
+ * refuses it; and where the rule is fixable, `kvmxml fix` turns the failing example
  * into the fixed one, byte for byte, unless the page marks the fixed block as a hand-written
  * alternative.
  */
@@ -44,6 +45,9 @@ function lint(text: string, active: ActiveRule[], s: Setting, fix = false) {
   return lintText(text, { filePath: 'example.xml', rules: active, fix, host: s.host, schema: s.schema, profile: PROFILES[s.profileId] });
 }
 
+const ALL = allActive();
+/** The stages at which libvirt refuses a definition outright. */
+const REFUSED_AT = ['parse', 'schema', 'define'];
 const metas = [...engineRules, ...rules.map((r) => r.meta)];
 
 describe('every rule page has a failing and a fixed (or passing) example', () => {
@@ -85,6 +89,9 @@ for (const meta of metas) {
           const r = lint(fixedDoc, active, s);
           expect(r.skipped, r.skipped).toBeUndefined();
           expect(r.messages.filter((m) => m.ruleId === meta.id || m.ruleId === 'xml-well-formed'), fixedDoc).toEqual([]);
+          // A fixed example libvirt still refuses (another rule's error at parse, schema or define) is no fix.
+          const refused = lint(fixedDoc, ALL, s).messages.filter((m) => m.severity === 2 && REFUSED_AT.includes(m.stage ?? ''));
+          expect(refused.map((m) => `${m.line}:${m.column} ${m.ruleId}: ${m.message}`), fixedDoc).toEqual([]);
         });
         if (meta.fixable && !fixed.passing && !fixed.markers.alternative) {
           it(`kvmxml fix turns the Failing example (line ${failing.line}) into the Fixed one (line ${fixed.line})`, async () => {
