@@ -50,6 +50,57 @@ const ALL = allActive();
 const REFUSED_AT = ['parse', 'schema', 'define'];
 const metas = [...engineRules, ...rules.map((r) => r.meta)];
 
+describe('how an example becomes a domain', () => {
+  it('places each element where libvirt reads it, in libvirt\'s order, dropping the … lines', () => {
+    const doc = buildDomain(null, "<cell id='0' cpus='0-3' memory='4' unit='GiB'/>\n…\n<memory model='dimm'>\n  <target><size unit='GiB'>1</size><node>0</node></target>\n</memory>\n<locked/>\n<hard_limit unit='GiB'>6</hard_limit>\n<maxMemory slots='2' unit='GiB'>8</maxMemory>");
+    expect(doc).toBe(
+      [
+        "<domain type='kvm'>",
+        '  <name>example</name>',
+        "  <maxMemory slots='2' unit='GiB'>8</maxMemory>",
+        "  <memory unit='GiB'>4</memory>",
+        '  <memtune>',
+        "    <hard_limit unit='GiB'>6</hard_limit>",
+        '  </memtune>',
+        '  <memoryBacking>',
+        '    <locked/>',
+        '  </memoryBacking>',
+        "  <vcpu placement='static'>4</vcpu>",
+        '  <os>',
+        "    <type arch='x86_64' machine='pc-q35-7.2'>hvm</type>",
+        '  </os>',
+        '  <cpu>',
+        '    <numa>',
+        "      <cell id='0' cpus='0-3' memory='4' unit='GiB'/>",
+        '    </numa>',
+        '  </cpu>',
+        '  <devices>',
+        '    <emulator>/usr/bin/qemu-system-x86_64</emulator>',
+        "    <memory model='dimm'>",
+        "      <target><size unit='GiB'>1</size><node>0</node></target>",
+        '    </memory>',
+        '  </devices>',
+        '</domain>',
+        '',
+      ].join('\n'),
+    );
+  });
+  it('lays a Fixed block over the Failing one: same kinds replaced (cells by id), the rest kept', () => {
+    const context = "<cell id='0' cpus='0-1' memory='2' unit='GiB'/>";
+    const failing = "<memtune>\n  <hard_limit unit='GiB'>1</hard_limit>\n</memtune>\n<memtune/>\n<cell id='1' cpus='2-3' memory='2' unit='GiB'/>";
+    const fixed = "<memtune>\n  <hard_limit unit='GiB'>2</hard_limit>\n</memtune>\n<cell id='1' cpus='2-3' memory='1' unit='GiB'/>";
+    const doc = buildDomain(context, failing, fixed);
+    expect(doc).toContain("  <memtune>\n    <hard_limit unit='GiB'>2</hard_limit>\n  </memtune>\n  <vcpu");
+    expect(doc).toContain("      <cell id='0' cpus='0-1' memory='2' unit='GiB'/>\n      <cell id='1' cpus='2-3' memory='1' unit='GiB'/>\n    </numa>");
+    expect(doc.match(/<memtune/g)).toHaveLength(1);
+  });
+  it('takes a <domain> block\'s attributes and children, and a whole one stands alone', () => {
+    expect(buildDomain(null, "<domain type='qemu'>\n  …\n</domain>")).toMatch(/^<domain type='qemu'>\n  <name>example<\/name>\n/);
+    expect(isWholeDomain("<domain type='qemu'>\n  …\n</domain>")).toBe(false);
+    expect(isWholeDomain("<domain type='qemu'>\n  <name>x</name>\n</domain>")).toBe(true);
+  });
+});
+
 describe('every rule page has a failing and a fixed (or passing) example', () => {
   for (const meta of metas) {
     it(meta.id, () => {

@@ -17,6 +17,10 @@
  *   needs but does not show, such as the guest NUMA cells a DIMM is plugged into), the Failing
  *   example, and — for a Fixed example — the Fixed block on top of the Failing one: a Fixed block
  *   shows what changes, the rest stays as in Failing.
+ * - The containers (`<domain>`, `<devices>`, `<cpu>`, `<numa>`, `<memoryBacking>`, `<memtune>`) are
+ *   written one child a line, two spaces deeper; every other element keeps its text as written
+ *   (quotes, attribute order, inner layout, trailing comments), so a fix is compared to the byte
+ *   there, while blank lines between a container's children do not count.
  * - Markers, in an HTML comment right above a block (`<!-- example: … -->`) or anywhere on the page
  *   for all its blocks (`<!-- examples: … -->`): `host=NAME` (lint with fixtures/hosts/NAME, as
  *   `--host`), `libvirt=11.3` (the profile), `schema` (with the installed libvirt schema),
