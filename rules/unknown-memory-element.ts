@@ -16,7 +16,7 @@ import {
   type Suggestion,
 } from '../src/domain/schema-table.js';
 import type { FixFunction, Report, Rule, RuleContext } from '../src/engine/types.js';
-import { firstChild, type XElement, type XText } from '../src/xml/tree.js';
+import { childElements, firstChild, type XElement, type XText } from '../src/xml/tree.js';
 import { anyDriver } from '../src/engine/drivers.js';
 import { renameEdits } from '../src/xml/fixes.js';
 
@@ -142,8 +142,11 @@ function reportMisplaced(
     const container = movableTarget(p);
     if (container) {
       const existing = firstChild(ctx.domain.root, container);
+      // A misspelt container (<memorybacking>) is renamed by this pass; the move waits for the
+      // next one, so that it goes into that container instead of a second, new one.
+      const renamedHere = !existing && childElements(ctx.domain.root).some((c) => c !== el && suggestName(c.name, [container]).sure?.name === container);
       if (existing && firstChild(existing, intended)) note = ` (${formatPath([container])} already has a <${intended}>: remove this one or merge the two)`;
-      else fix = (f) => moveIntoContainer(f, ctx.domain.root, el, container, intended);
+      else if (!renamedHere) fix = (f) => moveIntoContainer(f, ctx.domain.root, el, container, intended);
     }
   }
   report({
