@@ -158,6 +158,10 @@ describe('rule documentation', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(readFileSync(join(ROOT, 'rules', 'memtune-order.md'), 'utf8'));
     expect(kvmxml(['explain', 'xml-well-formed']).stdout).toContain('# xml-well-formed');
+    // the example test's markers stay in the page, out of the terminal
+    const marked = kvmxml(['explain', 'ept-unavailable']).stdout;
+    expect(marked).toContain('## Failing');
+    expect(marked).not.toContain('<!-- example');
   });
 
   it('an unknown id is exit 2 with a suggestion', () => {

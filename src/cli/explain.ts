@@ -19,7 +19,9 @@ export function explainRule(id: string, metas: RuleMeta[], out: { write(text: st
     throw new UsageError(`unknown rule '${id}'${guess ? ` (did you mean '${guess}'?)` : ''}; \`kvmxml rules\` lists them all`);
   }
   const base = pluginDirs.get(id);
-  const doc = base !== undefined ? pluginDocText(meta, base) : docText(meta);
+  const page = base !== undefined ? pluginDocText(meta, base) : docText(meta);
+  // The markers that tell the example test how to run a page's examples are not for readers.
+  const doc = page?.replace(/^<!-- examples?(?:-context)?:[\s\S]*?-->\n/gm, '').replace(/\n{3,}/g, '\n\n');
   if (doc) {
     out.write(doc.endsWith('\n') ? doc : doc + '\n');
     return 0;
