@@ -63,7 +63,7 @@ export const rule: Rule = {
         const { best, sure } = suggestName(a.name, known);
         const clash = sure ? attr(el, sure.name) : undefined;
         const intended = sure?.name ?? null;
-        let hint = '';
+        let hint: string;
         if (sure) hint = `; did you mean ${sure.name}=?${clash ? ` (${sure.name}= is set too)` : ''}`;
         else if (best.length) hint = `; did you mean ${best.map((b) => `${b.name}=`).join(' or ')}?`;
         else if (spec.content === 'empty') hint = '';

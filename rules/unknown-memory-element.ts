@@ -102,7 +102,7 @@ function checkStrayTopLevel(ctx: RuleContext, el: XElement, report: (r: Report) 
     report({
       node: el,
       message: `<${el.name}> is not a libvirt element: plain virsh define drops it without a word, so ${lostSetting(target)}; ${didYouMean(best)}${clash ? ` (the domain already has a <${target}>)` : ''} ${q}`,
-      ...(fixable ? { fix: (f) => renameEdits(el, target) } : {}),
+      ...(fixable ? { fix: () => renameEdits(el, target) } : {}),
     });
     return;
   }
@@ -114,7 +114,7 @@ function checkStrayTopLevel(ctx: RuleContext, el: XElement, report: (r: Report) 
   report({
     node: el,
     message: `<${el.name}> is not a libvirt element: plain virsh define drops it without a word; ${didYouMean(best)} ${q}`,
-    suggestions: best.filter((b) => memoryTop.includes(b.name) && !firstChild(root, b.name)).map((b) => ({ desc: `Rename to <${b.name}>`, fix: (f) => renameEdits(el, b.name) })),
+    suggestions: best.filter((b) => memoryTop.includes(b.name) && !firstChild(root, b.name)).map((b) => ({ desc: `Rename to <${b.name}>`, fix: () => renameEdits(el, b.name) })),
   });
 }
 

@@ -17,6 +17,8 @@ export const END = '<!-- rules:end -->';
  * HTML and vanish), any other `<` is escaped, `|` cannot end the cell, and it stays on one line.
  */
 export function cell(s: string): string {
+  // A NUL marks the tags found (rule text never holds one) until they become code.
+  /* eslint-disable no-control-regex -- the NUL is a marker */
   return s
     .split('`')
     .map((part, i) => (i % 2 === 1 ? part : part.replace(/<\/?[A-Za-z][^<>]*>/g, (tag) => `\u0000${tag}\u0000`).replace(/<(?![^\u0000]*\u0000)/g, '&lt;')))
@@ -26,6 +28,7 @@ export function cell(s: string): string {
     .replace(/``/g, '` `')
     .replace(/\|/g, '\\|')
     .replace(/\s*\n\s*/g, ' ');
+  /* eslint-enable no-control-regex */
 }
 
 /** Every rule, in registry order: a Markdown table linking each rule to its page. */

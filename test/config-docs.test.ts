@@ -4,9 +4,10 @@
  * Runs the built bin (npm test builds first).
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, type Dirent } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import type { Ajv as AjvClass } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { engineRules, rules } from '../rules/index.js';
 import { ROOT } from './helpers/fixtures.js';
@@ -133,7 +134,7 @@ describe('kvmxml init', () => {
   it('the schema $schema points at validates what init wrote', async () => {
     const schema = JSON.parse(readFileSync(join(ROOT, 'schemas', 'kvmxml.config.schema.json'), 'utf8'));
     const { default: Ajv } = await import('ajv');
-    const ajv = new (Ajv as unknown as new (o: object) => import('ajv').default)({ strict: false });
+    const ajv = new (Ajv as unknown as new (o: object) => AjvClass)({ strict: false });
     const validate = ajv.compile(schema);
     const cfg = JSON.parse(readFileSync(join(dir, 'init', 'kvmxml.config.json'), 'utf8'));
     expect(validate(cfg)).toBe(true);
@@ -190,7 +191,7 @@ describe('the package', () => {
     const files = new Set((JSON.parse(r.stdout)[0].files as { path: string }[]).map((f) => f.path));
     for (const f of ['bin/kvmxml.js', 'schemas/kvmxml.config.schema.json', 'README.md', 'package.json']) expect(files, f).toContain(f);
     // The bundle, whatever its layout: every built file under dist/ ships.
-    const built = (readdirSync(join(ROOT, 'dist'), { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
+    const built = (readdirSync(join(ROOT, 'dist'), { recursive: true, withFileTypes: true }) as Dirent[])
       .filter((e) => e.isFile())
       .map((e) => relative(ROOT, join(e.parentPath, e.name)));
     expect(built).toContain('dist/api.mjs');

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DOMParser } from '@xmldom/xmldom';
+import type { Ajv as AjvClass } from 'ajv';
 import Ajv04 from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -60,7 +61,7 @@ const SARIF_SCHEMA = join(require.resolve('@microsoft/jest-sarif/package.json'),
 
 function sarifValidator() {
   const schema = JSON.parse(readFileSync(SARIF_SCHEMA, 'utf8')) as Record<string, unknown>;
-  const Ajv = Ajv04 as unknown as new (o: object) => import('ajv').default;
+  const Ajv = Ajv04 as unknown as new (o: object) => AjvClass;
   // The schema's patterns are ECMA 262 without the unicode flag (one is invalid with it).
   const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
   (addFormats as unknown as (a: unknown) => void)(ajv);

@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { join, resolve } from 'node:path';
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { engineRules, rules as builtinRules } from '../../rules/index.js';
 import { ConfigError, type RuleEntry } from '../engine/config.js';
@@ -26,7 +26,7 @@ import { count, protectDashes, restoreDashes, rewordYargsMessage, single } from 
 import { ConfigResolver, type ConfigSetting } from './config-resolver.js';
 import { INSTALLED_SCHEMA_DIR } from './schema-source.js';
 import { expandPaths, readStdin, UsageError } from './files.js';
-import { conventionOptions, ignoreOptions, ignoreOptionsOf, unusedDirectivesLevel, warnOnStderr, type ConventionArgs, type IgnoreArgs } from './lint-options.js';
+import { conventionOptions, ignoreOptions, ignoreOptionsOf, warnOnStderr, type ConventionArgs, type IgnoreArgs } from './lint-options.js';
 import { PROGRESS_MIN_FILES, startProgress } from './progress.js';
 import { debugSummary, debugTrace, debugWanted } from './debug.js';
 import { profileFor, type ProfileArgs } from './profile-option.js';
@@ -237,7 +237,7 @@ async function listRules(format: string): Promise<number> {
   return 0;
 }
 
-function commonOptions<T>(y: import('yargs').Argv<T>) {
+function commonOptions<T>(y: Argv<T>) {
   return conventionOptions(y)
     .positional('paths', { type: 'string', array: true, default: [] as string[], describe: 'files, directories (searched for *.xml) or - for standard input' })
     .option('format', { alias: 'f', choices: FORMATS, default: 'stylish' as FormatName, coerce: single('format'), describe: 'output format' })

@@ -19,7 +19,7 @@ import { formatKiB } from '../domain/units.js';
 import type { HostSnapshot } from '../host/snapshot.js';
 import type { Profile } from '../libvirt/profile.js';
 import type { CheckReason } from '../predict/check.js';
-import { HostPools } from '../predict/host-pools.js';
+import type { HostPools } from '../predict/host-pools.js';
 import { predictStart, type DemandRow, type StartStep, type Verdict } from '../predict/predict.js';
 import type { XmlDocument } from '../xml/document.js';
 import { scanXml } from '../xml/scan.js';

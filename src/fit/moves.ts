@@ -9,7 +9,7 @@ import { cellIdOf, type EffectivePage } from '../domain/hugepages.js';
 import type { DomainModel, MemoryDevice } from '../domain/model.js';
 import { formatNodeset } from '../domain/nodeset.js';
 import { parseUnit } from '../domain/units.js';
-import { Fixer, type TextEdit } from '../xml/edit.js';
+import type { Fixer, TextEdit } from '../xml/edit.js';
 import { attr, type XAttr, type XElement } from '../xml/tree.js';
 
 /** How sizes are spelt in a document: `M`/`G` letters or `MiB`/`GiB`. */

@@ -22,7 +22,7 @@ export async function formatAudit(domains: AuditedDomain[], format: FormatName, 
       ) + '\n'
     );
   }
-  const report = await (await loadFormatter(format))(lint, ctx);
+  const report = (await loadFormatter(format))(lint, ctx);
   if (format !== 'stylish') return report;
   let out = report;
   if (domains.length === 0) return `${report}kvmxml: audit: libvirt has no domains defined\n`;

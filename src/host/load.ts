@@ -191,6 +191,7 @@ export function detectHostInputFormat(text: string): HostInputFormat | null {
 export async function parseHostInput(text: string, file: string): Promise<HostSnapshot> {
   const body = stripBom(text);
   // Binary content (a NUL, or bytes that are not UTF-8) is never echoed into a message.
+  // eslint-disable-next-line no-control-regex -- looking for a NUL is the point
   if (/[\u0000\ufffd]/.test(body.slice(0, 8192))) {
     throw new HostInputError(file, 'not a host description: binary data (expected kvmxml snapshot JSON, `virsh capabilities` XML or `virsh freepages --all` text)');
   }

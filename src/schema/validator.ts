@@ -8,6 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { importModule } from '../engine/config.js';
 import { readGrammar, type Grammar } from './rng.js';
+// Types only: libxml2-wasm itself is loaded on first use (loadLibxml2).
+import type * as Libxml2Module from 'libxml2-wasm';
+import type * as NodeIoModule from 'libxml2-wasm/lib/nodejs.mjs';
 
 /** One message from libxml2's validator. */
 export interface SchemaError {
@@ -31,8 +34,8 @@ export interface LibvirtSchema {
 /** Why no schema could be used: what it would need, for a one-time note. */
 export class SchemaUnavailable extends Error {}
 
-type Libxml2 = typeof import('libxml2-wasm');
-type NodeIo = typeof import('libxml2-wasm/lib/nodejs.mjs');
+type Libxml2 = typeof Libxml2Module;
+type NodeIo = typeof NodeIoModule;
 
 let libxml2: Promise<{ lib: Libxml2; io: NodeIo }> | null = null;
 function loadLibxml2(): Promise<{ lib: Libxml2; io: NodeIo }> {

@@ -45,7 +45,10 @@ export class Fixer {
     let dq = 0;
     let sq = 0;
     const walk = (el: XElement): void => {
-      for (const a of el.attributes) a.quote === '"' ? dq++ : sq++;
+      for (const a of el.attributes) {
+        if (a.quote === '"') dq++;
+        else sq++;
+      }
       for (const c of el.children) if (c.kind === 'element') walk(c);
     };
     walk(this.doc.root);

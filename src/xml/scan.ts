@@ -51,6 +51,7 @@ const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const NC_START = 'A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u1FFF\\u200C\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD\\u{10000}-\\u{10FFFF}';
 const NC_MORE = '\\-.0-9\\u00B7\\u0300-\\u036F\\u203F\\u2040';
 const NC_NAME = `[${NC_START}][${NC_START}${NC_MORE}]*`;
+// eslint-disable-next-line no-misleading-character-class -- the classes list code points one by one (U+200C, U+200D, combining marks): none is meant to join another
 const QNAME = new RegExp(`^${NC_NAME}(?::${NC_NAME})?$`, 'u');
 /** An XML declaration of the shape xmldom accepts (version, then encoding and standalone). */
 const XML_DECL = /^<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(?:'1\.[0-9]+'|"1\.[0-9]+")(?:[ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*(?:'[A-Za-z][A-Za-z0-9._-]*'|"[A-Za-z][A-Za-z0-9._-]*"))?(?:[ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*(?:'(?:yes|no)'|"(?:yes|no)"))?[ \t\r\n]*\?>/;
