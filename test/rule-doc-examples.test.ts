@@ -95,7 +95,7 @@ describe('how an example becomes a domain', () => {
     expect(doc.match(/<memtune/g)).toHaveLength(1);
   });
   it('takes a <domain> block\'s attributes and children, and a whole one stands alone', () => {
-    expect(buildDomain(null, "<domain type='qemu'>\n  …\n</domain>")).toMatch(/^<domain type='qemu'>\n  <name>example<\/name>\n/);
+    expect(buildDomain(null, "<domain type='qemu'>\n  …\n</domain>")).toMatch(/^<domain type='qemu'>\n {2}<name>example<\/name>\n/);
     expect(isWholeDomain("<domain type='qemu'>\n  …\n</domain>")).toBe(false);
     expect(isWholeDomain("<domain type='qemu'>\n  <name>x</name>\n</domain>")).toBe(true);
   });

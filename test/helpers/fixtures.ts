@@ -77,7 +77,7 @@ export function fixtureOptions(text: string): Map<string, Record<string, unknown
     try {
       value = JSON.parse(json);
     } catch (e) {
-      throw new Error(`kvmxml-options: ${id}: not JSON: ${(e as Error).message}`);
+      throw new Error(`kvmxml-options: ${id}: not JSON: ${(e as Error).message}`, { cause: e });
     }
     out.set(id, value as Record<string, unknown>);
   }
