@@ -5,10 +5,9 @@
  */
 import { relative, resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { formatKiB } from '../domain/units.js';
 import type { HostSnapshot } from '../host/snapshot.js';
 import { describeProfile, PROFILE_IDS, PROFILES } from '../libvirt/profile.js';
-import type { DemandRow } from '../predict/predict.js';
+import { demandTable, verdictPaints } from '../formatters/check.js';
 import type { FitFileResult } from '../fit/run.js';
 import { single } from './args.js';
 import type { ConfigSetting } from './config-resolver.js';
@@ -138,22 +137,8 @@ export function formatFitJson(results: FitFileResult[], dryRun: boolean): string
   );
 }
 
-function demandTable(rows: DemandRow[], dim: (s: string) => string): string {
-  if (!rows.length) return '';
-  const cells = rows.map((d) => [formatKiB(d.pageSizeKiB), d.hostNode === null ? 'any' : String(d.hostNode), String(d.needed), d.available === null ? '?' : d.availableHigh !== undefined ? `${d.available}-${d.availableHigh}` : String(d.available)]);
-  const head = ['page size', 'host node', 'needed', 'available'];
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((row) => (row[i] as string).length)));
-  const line = (c: string[]) => '  ' + c.map((x, i) => x.padEnd(widths[i] as number)).join('  ').trimEnd() + '\n';
-  return dim(line(head)) + cells.map(line).join('');
-}
-
 export function formatFitStylish(results: FitFileResult[], opts: { color: boolean; cwd: string; dryRun: boolean }): string {
-  const paint = (code: string) => (s: string) => (opts.color ? `\x1b[${code}m${s}\x1b[0m` : s);
-  const red = paint('31');
-  const green = paint('32');
-  const yellow = paint('33');
-  const dim = paint('2');
-  const verdict = (v: string) => (v === 'starts' ? green('starts') : v === 'fails' ? red('fails') : yellow('unknown'));
+  const { red, dim, verdict } = verdictPaints(opts.color);
   let out = '';
   for (const r of results) {
     const name = relative(opts.cwd, r.filePath) || r.filePath;

@@ -9,6 +9,7 @@ import { formatKiB } from '../domain/units.js';
 import type { FileLintResult } from '../engine/lint.js';
 import type { RuleMeta } from '../engine/types.js';
 import { PREDICTION_RULE_ID, type CheckResult } from '../predict/check.js';
+import type { DemandRow } from '../predict/predict.js';
 
 export const PREDICTION_META: RuleMeta = {
   id: PREDICTION_RULE_ID,
@@ -45,13 +46,34 @@ export function formatCheckJson(results: CheckResult[]): string {
   );
 }
 
-export function formatCheckStylish(results: CheckResult[], opts: { color: boolean; cwd: string }): string {
-  const paint = (code: string) => (s: string) => (opts.color ? `\x1b[${code}m${s}\x1b[0m` : s);
+/** The colours of verdict output (`check`, `fit`), plain without colour. */
+export function verdictPaints(color: boolean) {
+  const paint = (code: string) => (s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const red = paint('31');
   const green = paint('32');
   const yellow = paint('33');
   const dim = paint('2');
-  const verdictText = (v: string) => (v === 'starts' ? green('starts') : v === 'fails' ? red('fails') : yellow('unknown'));
+  const verdict = (v: string) => (v === 'starts' ? green('starts') : v === 'fails' ? red('fails') : yellow('unknown'));
+  return { red, green, yellow, dim, verdict };
+}
+
+/** The page demand table: page size, host node, pages needed and available, one row each. */
+export function demandTable(demand: readonly DemandRow[], dim: (s: string) => string): string {
+  if (!demand.length) return '';
+  const rows = demand.map((d) => [
+    formatKiB(d.pageSizeKiB),
+    d.hostNode === null ? 'any' : String(d.hostNode),
+    String(d.needed),
+    d.available === null ? '?' : d.availableHigh !== undefined ? `${d.available}-${d.availableHigh}` : String(d.available),
+  ]);
+  const head = ['page size', 'host node', 'needed', 'available'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
+  const line = (cells: string[]) => '  ' + cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd() + '\n';
+  return dim(line(head)) + rows.map(line).join('');
+}
+
+export function formatCheckStylish(results: CheckResult[], opts: { color: boolean; cwd: string }): string {
+  const { red, green, yellow, dim, verdict: verdictText } = verdictPaints(opts.color);
   let out = '';
   for (const r of results) {
     const name = relative(opts.cwd, r.filePath) || r.filePath;
@@ -65,19 +87,7 @@ export function formatCheckStylish(results: CheckResult[], opts: { color: boolea
       out += `  ${dim(`${m.line}:${m.column}`)}  ${m.message}  ${dim(`${m.ruleId ?? ''} [${m.stage}]`)}\n`;
       if (m.suggestion) out += `        ${dim('→')} ${m.suggestion}\n`;
     }
-    if (r.demand.length) {
-      const rows = r.demand.map((d) => [
-        formatKiB(d.pageSizeKiB),
-        d.hostNode === null ? 'any' : String(d.hostNode),
-        String(d.needed),
-        d.available === null ? '?' : d.availableHigh !== undefined ? `${d.available}-${d.availableHigh}` : String(d.available),
-      ]);
-      const head = ['page size', 'host node', 'needed', 'available'];
-      const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
-      const line = (cells: string[]) => '  ' + cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd() + '\n';
-      out += dim(line(head));
-      for (const row of rows) out += line(row);
-    }
+    out += demandTable(r.demand, dim);
   }
   const batch = results.filter((r) => r.together);
   if (batch.length > 1) {
