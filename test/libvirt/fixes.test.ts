@@ -13,7 +13,7 @@ import { rules } from '../../rules/index.js';
 import { allActive, lintString, ruleFixtureDirs } from '../helpers/fixtures.js';
 import { quotable } from '../helpers/lab-host.js';
 import { virshErrorMessage } from './corpus.js';
-import { LAB_LIBVIRT, virsh } from './lab.js';
+import { LAB_LIBVIRT, defineFile, virsh } from './lab.js';
 
 const status = inject('kvmxmlLab');
 // kvmxml's verdicts and messages are libvirt 9.0's: these compare them with the 9.0 lab only
@@ -36,7 +36,7 @@ async function defineAndDump(xml: string): Promise<{ ok: true; dump: string } | 
   const file = join(dir, 'domain.xml');
   writeFileSync(file, renamed);
   await virsh('undefine', NAME);
-  const def = await virsh('define', file);
+  const def = await defineFile(file);
   if (def.code !== 0) return { ok: false, error: virshErrorMessage(def.stderr) };
   const dump = await virsh('dumpxml', '--inactive', NAME);
   await virsh('undefine', NAME);

@@ -88,6 +88,29 @@ export function virsh(...args: string[]): Promise<RunResult> {
 }
 
 /**
+ * Define errors after which the lab daemon's heap is known to be damaged, per libvirt version.
+ * libvirt 9.0's virDomainNumaDefNodeDistanceParseXML (src/conf/numa_conf.c) ends every error
+ * with `def->mem_nodes[i].ndistances = 0` after its loop, i.e. one element past the array. The
+ * daemon lives on and fails later: a define error printed cut short, a crash or a hang some
+ * cases on (seen three times in suite runs). 11.3 returns directly and has no such write.
+ * Every error that function reports names a sibling or the distances.
+ */
+const HEAP_DAMAGING_DEFINE_ERRORS: Record<string, RegExp> = {
+  '9.0': /NUMA distances defined without siblings|element 'sibling'|'sibling_id \d+' does not refer|is invalid for 'sibling id/,
+};
+
+/**
+ * `virsh define FILE`; when libvirt's answer is one that damages the daemon (above), libvirtd
+ * is started afresh before anything else talks to it. Needs the lab lock.
+ */
+export async function defineFile(file: string): Promise<RunResult> {
+  const r = await virsh('define', file);
+  const damaging = HEAP_DAMAGING_DEFINE_ERRORS[LAB_LIBVIRT];
+  if (r.code !== 0 && damaging?.test(r.stderr)) await lab('restart');
+  return r;
+}
+
+/**
  * Takes the lab lock (waiting up to `timeoutSec`): a `flock` child holds it until `release`
  * is called or this process dies (its stdin pipe closes then).
  */
@@ -284,7 +307,7 @@ export async function observeCase(c: LoadedCase, versions: Versions, machine: Ma
   const name = domainName(c);
   await removeDomain(name);
   const label: Label = { libvirt: versions.libvirt, qemu: versions.qemu, machine: recordedFacts(machine), define: { ok: true }, start: null };
-  const def = await virsh('define', join(c.dir, 'domain.xml'));
+  const def = await defineFile(join(c.dir, 'domain.xml'));
   if (def.code !== 0) {
     label.define = failure(def);
     // a define failure must leave nothing behind; if something was stored anyway, clean it up
