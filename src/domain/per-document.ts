@@ -15,13 +15,17 @@ function freezeShared<T>(v: T): T {
   return v !== null && typeof v === 'object' ? Object.freeze(v) : v;
 }
 
+/** Each model's derived views, by the function that derives them: one weak entry per model. */
+const viewsOf = new WeakMap<DomainModel, Map<unknown, unknown>>();
+
 /** `fn`, computed once per domain model. */
 export function perDocument<T>(fn: (domain: DomainModel) => T): (domain: DomainModel) => T {
-  const cache = new WeakMap<DomainModel, T>();
   return (domain) => {
-    if (cache.has(domain)) return cache.get(domain) as T;
+    let views = viewsOf.get(domain);
+    if (views === undefined) viewsOf.set(domain, (views = new Map()));
+    if (views.has(fn)) return views.get(fn) as T;
     const value = freezeShared(fn(domain));
-    cache.set(domain, value);
+    views.set(fn, value);
     return value;
   };
 }

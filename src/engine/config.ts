@@ -337,12 +337,24 @@ function entryOptions(e: RuleEntry): Record<string, unknown> | undefined {
 }
 
 /** The rules that run on `filePath` under `loaded`, with their severities and options. */
+/** The indexes of the config's `overrides` whose `files` match `filePath`. */
+export function overridesMatching(filePath: string, loaded: LoadedConfig): number[] {
+  const overrides = loaded.config.overrides ?? [];
+  if (overrides.length === 0) return [];
+  const rel = relative(loaded.dir, resolve(filePath)).split(sep).join('/');
+  const out: number[] = [];
+  overrides.forEach((o, i) => {
+    if (matchesAny(o.files, rel)) out.push(i);
+  });
+  return out;
+}
+
 export function activeRulesFor(filePath: string, builtin: Rule[], loaded: LoadedConfig | null, sel: RuleSelection = {}): ActiveRule[] {
   const entries: Record<string, RuleEntry>[] = [];
   if (loaded) {
     entries.push(loaded.config.rules ?? {});
-    const rel = relative(loaded.dir, resolve(filePath)).split(sep).join('/');
-    for (const o of loaded.config.overrides ?? []) if (matchesAny(o.files, rel)) entries.push(o.rules);
+    const overrides = loaded.config.overrides ?? [];
+    for (const i of overridesMatching(filePath, loaded)) entries.push((overrides[i] as { rules: Record<string, RuleEntry> }).rules);
   }
   if (sel.cli) entries.push(sel.cli);
   const all = [...builtin, ...(loaded?.pluginRules ?? [])];

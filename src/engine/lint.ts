@@ -238,6 +238,17 @@ function runOnce(text: string, opts: LintOptions): Run {
   return { kind: 'linted', result: summarise(opts.filePath, collected.map((c) => c.message)), collected, doc, domain };
 }
 
+/** A rule's options (its defaults, then what the config set), the same object for every file of a run. */
+const optionsByActive = new WeakMap<ActiveRule, Record<string, unknown>>();
+function optionsOf(active: ActiveRule): Record<string, unknown> {
+  let options = optionsByActive.get(active);
+  if (options === undefined) {
+    options = Object.freeze({ ...(active.rule.meta.defaultOptions ?? {}), ...active.options });
+    optionsByActive.set(active, options);
+  }
+  return options;
+}
+
 function runRules(doc: XmlDocument, domain: DomainModel, opts: LintOptions): Collected[] {
   const directives = new Directives(doc);
   const fixer = new Fixer(doc);
@@ -246,13 +257,15 @@ function runRules(doc: XmlDocument, domain: DomainModel, opts: LintOptions): Col
   const profile = opts.profile ?? DEFAULT_PROFILE;
   const schema = opts.schema ?? null;
   const earlier: EarlierFinding[] = [];
+  const select = (expr: string) => selectElements(doc, expr);
   for (const active of opts.rules) {
     const { rule } = active;
     if (rule.meta.needsHost && !host) continue;
     if (rule.meta.needsSchema && !schema) continue;
     if (rule.meta.profiles && !rule.meta.profiles.includes(profile.id)) continue;
     if (!appliesTo(rule.meta.drivers, domain.type)) continue;
-    const seen = new Set<string>();
+    // Most rules report nothing on most files: the set of what was reported is made on the first report.
+    let seen: Set<string> | null = null;
     const ctx: RuleContext = {
       doc,
       domain,
@@ -260,9 +273,9 @@ function runRules(doc: XmlDocument, domain: DomainModel, opts: LintOptions): Col
       profile,
       schema,
       earlier,
-      options: { ...(rule.meta.defaultOptions ?? {}), ...active.options },
+      options: optionsOf(active),
       filePath: opts.filePath,
-      select: (expr) => selectElements(doc, expr),
+      select,
       report: (r: Report) => {
         if (r.drivers && !appliesTo(r.drivers, domain.type)) return;
         const range = rangeOf(r.node);
@@ -270,6 +283,7 @@ function runRules(doc: XmlDocument, domain: DomainModel, opts: LintOptions): Col
         const end = doc.positionAt(range.end);
         if (directives.isDisabled(rule.meta.id, start.line)) return;
         const key = `${range.start}:${r.message}`;
+        seen ??= new Set();
         if (seen.has(key)) return;
         seen.add(key);
         const stage: Stage = r.stage ?? rule.meta.stage;

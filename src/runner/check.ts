@@ -11,7 +11,7 @@ import type { Profile } from '../libvirt/profile.js';
 import { checkLinted, newBatchPools, type CheckResult } from '../predict/check.js';
 import type { ParseResult } from '../xml/document.js';
 import { ConfigResolver, type ConfigSetting } from '../cli/config-resolver.js';
-import { expandPaths, MAX_FILE_BYTES, readInputAsync, readStdin, UsageError, type ReadResult } from '../cli/files.js';
+import { expandPaths, MAX_FILE_BYTES, readInput, readStdin, UsageError, type ReadResult } from '../cli/files.js';
 import type { IgnoreOptions } from '../cli/ignore.js';
 import { warnOnStderr } from '../cli/lint-options.js';
 import { builtinRuleMap } from './linter.js';
@@ -39,15 +39,9 @@ export async function checkFiles(args: CheckArgs): Promise<CheckResult[]> {
   // The verdict together depends on the VMs before: files are judged one after the other, in order.
   const shared = files.length > 1 ? newBatchPools(args.host) : null;
   const out: CheckResult[] = [];
-  let next: Promise<ReadResult> | null = files.length ? read(files[0] as string) : null;
-  for (let i = 0; i < files.length; i++) {
-    const f = files[i] as string;
+  for (const f of files) {
     const stdin = f === '-';
-    const current = next as Promise<ReadResult>;
-    // The next file is read while this one is judged.
-    next = i + 1 < files.length ? read(files[i + 1] as string) : null;
-    next?.catch(() => {});
-    const got: ReadResult = stdin ? { ok: true, bytes: readStdin() } : await current;
+    const got: ReadResult = stdin ? { ok: true, bytes: readStdin() } : readInput(f);
     const filePath = stdin ? args.stdinName.report : f;
     const lookup = stdin ? args.stdinName.lookup : f;
     if (!got.ok) {
@@ -66,9 +60,4 @@ export async function checkFiles(args: CheckArgs): Promise<CheckResult[]> {
     }
   }
   return out;
-}
-
-function read(f: string): Promise<ReadResult> {
-  if (f === '-') return Promise.resolve({ ok: true, bytes: new Uint8Array() });
-  return readInputAsync(f);
 }

@@ -1,14 +1,14 @@
 /**
  * The runner: what `kvmxml lint` and `kvmxml fix` do with many files, between the command line
  * (which only parses arguments and prints) and the engine (which lints one document). Files are
- * read asynchronously, a few ahead of the one being linted; results come back in the order the
- * files were given, whether they were linted here or in worker threads.
+ * read when their turn comes; results come back in the order the files were given, whether
+ * they were linted here or in worker threads.
  */
 import { resolve } from 'node:path';
 import { ConfigError } from '../engine/config.js';
 import type { FileLintResult } from '../engine/lint.js';
 import { formatDiff } from '../formatters/diff.js';
-import { prepareWrite, readInputAsync, UsageError, writeFixed, type ReadResult } from '../cli/files.js';
+import { prepareWrite, readInput, UsageError, writeFixed, type ReadResult } from '../cli/files.js';
 import { FileLinter, type LintItem, type LintJob } from './linter.js';
 import { lintInPool, workerCount, type WorkerSetting } from './pool.js';
 
@@ -43,9 +43,6 @@ export interface LintRun {
   schemaAsked: boolean;
 }
 
-/** How many files are read ahead of the one being linted. */
-const READ_AHEAD = 8;
-
 /** An error that ends the whole run (exit 2 with one line): bad usage, an unreadable file, a bad config. */
 export function stopsTheRun(e: unknown): boolean {
   return e instanceof UsageError || e instanceof ConfigError;
@@ -53,7 +50,7 @@ export function stopsTheRun(e: unknown): boolean {
 
 /** Lint `files` (paths as expanded; `-` is standard input) with `job`. */
 export async function lintFiles(job: LintJob, files: string[], opts: RunOptions): Promise<LintRun> {
-  const items = readAhead(files, opts.stdin);
+  const items = readInOrder(files, opts.stdin);
   const run: LintRun = { results: [], originals: new Map(), failedFiles: 0, schemaAsked: false };
   const accept = (outcome: Outcome, file: string): void => {
     if (!outcome.ok) {
@@ -96,34 +93,25 @@ export async function lintItem(linter: FileLinter, item: LintItem): Promise<Outc
   }
 }
 
-/** The files' contents in order, each read asynchronously up to READ_AHEAD files before it is wanted. */
+/** The files' contents in order, each read when it is wanted (see readInput: synchronous reads are the cheap ones). */
 export interface ItemSource {
   next(i: number): Promise<LintItem>;
 }
 
-function readAhead(files: string[], stdin: StdinSource): ItemSource {
-  const pending = new Map<number, Promise<LintItem>>();
-  let started = 0;
-  const start = (i: number): void => {
-    const f = files[i] as string;
-    // Standard input is read when its turn comes (it is one read, and blocks).
-    const p = f === '-' ? null : readInputAsync(f).then((read) => itemOf(resolve(f), resolve(f), read));
-    if (p) {
-      p.catch(() => {}); // an unreadable file is reported when its turn comes
-      pending.set(i, p);
-    }
-  };
+function readInOrder(files: string[], stdin: StdinSource): ItemSource {
   return {
-    async next(i) {
-      while (started < files.length && started <= i + READ_AHEAD) start(started++);
+    next(i) {
       const f = files[i] as string;
       if (f === '-') {
         const bytes = stdin.read();
-        return { filePath: stdin.report, lookupPath: stdin.lookup, bytes, size: bytes.length };
+        return Promise.resolve({ filePath: stdin.report, lookupPath: stdin.lookup, bytes, size: bytes.length });
       }
-      const p = pending.get(i) as Promise<LintItem>;
-      pending.delete(i);
-      return p;
+      try {
+        const path = resolve(f);
+        return Promise.resolve(itemOf(path, path, readInput(f)));
+      } catch (e) {
+        return Promise.reject(e as Error); // an unreadable file is reported when its turn comes
+      }
     },
   };
 }

@@ -4,8 +4,8 @@
  * runs in this thread or in a worker (src/runner/pool.ts) with the same result.
  */
 import { engineRules, rules as builtinRules } from '../../rules/index.js';
-import { activeRulesFor, setBuiltinRuleIds, type RuleEntry } from '../engine/config.js';
-import { lintBytes, PARSE_RULE_ID, type FileLintResult } from '../engine/lint.js';
+import { activeRulesFor, overridesMatching, setBuiltinRuleIds, type LoadedConfig, type RuleEntry } from '../engine/config.js';
+import { lintBytes, PARSE_RULE_ID, type ActiveRule, type FileLintResult } from '../engine/lint.js';
 import type { Rule, RuleMeta, SeverityName } from '../engine/types.js';
 import type { HostSnapshot } from '../host/snapshot.js';
 import type { ProfileId } from '../libvirt/profile.js';
@@ -65,9 +65,21 @@ export class FileLinter {
     return this.configs.preload();
   }
 
+  /** The active rules by config and matching overrides: files that share both share one list. */
+  private readonly activeByConfig = new Map<LoadedConfig | null, Map<string, ActiveRule[]>>();
+
+  private activeRules(lookupPath: string, cfg: LoadedConfig | null): ActiveRule[] {
+    let byOverrides = this.activeByConfig.get(cfg);
+    if (!byOverrides) this.activeByConfig.set(cfg, (byOverrides = new Map()));
+    const key = cfg ? overridesMatching(lookupPath, cfg).join(',') : '';
+    let active = byOverrides.get(key);
+    if (!active) byOverrides.set(key, (active = activeRulesFor(lookupPath, builtinRules, cfg, { cli: this.job.cliRules })));
+    return active;
+  }
+
   async lint(item: LintItem): Promise<FileLintResult> {
     const cfg = await this.configs.for(item.lookupPath);
-    const active = activeRulesFor(item.lookupPath, builtinRules, cfg, { cli: this.job.cliRules });
+    const active = this.activeRules(item.lookupPath, cfg);
     if (!item.bytes) return { ...tooLarge(item.lookupPath, item.size), filePath: item.filePath };
     const schema = active.some((a) => a.rule.meta.needsSchema) ? await this.schemas.for(cfg) : null;
     const profile = profileFor(this.job.libvirt, cfg, this.job.host);
