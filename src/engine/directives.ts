@@ -37,6 +37,8 @@ export class Directives {
   readonly directives: Directive[] = [];
 
   constructor(doc: XmlDocument) {
+    // Every directive spells 'kvmxml-': a document without it has none (no walk over its tree).
+    if (!doc.text.includes('kvmxml-')) return;
     const comments: { line: number; column: number; endLine: number; endColumn: number; value: string }[] = [];
     const visit = (n: XNode): void => {
       if (n.kind === 'comment') {

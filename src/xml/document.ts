@@ -24,25 +24,36 @@ export interface XmlProblem {
 }
 
 export class XmlDocument {
-  readonly lineStarts: number[];
   readonly bom: boolean;
-  /** The file's dominant line ending; inserted lines use it. */
-  readonly eol: '\n' | '\r\n';
+  private starts: number[] | null = null;
+  private lineEnding: '\n' | '\r\n' | null = null;
   constructor(
     readonly text: string,
     readonly root: XElement,
     readonly prolog: XNode[],
   ) {
     this.bom = text.charCodeAt(0) === 0xfeff;
-    this.lineStarts = [0];
-    let crlf = 0;
-    let lf = 0;
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
-      this.lineStarts.push(i + 1);
-      if (i > 0 && text.charCodeAt(i - 1) === 13) crlf++;
-      else lf++;
+  }
+
+  /** Offset of each line's start, made when a position is first asked for (most files report nothing). */
+  get lineStarts(): number[] {
+    this.starts ??= lineStartsOf(this.text);
+    return this.starts;
+  }
+
+  /** The file's dominant line ending; inserted lines use it. */
+  get eol(): '\n' | '\r\n' {
+    if (this.lineEnding === null) {
+      const text = this.text;
+      let crlf = 0;
+      let lf = 0;
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
+        if (i > 0 && text.charCodeAt(i - 1) === 13) crlf++;
+        else lf++;
+      }
+      this.lineEnding = crlf > lf ? '\r\n' : '\n';
     }
-    this.eol = crlf > lf ? '\r\n' : '\n';
+    return this.lineEnding;
   }
 
   positionAt(offset: number): Position {
