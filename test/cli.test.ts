@@ -2,7 +2,7 @@
  * The CLI as a process: exit codes, one-line errors for bad input, byte-exact and atomic fixes,
  * stdin/stdout, output formats. Runs the built bin (npm test builds first).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync, closeSync, openSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,6 +144,24 @@ describe('bad input gets one clear line', () => {
     const r = kvmxml(['lint', f]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('virsh reads at most');
+  });
+
+  it('a device without end (/dev/zero) is read only to one byte past the limit, and said to be larger', () => {
+    const r = kvmxml(['lint', '/dev/zero', '-f', 'json']);
+    expect(r.code).toBe(1);
+    const [result] = JSON.parse(r.stdout) as { messages: { message: string; line: number; column: number }[] }[];
+    expect(result?.messages).toMatchObject([{ line: 1, column: 1, message: 'file is more than 10485760 bytes; virsh reads at most 10485760 bytes of XML, so libvirt never sees this definition' }]);
+  });
+
+  it('a named pipe is read to its end', () => {
+    const fifo = join(dir, 'pipe.xml');
+    spawnSync('mkfifo', [fifo]);
+    // The writer blocks until kvmxml opens the pipe for reading.
+    const writer = spawn('sh', ['-c', `cat '${join(FIX, 'xml-well-formed/entity-bomb.fail.xml')}' > '${fifo}'`], { stdio: 'ignore' });
+    const r = kvmxml(['lint', fifo, '-f', 'json']);
+    writer.kill();
+    expect(r.code).toBe(1);
+    expect((JSON.parse(r.stdout) as { messages: { ruleId: string }[] }[])[0]?.messages[0]?.ruleId).toBe('xml-well-formed');
   });
 
   it('an entity bomb is refused, not expanded', () => {

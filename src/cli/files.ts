@@ -117,6 +117,15 @@ function walk(dir: string, add: (p: string) => void, rules: IgnoreRules): void {
 export type ReadResult = { ok: true; bytes: Uint8Array } | { ok: false; tooLarge: number };
 
 /**
+ * The finding for a file larger than virsh reads. A pipe or device is read only to one byte past
+ * the limit, so that size stands for "more than the limit".
+ */
+export function tooLargeMessage(size: number): string {
+  const what = size === MAX_FILE_BYTES + 1 ? `more than ${MAX_FILE_BYTES}` : String(size);
+  return `file is ${what} bytes; virsh reads at most ${MAX_FILE_BYTES} bytes of XML, so libvirt never sees this definition`;
+}
+
+/**
  * One file's bytes: open, fstat, read, close, all synchronous. For the small files kvmxml reads,
  * that costs a twentieth of the promise API (its thread-pool round trips), and one fstat on the
  * open descriptor both refuses a directory and bounds the size.

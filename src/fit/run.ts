@@ -14,7 +14,7 @@ import { HostPools } from '../predict/host-pools.js';
 import { predictStart } from '../predict/predict.js';
 import { decodeUtf8, parseXml } from '../xml/document.js';
 import { ConfigResolver, type ConfigSetting } from '../cli/config-resolver.js';
-import { expandPaths, readInput, UsageError } from '../cli/files.js';
+import { expandPaths, readInput, tooLargeMessage, UsageError } from '../cli/files.js';
 import type { IgnoreOptions } from '../cli/ignore.js';
 import { warnOnStderr } from '../cli/lint-options.js';
 import { fitDocument, type FitStatus, type Judgement } from './fit.js';
@@ -134,7 +134,7 @@ export async function fitFiles(args: FitArgs): Promise<FitFileResult[]> {
     const lookup = stdin ? args.stdinName.lookup : f;
     const read = stdin ? { ok: true as const, bytes: args.readStdin() } : readInput(f);
     if (!read.ok) {
-      const reason = { ruleId: 'xml-well-formed', severity: 2 as const, message: `file is ${read.tooLarge} bytes; virsh reads at most 10 MiB of XML`, line: 1, column: 1, stage: 'parse' as const };
+      const reason = { ruleId: 'xml-well-formed', severity: 2 as const, message: tooLargeMessage(read.tooLarge), line: 1, column: 1, stage: 'parse' as const };
       const j: Judgement = { verdict: 'fails', reasons: [reason], demand: [] };
       out.push({ filePath, status: 'cannot-fit', before: j, after: j, edits: [], changes: [], why: 'libvirt never reads a file this large', original: '' });
       continue;

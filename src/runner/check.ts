@@ -11,7 +11,7 @@ import type { Profile } from '../libvirt/profile.js';
 import { checkLinted, newBatchPools, type CheckResult } from '../predict/check.js';
 import type { ParseResult } from '../xml/document.js';
 import { ConfigResolver, type ConfigSetting } from '../cli/config-resolver.js';
-import { expandPaths, MAX_FILE_BYTES, readInput, readStdin, UsageError, type ReadResult } from '../cli/files.js';
+import { expandPaths, readInput, tooLargeMessage, readStdin, UsageError, type ReadResult } from '../cli/files.js';
 import type { IgnoreOptions } from '../cli/ignore.js';
 import { warnOnStderr } from '../cli/lint-options.js';
 import { builtinRuleMap } from './linter.js';
@@ -45,7 +45,7 @@ export async function checkFiles(args: CheckArgs): Promise<CheckResult[]> {
     const filePath = stdin ? args.stdinName.report : f;
     const lookup = stdin ? args.stdinName.lookup : f;
     if (!got.ok) {
-      out.push({ filePath, verdict: 'fails', reasons: [{ ruleId: PARSE_RULE_ID, severity: 2, message: `file is ${got.tooLarge} bytes; virsh reads at most ${MAX_FILE_BYTES / 1024 / 1024} MiB of XML`, line: 1, column: 1, stage: 'parse' }], demand: [], unchecked: [] });
+      out.push({ filePath, verdict: 'fails', reasons: [{ ruleId: PARSE_RULE_ID, severity: 2, message: tooLargeMessage(got.tooLarge), line: 1, column: 1, stage: 'parse' }], demand: [], unchecked: [] });
       continue;
     }
     const cfg = await configs.for(lookup);

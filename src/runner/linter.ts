@@ -10,7 +10,7 @@ import type { Rule, RuleMeta, SeverityName } from '../engine/types.js';
 import type { HostSnapshot } from '../host/snapshot.js';
 import type { ProfileId } from '../libvirt/profile.js';
 import { ConfigResolver, type ConfigSetting } from '../cli/config-resolver.js';
-import { MAX_FILE_BYTES } from '../cli/files.js';
+import { tooLargeMessage } from '../cli/files.js';
 import { unusedDirectivesLevel } from '../cli/lint-options.js';
 import { profileFor } from '../cli/profile-option.js';
 import { SchemaSource } from '../cli/schema-source.js';
@@ -104,7 +104,7 @@ export function tooLarge(filePath: string, size: number): FileLintResult {
       {
         ruleId: PARSE_RULE_ID,
         severity: 2,
-        message: `file is ${size} bytes; virsh reads at most ${MAX_FILE_BYTES} bytes of XML, so libvirt never sees this definition`,
+        message: tooLargeMessage(size),
         line: 1,
         column: 1,
         stage: 'parse',
