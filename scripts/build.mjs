@@ -190,6 +190,41 @@ const lazyStringWidth = {
   },
 };
 
+// yargs checks the arguments of each call made to it (argsert), parsing a signature string such
+// as '<string|object> [object]' with several regular expressions on every call: a start makes
+// over a hundred such calls with a dozen distinct strings. argsert gets a parseCommand that
+// parses each string once and hands out a fresh copy of the result (whatever its shape).
+const memoArgsert = {
+  name: 'memo-argsert',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/parse-command\.js$/ }, async (args) => {
+      if (args.pluginData?.real || !/[\\/]node_modules[\\/]yargs[\\/]build[\\/]lib[\\/]argsert\.js$/.test(args.importer)) return undefined;
+      const real = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { real: true } });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: real.path, namespace: 'memo-argsert' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'memo-argsert' }, (args) => ({
+      contents: `import { parseCommand as parse } from ${JSON.stringify(args.path)};
+const parsed = new Map();
+function copy(v) {
+  if (Array.isArray(v)) return v.map(copy);
+  if (v === null || typeof v !== 'object') return v;
+  const out = {};
+  for (const k of Object.keys(v)) out[k] = copy(v[k]);
+  return out;
+}
+export function parseCommand(cmd) {
+  let p = parsed.get(cmd);
+  if (p === undefined) parsed.set(cmd, (p = parse(cmd)));
+  return copy(p);
+}
+`,
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
+
 // Libraries a plain lint does not load, each bundled into a file of its own (dist/lib/<name>.cjs)
 // with its own code cache, so that a start neither reads nor deserialises them: xmldom and
 // xpath (ctx.select, the documents the scanner leaves to xmldom, virsh capabilities), ajv (host
@@ -264,7 +299,7 @@ await build({
   minify: true,
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [lazyModules, separateLibraries, lazyStringWidth, checkedAssert, quickIsatty, ownPackageJson, lazyStdColumns],
+  plugins: [lazyModules, separateLibraries, memoArgsert, lazyStringWidth, checkedAssert, quickIsatty, ownPackageJson, lazyStdColumns],
   // ES module dependencies (yargs) locate themselves with import.meta.url.
   define: { 'import.meta': '__kvmxmlImportMeta', KVMXML_VERSION: JSON.stringify(pkg.version) },
   banner: { js: '"use strict";var __kvmxmlImportMeta={url:require("node:url").pathToFileURL(__filename).href};' },
