@@ -50,21 +50,27 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 // yargs checks its own invariants with node:assert's strictEqual and notStrictEqual on every
 // start; loading assert costs ≈ 2 ms and, through its colour support, creates process.stderr.
 // yargs gets the two functions, which decide as assert does (Object.is) and load assert only
-// to throw its own error when a check fails.
+// to throw its own error when a check fails; any other function it may import from assert is
+// assert's own, loaded on first call.
 const checkedAssert = {
   name: 'checked-assert',
   setup(b) {
     b.onResolve({ filter: /^(node:)?assert$/ }, (args) => (/[\\/]node_modules[\\/]yargs[\\/]/.test(args.importer) ? { path: 'assert', namespace: 'checked-assert' } : undefined));
-    b.onLoad({ filter: /.*/, namespace: 'checked-assert' }, () => ({
-      contents: `export function strictEqual(actual, expected, message) {
+    b.onLoad({ filter: /.*/, namespace: 'checked-assert' }, () => {
+      const assert = require('node:assert');
+      const others = Object.keys(assert).filter((k) => k !== 'strictEqual' && k !== 'notStrictEqual' && /^[a-z]\w*$/.test(k) && typeof assert[k] === 'function');
+      return {
+        contents: `export function strictEqual(actual, expected, message) {
   if (!Object.is(actual, expected)) require('node:assert').strictEqual(actual, expected, message);
 }
 export function notStrictEqual(actual, expected, message) {
   if (Object.is(actual, expected)) require('node:assert').notStrictEqual(actual, expected, message);
 }
+${others.map((k) => `export function ${k}(...args) {\n  return require('node:assert').${k}(...args);\n}`).join('\n')}
 `,
-      loader: 'js',
-    }));
+        loader: 'js',
+      };
+    });
   },
 };
 
@@ -150,16 +156,30 @@ const lazyStdColumns = {
   },
 };
 
-// yargs looks for the program's package.json (for a default --version) by walking up from the
-// program's directory, listing each directory on the way; bundled, it takes the working directory
-// for the program's. Its finder is replaced by one that names kvmxml's own package.json, next to
-// dist/ (yargs only uses it for that lookup).
+// yargs looks for the program's package.json (for a default --version, and for parser settings
+// under its "yargs" key) by walking up from the program's directory, listing each directory on
+// the way; bundled, it takes the working directory for the program's, so a project's own
+// package.json would count. Its finder first offers the lookup kvmxml's own package.json, next
+// to dist/; a lookup that does not take it walks as escalade does, with escalade itself.
 const ownPackageJson = {
   name: 'own-package-json',
   setup(b) {
-    b.onResolve({ filter: /^escalade\/sync$/ }, (args) => (/[\\/]node_modules[\\/]yargs[\\/]/.test(args.importer) ? { path: 'escalade/sync', namespace: 'own-package-json' } : undefined));
-    b.onLoad({ filter: /.*/, namespace: 'own-package-json' }, () => ({
-      contents: "export default function findUp() {\n  return require('node:path').join(__dirname, '..', 'package.json');\n}\n",
+    b.onResolve({ filter: /^escalade\/sync$/ }, async (args) => {
+      if (args.pluginData?.real || !/[\\/]node_modules[\\/]yargs[\\/]/.test(args.importer)) return undefined;
+      const real = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { real: true } });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: real.path, namespace: 'own-package-json' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'own-package-json' }, (args) => ({
+      contents: `import escalade from ${JSON.stringify(args.path)};
+export default function findUp(start, callback) {
+  const { join } = require('node:path');
+  const own = join(__dirname, '..');
+  if (callback(own, ['package.json']) === 'package.json') return join(own, 'package.json');
+  return escalade(start, callback);
+}
+`,
+      resolveDir: dirname(args.path),
       loader: 'js',
     }));
   },
@@ -176,6 +196,10 @@ const lazyStringWidth = {
       if (args.pluginData?.real) return undefined;
       const real = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { real: true } });
       if (real.errors.length > 0) return { errors: real.errors };
+      const mod = await import(pathToFileURL(real.path).href);
+      if (Object.keys(mod).join() !== 'default' || typeof mod.default !== 'function') {
+        return { path: real.path, warnings: [{ text: `string-width (${real.path}) is no longer one default function: left as it is` }] };
+      }
       return { path: real.path, namespace: 'lazy-string-width' };
     });
     b.onLoad({ filter: /.*/, namespace: 'lazy-string-width' }, (args) => ({
@@ -213,7 +237,8 @@ function copy(v) {
   for (const k of Object.keys(v)) out[k] = copy(v[k]);
   return out;
 }
-export function parseCommand(cmd) {
+export function parseCommand(cmd, ...more) {
+  if (typeof cmd !== 'string' || more.length > 0) return parse(cmd, ...more);
   let p = parsed.get(cmd);
   if (p === undefined) parsed.set(cmd, (p = parse(cmd)));
   return copy(p);
