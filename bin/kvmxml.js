@@ -23,7 +23,7 @@ const { Script } = process.getBuiltinModule('node:vm');
 const dist = join(__dirname, '..', 'dist');
 const filename = join(dist, 'cli.cjs');
 const nodeRequire = createRequire(filename);
-// The build names the directory the shipped caches are written to (KVMXML_CODE_CACHE_OUT).
+// The build names the directory the shipped caches are made in (KVMXML_CODE_CACHE_OUT).
 const cacheOut = process.env.KVMXML_CODE_CACHE_OUT || null;
 
 /** Each file compiled in this run, with where its cache is to be written after the run (or null). */
@@ -61,8 +61,12 @@ function compile(name) {
   let script;
   let writeTo = null;
   if (cacheOut) {
-    script = new Script(source, options);
+    // The build's runs add up: each starts from the cache the runs before it made, and its
+    // own holds what they compiled and what it compiled.
     writeTo = join(cacheOut, `${name}.cache`);
+    const before = readCache(writeTo, tag);
+    if (before !== undefined) script = new Script(source, { ...options, cachedData: before });
+    if (script === undefined || script.cachedDataRejected) script = new Script(source, options);
   } else {
     const shipped = readCache(join(dist, `${name}.cache`), tag);
     if (shipped !== undefined) script = new Script(source, { ...options, cachedData: shipped });
@@ -102,12 +106,7 @@ function writeCaches() {
     if (!writeTo) continue;
     const data = Buffer.concat([Buffer.from(tag, 'latin1'), script.createCachedData()]);
     if (cacheOut) {
-      // The build keeps the first cache made of each file: the run it made that cache for.
-      try {
-        writeFileSync(writeTo, data, { flag: 'wx' });
-      } catch {
-        // an earlier run made it
-      }
+      writeFileSync(writeTo, data);
       continue;
     }
     const tmp = `${writeTo}.${process.pid}.tmp`;

@@ -339,11 +339,12 @@ function writeWrapped(file) {
 writeWrapped(join(root, 'dist/cli.cjs'));
 for (const lib of libraries) writeWrapped(join(root, 'dist/lib', `${lib.name}.cjs`));
 
-// 3. The code caches shipped in the package: bin/kvmxml.js writes them (into the directory
-// KVMXML_CODE_CACHE_OUT names) after a run, one for each file the run loaded that has none there
-// yet, holding every function the run compiled. So dist/cli.cache is made by linting a domain
-// shaped like `virsh dumpxml` output, with the memory elements the rules look at and one
-// finding for the formatter to print; the libraries' caches by a second run that uses them.
+// 3. The code caches shipped in the package: bin/kvmxml.js makes them in the directory
+// KVMXML_CODE_CACHE_OUT names, one for each file a run loads, holding every function compiled
+// in that run and the runs before it. dist/cli.cache comes from what a pre-commit hook runs:
+// linting a domain shaped like `virsh dumpxml` output (with the memory elements the rules look
+// at and findings to print) as a file, in the default format and as JSON, and from standard
+// input. The libraries' caches come from a run of their own, which uses them.
 const sample = `<domain type='kvm'>
   <name>build-sample</name>
   <uuid>4dea22b3-1d52-d8f3-2516-782e98ab3fa0</uuid>
@@ -400,23 +401,31 @@ const sample = `<domain type='kvm'>
 `;
 const env = { ...process.env };
 delete env.NODE_OPTIONS; // V8 rejects a cache made under other flags
-env.KVMXML_CODE_CACHE_OUT = join(root, 'dist');
-function warmUp(args, options = {}) {
-  const warm = spawnSync(process.execPath, [join(root, 'bin/kvmxml.js'), ...args], { env, encoding: 'utf8', ...options });
+function warmUp(out, args, options = {}) {
+  const warm = spawnSync(process.execPath, [join(root, 'bin/kvmxml.js'), ...args], { env: { ...env, KVMXML_CODE_CACHE_OUT: out }, encoding: 'utf8', ...options });
   if (warm.status !== 0 && warm.status !== 1) throw new Error(`build: the bundled CLI failed (exit ${warm.status}): ${warm.stderr}`);
   return warm;
 }
-warmUp(['lint', '--no-config', '--stdin-filename', 'sample.xml', '-'], { input: sample });
-if (!existsSync(join(root, 'dist/cli.cache'))) throw new Error('build: dist/cli.cache was not written');
-// The second run: a config (its validator) with a plugin whose rule takes options (ajv) and
-// queries the document (xpath, xmldom), an ignore file (ignore), a quoted glob (picomatch) and
-// fixes shown as a diff (diff).
 const sampleDir = mkdtempSync(join(tmpdir(), 'kvmxml-build-'));
 try {
-  writeFileSync(join(sampleDir, 'sample.xml'), sample.replace(/(<hard_limit[^\n]*\n)(\s*<swap_hard_limit[^\n]*\n)/, '$2$1'));
-  writeFileSync(join(sampleDir, '.kvmxmlignore'), 'ignored/\n');
+  const dist = join(root, 'dist');
+  const vm = join(sampleDir, 'vm.xml');
+  writeFileSync(vm, sample);
+  warmUp(dist, ['lint', vm], { cwd: sampleDir });
+  warmUp(dist, ['lint', '--format', 'json', vm], { cwd: sampleDir });
+  warmUp(dist, ['lint', '--stdin-filename', 'sample.xml', '-'], { input: sample, cwd: sampleDir });
+  if (!existsSync(join(dist, 'cli.cache'))) throw new Error('build: dist/cli.cache was not written');
+  // The libraries' run: a config (its validator) with a plugin whose rule takes options (ajv)
+  // and queries the document (xpath, xmldom), an ignore file (ignore), a quoted glob
+  // (picomatch) and fixes shown as a diff (diff). Only the libraries' caches are kept.
+  const project = join(sampleDir, 'project');
+  const out = join(sampleDir, 'caches');
+  mkdirSync(join(out, 'lib'), { recursive: true });
+  mkdirSync(project);
+  writeFileSync(join(project, 'sample.xml'), sample.replace(/(<hard_limit[^\n]*\n)(\s*<swap_hard_limit[^\n]*\n)/, '$2$1'));
+  writeFileSync(join(project, '.kvmxmlignore'), 'ignored/\n');
   writeFileSync(
-    join(sampleDir, 'plugin.cjs'),
+    join(project, 'plugin.cjs'),
     `exports.rules = [{
   meta: { id: 'build-sample', description: 'counts memtune limits', severity: 'warn', stage: 'style', fixable: false, schema: { type: 'object', properties: { most: { type: 'number' } }, additionalProperties: false } },
   check(ctx) {
@@ -426,8 +435,12 @@ try {
 }];
 `,
   );
-  writeFileSync(join(sampleDir, 'kvmxml.config.json'), JSON.stringify({ plugins: ['./plugin.cjs'], rules: { 'build-sample': ['warn', { most: 2 }] } }));
-  warmUp(['fix', '--dry-run', '*.xml'], { cwd: sampleDir });
+  writeFileSync(join(project, 'kvmxml.config.json'), JSON.stringify({ plugins: ['./plugin.cjs'], rules: { 'build-sample': ['warn', { most: 2 }] } }));
+  warmUp(out, ['fix', '--dry-run', '*.xml'], { cwd: project });
+  for (const lib of libraries) {
+    const made = join(out, 'lib', `${lib.name}.cache`);
+    if (existsSync(made)) writeFileSync(join(dist, 'lib', `${lib.name}.cache`), readFileSync(made));
+  }
 } finally {
   rmSync(sampleDir, { recursive: true, force: true });
 }
