@@ -199,12 +199,13 @@ async function formatResults(results: FileLintResult[], argv: CommonArgs, sink: 
   return formatter(shown, await formatContext(argv, sink));
 }
 
-/** What a formatter needs; machine formats name files relative to the repository root (git's top level, else the working directory). */
+/** What a formatter needs; sarif, github and junit name files relative to the repository root (git's top level, else the working directory). */
 async function formatContext(argv: { format: FormatName; color?: boolean | undefined }, sink: Sink): Promise<FormatContext> {
   const metas = builtinMetas();
   const toFd = isFileSink(sink) ? null : sink;
   const cwd = process.cwd();
-  const root = MACHINE_FORMATS.includes(argv.format) ? ((await import('./ignore.js')).repositoryRoot(cwd) ?? cwd) : cwd;
+  // json names files by their absolute paths: only the other machine formats look for the root.
+  const root = argv.format !== 'json' && MACHINE_FORMATS.includes(argv.format) ? ((await import('./ignore.js')).repositoryRoot(cwd) ?? cwd) : cwd;
   // Only the formats that link or carry rule pages read them (and package.json).
   const docs = argv.format === 'json' || argv.format === 'sarif' ? { docs: (await import('./package-info.js')).packageDocs() } : {};
   return { color: toFd !== null && useColor(toFd, argv.color), cwd, root, rules: metas, tty: toFd !== null && isatty(toFd), ...docs };
