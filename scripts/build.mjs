@@ -106,8 +106,10 @@ ${args.pluginData.keys.map((k) => `Object.defineProperty(exports, ${JSON.stringi
 
 // The CLI asks isatty() of its descriptors at every start; node:tty brings node:net and the
 // stream modules with it (≈ 5 ms). What is not a character device is never a terminal, nor
-// on Linux is a memory device (major 1: /dev/null, /dev/full, /dev/zero); the real isatty
-// answers for any other descriptor, and the rest of node:tty loads on first use.
+// on Linux is a memory device (major 1: /dev/null, /dev/full, /dev/zero), while a pseudo-
+// terminal (majors 136-143: /dev/pts/N, where terminal windows and ssh sessions run) always
+// is; the real isatty answers for any other descriptor, and the rest of node:tty loads on
+// first use.
 const quickIsatty = {
   name: 'quick-isatty',
   setup(b) {
@@ -126,7 +128,11 @@ exports.isatty = function isatty(fd) {
       return load().isatty(fd);
     }
     if (!st.isCharacterDevice()) return false;
-    if (process.platform === 'linux' && Math.floor(st.rdev / 256) % 4096 === 1) return false;
+    if (process.platform === 'linux') {
+      var major = Math.floor(st.rdev / 256) % 4096;
+      if (major === 1) return false;
+      if (major >= 136 && major <= 143) return true;
+    }
   }
   return load().isatty(fd);
 };

@@ -361,6 +361,16 @@ function lintable(p: string): boolean {
   }
 }
 
+/**
+ * Whether the arguments may ask for help (`--help`, `-h`, alone or among other short flags):
+ * only help is wrapped to the terminal, and reading its width creates process.stdout, which
+ * on a terminal costs a lint a noticeable part of its start. Anything that may be such a flag
+ * counts, so help is never wrapped differently.
+ */
+function helpAsked(argv: string[]): boolean {
+  return argv.some((a) => a.startsWith('--help') || /^-[^-]*h/.test(a));
+}
+
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
   const parser = yargs(argv)
@@ -473,7 +483,7 @@ export async function main(argv: string[]): Promise<number> {
     .alias('version', ['v', 'V'])
     .help()
     .alias('h', 'help')
-    .wrap(isatty(1) ? Math.min(100, process.stdout.columns ?? 100) : 100)
+    .wrap(helpAsked(argv) && isatty(1) ? Math.min(100, process.stdout.columns ?? 100) : 100)
     .exitProcess(false)
     .fail((msg, err) => {
       // yargs' own errors (YError: a bad option value, among others) are usage errors too.
