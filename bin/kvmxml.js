@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // A CommonJS script (bin/package.json): it starts faster than an ES module.
-// Starts the bundled CLI (dist/cli.cjs, built by scripts/build.mjs). Compiling the bundle is
-// most of a start-up, so it is compiled through vm.Script with V8's code cache: the one the
-// package ships (dist/cli.cache, made by the build's Node). Under a Node whose V8 rejects it,
-// a cache of this user's is used instead ($XDG_CACHE_HOME or ~/.cache, kvmxml/, named by the
-// build and the Node version), written after a run that had none. The installed package is
-// never written to; a cache that cannot be read or written only makes a start slower.
+// Starts the bundled CLI (dist/cli.cjs, built by scripts/build.mjs). The bundle holds what a
+// lint runs; libraries it runs only now and then (xmldom, xpath, ajv, diff, picomatch, ignore,
+// the config validator) are files of their own in dist/lib/, loaded on first use. Compiling is
+// most of a start-up, so each file is compiled through vm.Script with V8's code cache: the one
+// the package ships beside it (<name>.cache, made by the build's Node). Under a Node whose V8
+// rejects it, or for a file the package ships none for, a cache of this user's is used instead
+// ($XDG_CACHE_HOME or ~/.cache, kvmxml/, named by the file's build and the Node version),
+// written after a run that had none. The installed package is never written to; a cache that
+// cannot be read or written only makes a start slower.
 // Built-in modules come from process.getBuiltinModule rather than `import`: an ES module view
 // of node:fs alone makes Node load its streams, promises and watchers.
 if (typeof process.getBuiltinModule !== 'function') {
@@ -19,19 +22,14 @@ const { Script } = process.getBuiltinModule('node:vm');
 
 const dist = join(__dirname, '..', 'dist');
 const filename = join(dist, 'cli.cjs');
-const shippedCache = join(dist, 'cli.cache');
+const nodeRequire = createRequire(filename);
+// The build names the directory the shipped caches are made in (KVMXML_CODE_CACHE_OUT).
+const cacheOut = process.env.KVMXML_CODE_CACHE_OUT || null;
 
-let source;
-try {
-  source = readFileSync(filename, 'latin1'); // esbuild writes ASCII only
-} catch (e) {
-  process.stderr.write(`kvmxml: cannot read ${filename} (${e.code ?? e.message}); build it with: npm run build\n`);
-  process.exit(2);
-}
-// The bundle's first line names its build; the cache starts with the same line, so a cache
-// never outlives the bundle it was made from.
-const tag = source.slice(0, source.indexOf('\n') + 1);
-function readCache(file) {
+/** Each file compiled in this run, with where its cache is to be written after the run (or null). */
+const compiled = [];
+
+function readCache(file, tag) {
   try {
     const bytes = readFileSync(file);
     if (tag.startsWith('//') && bytes.subarray(0, tag.length).toString('latin1') === tag) return bytes.subarray(tag.length);
@@ -40,53 +38,82 @@ function readCache(file) {
   }
   return undefined;
 }
-function userCacheFile() {
+function userCacheFile(name, tag) {
   const base = process.env.XDG_CACHE_HOME || (process.env.HOME ? join(process.env.HOME, '.cache') : '');
   if (!base) return null;
   const build = tag.slice(2).trim().replace(/[^\w.-]+/g, '-');
-  return join(base, 'kvmxml', `cli-${build}-node${process.version}-${process.arch}.cache`);
+  return join(base, 'kvmxml', `${name}-${build}-node${process.version}-${process.arch}.cache`);
 }
-// The name the compiled code reports itself by (in a KVMXML_DEBUG trace). It is the same
-// wherever kvmxml is installed: V8 keeps the name a code cache was made under, so a real path
-// here would show the path of the machine that built the package.
-const scriptName = 'kvmxml/dist/cli.cjs';
-const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
-const compile = (cachedData) => new Script(wrapped, { filename: scriptName, cachedData });
 
-(async () => {
-  // The build names the file the shipped cache is written to (KVMXML_CODE_CACHE_OUT).
-  let writeTo = process.env.KVMXML_CODE_CACHE_OUT || null;
+/**
+ * Compile one file of dist/ (`name`: cli, or lib/<library>). The build writes each as the text
+ * of a CommonJS module function, after a first line naming its build; its cache starts with
+ * the same line, so a cache never outlives the file it was made from.
+ */
+function compile(name) {
+  const file = join(dist, `${name}.cjs`);
+  const source = readFileSync(file, 'latin1'); // esbuild writes ASCII only
+  const tag = source.slice(0, source.indexOf('\n') + 1);
+  // The name the compiled code reports itself by (in a KVMXML_DEBUG trace). It is the same
+  // wherever kvmxml is installed: V8 keeps the name a code cache was made under, so a real
+  // path here would show the path of the machine that built the package.
+  const options = { filename: `kvmxml/dist/${name}.cjs` };
   let script;
-  if (writeTo) script = compile(undefined);
-  else {
-    const shipped = readCache(shippedCache);
-    if (shipped !== undefined) script = compile(shipped);
+  let writeTo = null;
+  if (cacheOut) {
+    // The build's runs add up: each starts from the cache the runs before it made, and its
+    // own holds what they compiled and what it compiled.
+    writeTo = join(cacheOut, `${name}.cache`);
+    const before = readCache(writeTo, tag);
+    if (before !== undefined) script = new Script(source, { ...options, cachedData: before });
+    if (script === undefined || script.cachedDataRejected) script = new Script(source, options);
+  } else {
+    const shipped = readCache(join(dist, `${name}.cache`), tag);
+    if (shipped !== undefined) script = new Script(source, { ...options, cachedData: shipped });
     if (script === undefined || script.cachedDataRejected) {
-      const own = userCacheFile();
-      const data = own ? readCache(own) : undefined;
-      if (data !== undefined) script = compile(data);
-      script ??= compile(undefined);
+      const own = userCacheFile(name.replace(/\//g, '-'), tag);
+      const data = own ? readCache(own, tag) : undefined;
+      if (data !== undefined) script = new Script(source, { ...options, cachedData: data });
+      if (script === undefined || script.cachedDataRejected) script = new Script(source, options);
       if (data === undefined || script.cachedDataRejected) writeTo = own;
     }
   }
-  const module = { exports: {} };
-  try {
-    script.runInThisContext()(module.exports, createRequire(filename), module, filename, dist);
-    // Code compiled from a cache has no import() of its own: plugins are imported from here.
-    await module.exports.start((specifier) => import(specifier));
-  } catch (e) {
-    // main.ts reports its own errors; this is for a broken bundle. Never a stack trace for users.
-    process.stderr.write(`kvmxml: internal error: ${String(e?.message ?? e).split('\n')[0]}\n`);
-    if (process.env.KVMXML_DEBUG || process.argv.includes('--debug')) process.stderr.write(`${e?.stack ?? ''}\n`);
-    process.exit(2);
-  }
+  compiled.push({ script, tag, writeTo });
+  return { script, file };
+}
 
-  if (writeTo) {
+/** Run a compiled file as a CommonJS module; its require loads dist/lib/ files the same way. */
+function run({ script, file }) {
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, bundleRequire, module, file, dirname(file));
+  return module.exports;
+}
+const libs = new Map();
+function bundleRequire(id) {
+  const lib = /^\.\/(lib\/[\w-]+)\.cjs$/.exec(id);
+  if (!lib) return nodeRequire(id);
+  let exports = libs.get(lib[1]);
+  if (exports === undefined) {
+    exports = run(compile(lib[1]));
+    libs.set(lib[1], exports);
+  }
+  return exports;
+}
+Object.assign(bundleRequire, nodeRequire);
+
+function writeCaches() {
+  for (const { script, tag, writeTo } of compiled) {
+    if (!writeTo) continue;
+    const data = Buffer.concat([Buffer.from(tag, 'latin1'), script.createCachedData()]);
+    if (cacheOut) {
+      writeFileSync(writeTo, data);
+      continue;
+    }
     const tmp = `${writeTo}.${process.pid}.tmp`;
     try {
       mkdirSync(dirname(writeTo), { recursive: true });
       accessSync(dirname(writeTo), constants.W_OK);
-      writeFileSync(tmp, Buffer.concat([Buffer.from(tag, 'latin1'), script.createCachedData()]), { flag: 'wx' });
+      writeFileSync(tmp, data, { flag: 'wx' });
       renameSync(tmp, writeTo);
     } catch {
       try {
@@ -96,4 +123,29 @@ const compile = (cachedData) => new Script(wrapped, { filename: scriptName, cach
       }
     }
   }
+}
+
+(async () => {
+  let cli;
+  try {
+    cli = compile('cli');
+  } catch (e) {
+    if (e?.code) process.stderr.write(`kvmxml: cannot read ${filename} (${e.code}); build it with: npm run build\n`);
+    else process.stderr.write(`kvmxml: internal error: ${String(e?.message ?? e).split('\n')[0]}\n`);
+    process.exit(2);
+  }
+  try {
+    // Code compiled from a cache has no import() of its own: plugins are imported from here.
+    await run(cli).start((specifier) => import(specifier));
+  } catch (e) {
+    // main.ts reports its own errors; this is for a broken bundle. Never a stack trace for users.
+    process.stderr.write(`kvmxml: internal error: ${String(e?.message ?? e).split('\n')[0]}\n`);
+    if (process.env.KVMXML_DEBUG || process.argv.includes('--debug')) process.stderr.write(`${e?.stack ?? ''}\n`);
+    process.exit(2);
+  }
+  writeCaches();
+  // The run is over. Unless something is still under way (a write a pipe has not taken yet, a
+  // timer a plugin set) besides closing a file read, end the process now: left to itself, Node
+  // first tears down the whole heap, a few milliseconds of a one-file run.
+  if (typeof process.getActiveResourcesInfo === 'function' && process.getActiveResourcesInfo().every((r) => r === 'CloseReq')) process.exit();
 })();

@@ -199,12 +199,13 @@ async function formatResults(results: FileLintResult[], argv: CommonArgs, sink: 
   return formatter(shown, await formatContext(argv, sink));
 }
 
-/** What a formatter needs; machine formats name files relative to the repository root (git's top level, else the working directory). */
+/** What a formatter needs; sarif, github and junit name files relative to the repository root (git's top level, else the working directory). */
 async function formatContext(argv: { format: FormatName; color?: boolean | undefined }, sink: Sink): Promise<FormatContext> {
   const metas = builtinMetas();
   const toFd = isFileSink(sink) ? null : sink;
   const cwd = process.cwd();
-  const root = MACHINE_FORMATS.includes(argv.format) ? ((await import('./ignore.js')).repositoryRoot(cwd) ?? cwd) : cwd;
+  // json names files by their absolute paths: only the other machine formats look for the root.
+  const root = argv.format !== 'json' && MACHINE_FORMATS.includes(argv.format) ? ((await import('./ignore.js')).repositoryRoot(cwd) ?? cwd) : cwd;
   // Only the formats that link or carry rule pages read them (and package.json).
   const docs = argv.format === 'json' || argv.format === 'sarif' ? { docs: (await import('./package-info.js')).packageDocs() } : {};
   return { color: toFd !== null && useColor(toFd, argv.color), cwd, root, rules: metas, tty: toFd !== null && isatty(toFd), ...docs };
@@ -360,6 +361,16 @@ function lintable(p: string): boolean {
   }
 }
 
+/**
+ * Whether the arguments may ask for help (`--help`, `-h`, alone or among other short flags):
+ * only help is wrapped to the terminal, and reading its width creates process.stdout, which
+ * on a terminal costs a lint a noticeable part of its start. Anything that may be such a flag
+ * counts, so help is never wrapped differently.
+ */
+function helpAsked(argv: string[]): boolean {
+  return argv.some((a) => a.startsWith('--help') || /^-[^-]*h/.test(a));
+}
+
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
   const parser = yargs(argv)
@@ -472,7 +483,7 @@ export async function main(argv: string[]): Promise<number> {
     .alias('version', ['v', 'V'])
     .help()
     .alias('h', 'help')
-    .wrap(isatty(1) ? Math.min(100, process.stdout.columns ?? 100) : 100)
+    .wrap(helpAsked(argv) && isatty(1) ? Math.min(100, process.stdout.columns ?? 100) : 100)
     .exitProcess(false)
     .fail((msg, err) => {
       // yargs' own errors (YError: a bad option value, among others) are usage errors too.

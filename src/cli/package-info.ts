@@ -88,8 +88,14 @@ export function docText(meta: RuleMeta): string | null {
   }
 }
 
-/** What the formatters get to name each rule's documentation (FormatContext.docs). */
+/** What the formatters get to name each rule's documentation (FormatContext.docs); package.json is read when first asked. */
 export function packageDocs(): RuleDocs {
-  return { url: docsUrl, text: docText, version: packageVersion() };
+  return {
+    url: docsUrl,
+    text: docText,
+    get version() {
+      return packageVersion();
+    },
+  };
 }
 
