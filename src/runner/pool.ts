@@ -10,15 +10,16 @@ import type { LintItem, LintJob } from './linter.js';
 import { receiveError, type SentError } from './errors.js';
 import type { ItemSource, Outcome } from './lint.js';
 
-/** 'auto': workers for large runs on a machine with more than one core; 'off'; or exactly N workers. */
+/** 'auto': workers for large runs on a machine with 4 cores or more (see WORKER_MIN_FILES); 'off'; or exactly N workers. */
 export type WorkerSetting = 'auto' | 'off' | number;
 
 /**
- * Fewer files than this are linted in one thread. Measured on the bench corpus (2 cores): a
- * worker starts in about 70 ms, but each worker also warms up its own compiled code and the
- * results cross threads as copies, about 1 s of CPU in all for 1,690 files, which two workers
- * did not win back; 10,000 files took 22 s instead of 23–27 s. So workers start from 2,000
- * files, one per 1,000 files up to one per core.
+ * Fewer files than this are linted in one thread. A worker starts in about 70 ms, warms up its
+ * own compiled code, and its results cross threads as copies; and one thread already keeps about
+ * 1.35 cores busy (V8 compiles and collects garbage on threads of its own). Measured on the bench
+ * corpus on 2 cores: 10,000 files took 4.9 s in one thread and 5.8–6.2 s with two workers, 1,690
+ * files 1.3 s against 1.6 s. So workers come from 2,000 files and only where there is room for
+ * them: one per two cores, from 4 cores on (not measured on more than 2 cores).
  */
 export const WORKER_MIN_FILES = 2000;
 
@@ -33,8 +34,8 @@ export function workerCount(setting: WorkerSetting, files: number): number {
   if (setting === 'off' || launcher === null || files < 2) return 0;
   if (typeof setting === 'number') return Math.max(0, Math.min(setting, files));
   const cores = process.getBuiltinModule('node:os').availableParallelism();
-  if (cores < 2 || files < WORKER_MIN_FILES) return 0;
-  return Math.min(cores, Math.floor(files / 1000));
+  if (cores < 4 || files < WORKER_MIN_FILES) return 0;
+  return Math.min(Math.floor(cores / 2), Math.floor(files / 1000));
 }
 
 /** Set in a worker's environment: the launcher then runs the worker, not the command line. */
