@@ -175,8 +175,12 @@ class AttrNode implements XAttr {
 }
 Object.defineProperty(AttrNode.prototype, 'kind', { value: 'attr' });
 
+/** The scanner that reads attributes back, kept for the document being read (rules read many elements' attributes). */
+let attributeReader: Scanner | null = null;
+
 function readAttributes(el: ElementNode): XAttr[] {
-  const s = new Scanner(el.src);
+  if (attributeReader === null || !attributeReader.reads(el.src)) attributeReader = new Scanner(el.src);
+  const s = attributeReader;
   s.pos = el.start + 1 + el.name.length;
   const out: XAttr[] = [];
   for (;;) {
@@ -254,6 +258,10 @@ class Scanner {
   private sawSpaceChar = false;
   /** Start offset of each open element, for `line N` in messages. */
   constructor(private readonly t: string) {}
+
+  reads(text: string): boolean {
+    return this.t === text;
+  }
 
   fail(offset: number, message: string, hint?: string): never {
     throw new Fail(hint === undefined ? { offset, message } : { offset, message, hint });
