@@ -55,7 +55,9 @@ export async function expandPaths(paths: string[], opts: ExpandOptions = {}): Pr
     const probe = probes[i] ?? null;
     return isGlob(p, probe) || (probe !== null && 'st' in probe && probe.st.isDirectory());
   });
-  const rules = await IgnoreRules.create(ignoreOpts, walks, paths.map((p) => dirname(resolve(p))));
+  // Each directory once: a run over 10,000 files of one directory looks for ignore files once.
+  const fileDirs = [...new Set(paths.map((p) => dirname(p)))].map((d) => resolve(d));
+  const rules = await IgnoreRules.create(ignoreOpts, walks, fileDirs);
   for (const [i, p] of paths.entries()) {
     const probe = probes[i] ?? null;
     if (probe === null) {

@@ -60,7 +60,17 @@ export class IgnoreRules {
   static async create(opts: IgnoreOptions, walks: boolean, fileDirs: string[]): Promise<IgnoreRules> {
     if (!opts.enabled) return new IgnoreRules(opts, null);
     const probe = new IgnoreRules(opts, null);
-    const anyFile = () => fileDirs.some((d) => probe.ancestors(resolve(d)).some((a) => IGNORE_FILES.some((f) => existsSync(join(a, f)))));
+    const anyFile = (): boolean => {
+      const looked = new Set<string>();
+      for (const d of fileDirs) {
+        for (const a of probe.ancestors(resolve(d))) {
+          if (looked.has(a)) continue;
+          looked.add(a);
+          if (IGNORE_FILES.some((f) => existsSync(join(a, f)))) return true;
+        }
+      }
+      return false;
+    };
     const rules = walks || opts.patterns.length > 0 || anyFile() ? new IgnoreRules(opts, await loadFactory()) : probe;
     if (rules.make && opts.patterns.length) rules.cli = rules.make().add(opts.patterns);
     return rules;

@@ -22,7 +22,7 @@ import { oneLine } from '../host/errors.js';
 import type { HostSnapshot } from '../host/snapshot.js';
 import { FORMATS, loadCheckFormatter, loadFormatter, MACHINE_FORMATS, type FormatContext, type FormatName } from '../formatters/index.js';
 import { PROFILE_IDS } from '../libvirt/profile.js';
-import { count, protectDashes, restoreDashes, rewordYargsMessage, single } from './args.js';
+import { count, protectDashes, restoreDashes, rewordYargsMessage, single, splitTrailingPaths } from './args.js';
 import { ConfigResolver, type ConfigSetting } from './config-resolver.js';
 import { INSTALLED_SCHEMA_DIR } from './schema-source.js';
 import { expandPaths, readStdin, UsageError } from './files.js';
@@ -373,6 +373,8 @@ function helpAsked(argv: string[]): boolean {
 
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
+  const { head, tail } = splitTrailingPaths(protectDashes(schemaAlone(argv)));
+  let tailAdded = false;
   const parser = yargs(argv)
     .scriptName('kvmxml')
     .usage('$0 <command> [options]')
@@ -478,7 +480,13 @@ export async function main(argv: string[]): Promise<number> {
     .demandCommand(1, `say what to do: kvmxml ${COMMANDS.join('|')} (see --help)`)
     .option('debug', { type: 'boolean', global: true, describe: 'on an internal error print its stack trace, and end with the exit code and time (as KVMXML_DEBUG=1 does)' })
     .strict()
-    .middleware((a) => void restoreDashes(a), true)
+    .middleware((a) => {
+      if (tail.length > 0 && !tailAdded) {
+        a.paths = [...((a.paths as string[] | undefined) ?? []), ...tail];
+        tailAdded = true;
+      }
+      restoreDashes(a);
+    }, true)
     .version(VERSION)
     .alias('version', ['v', 'V'])
     .help()
@@ -495,7 +503,7 @@ export async function main(argv: string[]): Promise<number> {
   // it is a tenth of a lint's start-up.
   const usage = (parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.().getUsageInstance?.();
   if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
-  await parser.parseAsync(hideBin(['node', 'kvmxml', ...protectDashes(schemaAlone(argv))]));
+  await parser.parseAsync(hideBin(['node', 'kvmxml', ...head]));
   return code;
 }
 

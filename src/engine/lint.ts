@@ -65,7 +65,7 @@ function rangeOf(node: XElement | XAttr | XText | Range): Range {
   return node;
 }
 
-function summarise(filePath: string, messages: LintMessage[], extra: Partial<FileLintResult> = {}): FileLintResult {
+function summarise(filePath: string, messages: LintMessage[], extra?: Partial<FileLintResult>): FileLintResult {
   messages.sort((a, b) => a.line - b.line || a.column - b.column || (a.ruleId ?? '').localeCompare(b.ruleId ?? ''));
   let errorCount = 0;
   let warningCount = 0;
@@ -80,7 +80,8 @@ function summarise(filePath: string, messages: LintMessage[], extra: Partial<Fil
       if (m.fix) fixableWarningCount++;
     }
   }
-  return { filePath, messages, errorCount, warningCount, fixableErrorCount, fixableWarningCount, ...extra };
+  const result: FileLintResult = { filePath, messages, errorCount, warningCount, fixableErrorCount, fixableWarningCount };
+  return extra === undefined ? result : Object.assign(result, extra);
 }
 
 function fatal(filePath: string, message: string, line = 1, column = 1): FileLintResult {
@@ -104,7 +105,9 @@ export function lintDocument(bytes: Uint8Array, opts: LintOptions): LintedDocume
   const decoded = decodeUtf8(bytes);
   if (!decoded.ok) return { result: { ...fatal(opts.filePath, `not UTF-8 text: invalid byte 0x${(bytes[decoded.byteOffset] ?? 0).toString(16).padStart(2, '0')} at offset ${decoded.byteOffset}`), libvirt }, doc: null, domain: null };
   const linted = lintTextOnce(decoded.text, opts);
-  return { ...linted, result: { ...linted.result, libvirt } };
+  // Each result is new (summarise): naming the profile on it spares copying it (spreads are slow per file).
+  linted.result.libvirt = libvirt;
+  return linted;
 }
 
 export function lintText(text: string, opts: LintOptions): FileLintResult {
@@ -249,6 +252,26 @@ function optionsOf(active: ActiveRule): Record<string, unknown> {
   return options;
 }
 
+/**
+ * The rules of a rule list that can run with a run's settings (host, schema, profile), worked
+ * out once per list and settings rather than per file; only the driver is left to each file.
+ */
+const runnableByRules = new WeakMap<readonly ActiveRule[], Map<string, ActiveRule[]>>();
+function runnableRules(rules: readonly ActiveRule[], host: boolean, schema: boolean, profile: string): ActiveRule[] {
+  let bySettings = runnableByRules.get(rules);
+  if (bySettings === undefined) runnableByRules.set(rules, (bySettings = new Map()));
+  const key = `${host}:${schema}:${profile}`;
+  let list = bySettings.get(key);
+  if (list === undefined) {
+    list = rules.filter(({ rule: { meta } }) => !(meta.needsHost && !host) && !(meta.needsSchema && !schema) && !(meta.profiles && !meta.profiles.includes(profile as Profile['id'])));
+    bySettings.set(key, list);
+  }
+  return list;
+}
+
+/** A rule context whose rule-specific fields the engine sets before each rule runs. */
+type EngineContext = { -readonly [K in keyof RuleContext]: RuleContext[K] };
+
 function runRules(doc: XmlDocument, domain: DomainModel, opts: LintOptions): Collected[] {
   const directives = new Directives(doc);
   const fixer = new Fixer(doc);
@@ -257,67 +280,59 @@ function runRules(doc: XmlDocument, domain: DomainModel, opts: LintOptions): Col
   const profile = opts.profile ?? DEFAULT_PROFILE;
   const schema = opts.schema ?? null;
   const earlier: EarlierFinding[] = [];
-  const select = (expr: string) => selectElements(doc, expr);
-  for (const active of opts.rules) {
+  // One context for the document, its rule-specific parts set per rule (allocating one per rule per file shows in a profile).
+  let active = opts.rules[0] as ActiveRule;
+  // Most rules report nothing on most files: the set of what was reported is made on the first report.
+  let seen: Set<string> | null = null;
+  const report = (r: Report): void => {
     const { rule } = active;
-    if (rule.meta.needsHost && !host) continue;
-    if (rule.meta.needsSchema && !schema) continue;
-    if (rule.meta.profiles && !rule.meta.profiles.includes(profile.id)) continue;
-    if (!appliesTo(rule.meta.drivers, domain.type)) continue;
-    // Most rules report nothing on most files: the set of what was reported is made on the first report.
-    let seen: Set<string> | null = null;
-    const ctx: RuleContext = {
-      doc,
-      domain,
-      host,
-      profile,
-      schema,
-      earlier,
-      options: optionsOf(active),
-      filePath: opts.filePath,
-      select,
-      report: (r: Report) => {
-        if (r.drivers && !appliesTo(r.drivers, domain.type)) return;
-        const range = rangeOf(r.node);
-        const start = doc.positionAt(range.start);
-        const end = doc.positionAt(range.end);
-        if (directives.isDisabled(rule.meta.id, start.line)) return;
-        const key = `${range.start}:${r.message}`;
-        seen ??= new Set();
-        if (seen.has(key)) return;
-        seen.add(key);
-        const stage: Stage = r.stage ?? rule.meta.stage;
-        const message: LintMessage = {
-          ruleId: rule.meta.id,
-          severity: active.severity,
-          message: r.message,
-          line: start.line,
-          column: start.column,
-          endLine: end.line,
-          endColumn: end.column,
-          stage,
-        };
-        let edits: TextEdit[] | null = null;
-        if (r.fix) {
-          if (!rule.meta.fixable) throw new RuleError(rule.meta.id, 'reported a fix, but its meta does not say fixable: true');
-          const list = editsOf(rule.meta.id, 'fix', r.fix(fixer));
-          if (list.length) {
-            edits = list;
-            message.fix = mergeEdits(doc.text, list, doc.bom);
-          }
-        }
-        if (r.suggestions?.length) {
-          const sugg = [];
-          for (const s of r.suggestions) {
-            const list = editsOf(rule.meta.id, 'suggestion', s.fix(fixer));
-            if (list.length) sugg.push({ desc: s.desc, fix: mergeEdits(doc.text, list, doc.bom) });
-          }
-          if (sugg.length) message.suggestions = sugg;
-        }
-        out.push({ message, edits });
-        earlier.push({ ruleId: rule.meta.id, range });
-      },
+    if (r.drivers && !appliesTo(r.drivers, domain.type)) return;
+    const range = rangeOf(r.node);
+    const start = doc.positionAt(range.start);
+    const end = doc.positionAt(range.end);
+    if (directives.isDisabled(rule.meta.id, start.line)) return;
+    const key = `${range.start}:${r.message}`;
+    seen ??= new Set();
+    if (seen.has(key)) return;
+    seen.add(key);
+    const stage: Stage = r.stage ?? rule.meta.stage;
+    const message: LintMessage = {
+      ruleId: rule.meta.id,
+      severity: active.severity,
+      message: r.message,
+      line: start.line,
+      column: start.column,
+      endLine: end.line,
+      endColumn: end.column,
+      stage,
     };
+    let edits: TextEdit[] | null = null;
+    if (r.fix) {
+      if (!rule.meta.fixable) throw new RuleError(rule.meta.id, 'reported a fix, but its meta does not say fixable: true');
+      const list = editsOf(rule.meta.id, 'fix', r.fix(fixer));
+      if (list.length) {
+        edits = list;
+        message.fix = mergeEdits(doc.text, list, doc.bom);
+      }
+    }
+    if (r.suggestions?.length) {
+      const sugg = [];
+      for (const s of r.suggestions) {
+        const list = editsOf(rule.meta.id, 'suggestion', s.fix(fixer));
+        if (list.length) sugg.push({ desc: s.desc, fix: mergeEdits(doc.text, list, doc.bom) });
+      }
+      if (sugg.length) message.suggestions = sugg;
+    }
+    out.push({ message, edits });
+    earlier.push({ ruleId: rule.meta.id, range });
+  };
+  const ctx: EngineContext = { doc, domain, host, profile, schema, earlier, options: {}, filePath: opts.filePath, select: (expr: string) => selectElements(doc, expr), report };
+  for (const current of runnableRules(opts.rules, host !== null, schema !== null, profile.id)) {
+    const { rule } = current;
+    if (!appliesTo(rule.meta.drivers, domain.type)) continue;
+    active = current;
+    seen = null;
+    ctx.options = optionsOf(current);
     try {
       rule.check(ctx);
     } catch (e) {
@@ -328,8 +343,10 @@ function runRules(doc: XmlDocument, domain: DomainModel, opts: LintOptions): Col
   }
   const level = opts.reportUnusedDisableDirectives ?? 1;
   if (level) {
-    const notRun = new Set(opts.rules.filter((a) => a.rule.meta.needsHost && !host).map((a) => a.rule.meta.id));
-    for (const { directive: d, rules } of directives.unused((id) => !notRun.has(id))) {
+    // Made only for a document with directives (the callback is asked about each one).
+    let notRun: Set<string> | null = null;
+    const ran = (id: string) => !(notRun ??= new Set(opts.rules.filter((a) => a.rule.meta.needsHost && !host).map((a) => a.rule.meta.id))).has(id);
+    for (const { directive: d, rules } of directives.unused(ran)) {
       const what = rules ? ` (no problems were reported from ${rules.map((r) => `'${r}'`).join(', ')})` : ' (no problems were reported)';
       out.push({
         message: { ruleId: null, severity: level, message: `Unused ${d.kind} directive${what}`, line: d.line, column: d.column, endLine: d.endLine, endColumn: d.endColumn, stage: 'style' },
