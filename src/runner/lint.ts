@@ -10,7 +10,8 @@ import type { FileLintResult } from '../engine/lint.js';
 import { formatDiff } from '../formatters/diff.js';
 import { prepareWrite, readInput, UsageError, writeFixed, type ReadResult } from '../cli/files.js';
 import { FileLinter, type LintItem, type LintJob } from './linter.js';
-import { lintInPool, workerCount, type WorkerSetting } from './pool.js';
+import { lintInPool, workerCount, type ChunkEntry, type ChunkRequest, type FileReply, type WorkerSetting } from './pool.js';
+import { receiveError, sendError } from './errors.js';
 
 /** Standard input as a file: the name it is reported by, the path its config is found by, and how to read it. */
 export interface StdinSource {
@@ -61,17 +62,23 @@ export async function lintFiles(job: LintJob, files: string[], opts: RunOptions)
     run.results.push(outcome.result);
     opts.hooks.onResult?.(outcome.result, run.results.length, file);
   };
-  const workers = workerCount(opts.workers ?? 'auto', files.length);
-  if (workers > 0) {
-    await lintInPool(job, items, files.length, workers, (outcome, bytes, i, schemaAsked) => {
-      if (schemaAsked) run.schemaAsked = true;
-      if (job.fix && outcome.ok && bytes) run.originals.set(outcome.result.filePath, bytes);
-      accept(outcome, files[i] as string);
-    });
-    return run;
-  }
   const linter = new FileLinter(job);
   await linter.preload();
+  const workers = workerCount(opts.workers ?? 'auto', files.length);
+  if (workers > 0) {
+    const entries: ChunkEntry[] = files.map((f) => (f === '-' ? { item: stdinItem(opts.stdin) } : { path: f }));
+    const deliver = (reply: FileReply, i: number): void => {
+      const file = files[i] as string;
+      if ('failed' in reply) accept({ ok: false, filePath: reply.filePath, error: receiveError(reply.failed) }, file);
+      else if ('result' in reply) {
+        if (job.fix && reply.bytes) run.originals.set(reply.result.filePath, reply.bytes);
+        accept({ ok: true, result: reply.result }, file);
+      }
+    };
+    await lintInPool(job, entries, workers, (chunk) => lintChunk(linter, chunk), deliver, () => (run.schemaAsked = true));
+    if (linter.schemas.asked) run.schemaAsked = true;
+    return run;
+  }
   for (let i = 0; i < files.length; i++) {
     const item = await items.next(i);
     if (job.fix && item.bytes) run.originals.set(item.filePath, item.bytes);
@@ -79,6 +86,34 @@ export async function lintFiles(job: LintJob, files: string[], opts: RunOptions)
   }
   run.schemaAsked = linter.schemas.asked;
   return run;
+}
+
+/**
+ * Read and lint a chunk of files (pool.ts), in this thread or a worker alike: each file's
+ * outcome, with its bytes when the job fixes; an error that ends the run ends the chunk.
+ */
+export async function lintChunk(linter: FileLinter, chunk: ChunkRequest): Promise<FileReply[]> {
+  const replies: FileReply[] = [];
+  for (const entry of chunk.entries) {
+    let item: LintItem;
+    try {
+      item = 'item' in entry ? entry.item : readItem(entry.path);
+    } catch (e) {
+      replies.push({ stop: sendError(e) });
+      break;
+    }
+    try {
+      const result = await linter.lint(item);
+      replies.push(linter.job.fix && item.bytes ? { result, bytes: item.bytes } : { result });
+    } catch (e) {
+      if (stopsTheRun(e)) {
+        replies.push({ stop: sendError(e) });
+        break;
+      }
+      replies.push({ failed: sendError(e), filePath: item.filePath });
+    }
+  }
+  return replies;
 }
 
 export type Outcome = { ok: true; result: FileLintResult } | { ok: false; filePath: string; error: unknown };
@@ -102,18 +137,24 @@ function readInOrder(files: string[], stdin: StdinSource): ItemSource {
   return {
     next(i) {
       const f = files[i] as string;
-      if (f === '-') {
-        const bytes = stdin.read();
-        return Promise.resolve({ filePath: stdin.report, lookupPath: stdin.lookup, bytes, size: bytes.length });
-      }
       try {
-        const path = resolve(f);
-        return Promise.resolve(itemOf(path, path, readInput(f)));
+        return Promise.resolve(f === '-' ? stdinItem(stdin) : readItem(f));
       } catch (e) {
         return Promise.reject(e as Error); // an unreadable file is reported when its turn comes
       }
     },
   };
+}
+
+function stdinItem(stdin: StdinSource): LintItem {
+  const bytes = stdin.read();
+  return { filePath: stdin.report, lookupPath: stdin.lookup, bytes, size: bytes.length };
+}
+
+/** A file as given on the command line, read (see readInput); it is reported by its absolute path. */
+function readItem(f: string): LintItem {
+  const path = resolve(f);
+  return itemOf(path, path, readInput(f));
 }
 
 function itemOf(filePath: string, lookupPath: string, read: ReadResult): LintItem {

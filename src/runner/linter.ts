@@ -92,7 +92,9 @@ export class FileLinter {
       profile,
       reportUnusedDisableDirectives: unusedDirectivesLevel(this.job.unusedDirectives, cfg),
     });
-    return { ...result, filePath: item.filePath };
+    // The result is new: it takes the name the file is reported by (a copy per file shows in a profile).
+    result.filePath = item.filePath;
+    return result;
   }
 }
 

@@ -1,27 +1,30 @@
 /**
- * Worker threads for large runs: each worker lints the files it is handed with the same
- * LintJob (it loads configs, plugins and schemas itself), the main thread reads the files and
- * hands them out, and takes the results back in the order the files were given. Small runs
- * stay in one thread: starting a worker costs more than linting a few dozen files.
+ * Worker threads for large runs. The files are cut into chunks of consecutive files; the main
+ * thread and the workers take the next chunk whenever they are free, so a slow file or a slow
+ * thread holds up no one. A worker reads and lints its chunk with the same LintJob (it loads
+ * configs, plugins and schemas itself) and sends the chunk's outcomes back in one message; the
+ * main thread lints chunks too, between handing them out. Outcomes are delivered in the order
+ * the files were given, and an error that ends the run is thrown when its file's turn comes,
+ * as in one thread. Small runs stay in one thread: a worker costs a start and a warm-up of its
+ * own.
  */
 import type { Worker } from 'node:worker_threads';
 import type { FileLintResult } from '../engine/lint.js';
 import type { LintItem, LintJob } from './linter.js';
 import { receiveError, type SentError } from './errors.js';
-import type { ItemSource, Outcome } from './lint.js';
 
-/** 'auto': workers for large runs on a machine with 4 cores or more (see WORKER_MIN_FILES); 'off'; or exactly N workers. */
+/** 'auto': workers for large runs on a machine with 2 cores or more (see WORKER_MIN_FILES); 'off'; or exactly N workers besides the main thread. */
 export type WorkerSetting = 'auto' | 'off' | number;
 
 /**
- * Fewer files than this are linted in one thread. A worker starts in about 70 ms, warms up its
- * own compiled code, and its results cross threads as copies; and one thread already keeps about
- * 1.35 cores busy (V8 compiles and collects garbage on threads of its own). Measured on the bench
- * corpus on 2 cores: 10,000 files took 4.9 s in one thread and 5.8–6.2 s with two workers, 1,690
- * files 1.3 s against 1.6 s. So workers come from 2,000 files and only where there is room for
- * them: one per two cores, from 4 cores on (not measured on more than 2 cores).
+ * Fewer files than this are linted in one thread. A worker starts in about 70 ms and warms up
+ * its own compiled code, so it pays only from a few hundred files on (the bench corpus, on
+ * 2 cores: see DESIGN.md).
  */
-export const WORKER_MIN_FILES = 2000;
+export const WORKER_MIN_FILES = 400;
+
+/** Files per chunk: large enough that handing one out costs little, small enough that the last ones end together. */
+export const CHUNK_FILES = 24;
 
 /** The script a worker runs: the launcher that started this process (set by the entry point). */
 let launcher: string | null = null;
@@ -29,13 +32,14 @@ export function setWorkerLauncher(path: string | null): void {
   launcher = path;
 }
 
-/** How many workers a run of `files` files gets (0: lint in this thread). */
+/** How many workers a run of `files` files gets besides the main thread (0: lint in this thread only). */
 export function workerCount(setting: WorkerSetting, files: number): number {
   if (setting === 'off' || launcher === null || files < 2) return 0;
-  if (typeof setting === 'number') return Math.max(0, Math.min(setting, files));
+  const chunks = Math.ceil(files / CHUNK_FILES);
+  if (typeof setting === 'number') return Math.max(0, Math.min(setting, chunks - 1));
   const cores = process.getBuiltinModule('node:os').availableParallelism();
-  if (cores < 4 || files < WORKER_MIN_FILES) return 0;
-  return Math.min(Math.floor(cores / 2), Math.floor(files / 1000));
+  if (cores < 2 || files < WORKER_MIN_FILES) return 0;
+  return Math.min(cores - 1, chunks - 1);
 }
 
 /** Set in a worker's environment: the launcher then runs the worker, not the command line. */
@@ -46,107 +50,117 @@ export interface WorkerStart {
   kvmxmlWorker: LintJob;
 }
 
-/** Main thread → worker: lint this item. */
-export interface LintRequest {
-  index: number;
-  item: LintItem;
+/** One file of a chunk: a path to read (as given), or an item already read (standard input). */
+export type ChunkEntry = { path: string } | { item: LintItem };
+
+/** Main thread → worker: lint these files, the first of them being file `start` of the run. */
+export interface ChunkRequest {
+  start: number;
+  entries: ChunkEntry[];
 }
 
-/** Worker → main thread. `stop`: an error that ends the run (bad config, …). */
-export type LintReply = ({ result: FileLintResult } | { failed: SentError; filePath: string } | { stop: SentError }) & {
-  index: number;
-  /** Whether this worker's files so far asked for libvirt's schema. */
-  schemaAsked?: boolean;
-};
+/** One file's outcome. `stop`: an error that ends the run (an unreadable file, a bad config…). */
+export type FileReply = { result: FileLintResult; bytes?: Uint8Array } | { failed: SentError; filePath: string } | { stop: SentError };
 
-type Ready = LintReply | { index: number; readError: unknown };
+/** Worker → main thread: a chunk's outcomes, in its order. */
+export interface ChunkReply {
+  start: number;
+  replies: FileReply[];
+  /** Whether this worker's files so far asked for libvirt's schema. */
+  schemaAsked: boolean;
+}
+
+/** What the main thread lints its own chunks with (the same as a worker does). */
+export type LintChunk = (request: ChunkRequest) => Promise<FileReply[]>;
 
 /**
- * Lint `total` items (from `items`) in `workers` workers; `deliver` gets each outcome in item
- * order. An error that ends the run is thrown when its file's turn comes, as in one thread.
+ * Lint `entries` over the main thread (`lintHere`) and `workers` workers; `deliver` gets each
+ * file's outcome in order, with its bytes when the job fixes. Rejects with the first error that
+ * ends the run, once every file before it has been delivered.
  */
-export async function lintInPool(job: LintJob, items: ItemSource, total: number, workers: number, deliver: (outcome: Outcome, bytes: Uint8Array | null, index: number, schemaAsked: boolean) => void): Promise<void> {
+export async function lintInPool(
+  job: LintJob,
+  entries: ChunkEntry[],
+  workers: number,
+  lintHere: LintChunk,
+  deliver: (reply: FileReply, index: number) => void,
+  schemaAsked: () => void,
+): Promise<void> {
   // A built-in module from the launcher's process, not import(): code run from V8's code cache has no import() (bin/kvmxml.js).
   const { Worker } = process.getBuiltinModule('node:worker_threads');
-  const pool: Worker[] = [];
-  const bytesOf = new Map<number, Uint8Array | null>();
-  const ready = new Map<number, Ready>();
-  // Each worker has at most two items in hand, so a slow file does not hold up the others.
-  const inHand = new Map<Worker, number>();
-  let nextToSend = 0;
+  const total = entries.length;
+  const ready = new Map<number, FileReply>();
+  let nextChunk = 0;
   let nextToDeliver = 0;
-  let stopped = false;
-  let settle!: (e?: unknown) => void;
-  const done = new Promise<void>((res, rej) => {
-    settle = (e?: unknown) => {
-      if (stopped) return;
-      stopped = true;
-      if (e === undefined) res();
-      else rej(e);
-    };
-  });
+  let failure: { error: unknown } | null = null;
+  const finished = (): boolean => failure !== null || nextToDeliver >= total;
+  let wake: (() => void) | null = null;
+  const poke = (): void => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
 
-  const drain = (): void => {
+  const takeChunk = (): ChunkRequest | null => {
+    if (finished() || nextChunk * CHUNK_FILES >= total) return null;
+    const start = nextChunk++ * CHUNK_FILES;
+    return { start, entries: entries.slice(start, start + CHUNK_FILES) };
+  };
+  const accept = (start: number, replies: FileReply[]): void => {
+    replies.forEach((r, i) => ready.set(start + i, r));
     try {
-      while (!stopped && ready.has(nextToDeliver)) {
-        const reply = ready.get(nextToDeliver) as Ready;
+      while (failure === null && ready.has(nextToDeliver)) {
+        const reply = ready.get(nextToDeliver) as FileReply;
         ready.delete(nextToDeliver);
-        const bytes = bytesOf.get(nextToDeliver) ?? null;
-        bytesOf.delete(nextToDeliver);
-        if ('readError' in reply) throw reply.readError;
         if ('stop' in reply) throw receiveError(reply.stop);
-        const asked = 'schemaAsked' in reply && reply.schemaAsked === true;
-        if ('result' in reply) deliver({ ok: true, result: reply.result }, bytes, nextToDeliver, asked);
-        else deliver({ ok: false, filePath: reply.filePath, error: receiveError(reply.failed) }, bytes, nextToDeliver, asked);
+        deliver(reply, nextToDeliver);
         nextToDeliver++;
       }
-      if (nextToDeliver >= total) settle();
     } catch (e) {
-      settle(e);
+      failure = { error: e };
     }
+    poke();
+  };
+  const fail = (e: unknown): void => {
+    failure ??= { error: e };
+    poke();
   };
 
-  const feed = (w: Worker): void => {
-    while ((inHand.get(w) ?? 0) < 2 && nextToSend < total && !stopped) {
-      const index = nextToSend++;
-      inHand.set(w, (inHand.get(w) ?? 0) + 1);
-      items.next(index).then(
-        (item) => {
-          if (stopped) return;
-          bytesOf.set(index, item.bytes);
-          w.postMessage({ index, item } satisfies LintRequest);
-        },
-        (readError: unknown) => {
-          // An unreadable file ends the run when its turn comes.
-          inHand.set(w, (inHand.get(w) ?? 1) - 1);
-          ready.set(index, { index, readError });
-          drain();
-          feed(w);
-        },
-      );
-    }
-  };
-
+  const pool: Worker[] = [];
   try {
     for (let i = 0; i < workers; i++) {
       const w = new Worker(launcher as string, { workerData: { kvmxmlWorker: job } satisfies WorkerStart, env: { ...process.env, [WORKER_ENV]: '1' } });
       pool.push(w);
-      w.on('message', (reply: LintReply) => {
-        inHand.set(w, (inHand.get(w) ?? 1) - 1);
-        ready.set(reply.index, reply);
-        drain();
-        feed(w);
+      // Each worker has two chunks in hand, so it never waits for the main thread to finish one of its own.
+      let inHand = 0;
+      const feed = (): void => {
+        for (let c = inHand < 2 ? takeChunk() : null; c !== null; c = inHand < 2 ? takeChunk() : null) {
+          inHand++;
+          w.postMessage(c);
+        }
+      };
+      w.on('message', (reply: ChunkReply) => {
+        inHand--;
+        if (reply.schemaAsked) schemaAsked();
+        accept(reply.start, reply.replies);
+        feed();
       });
-      w.on('error', (e) => settle(e));
+      w.on('error', fail);
       w.on('exit', (code) => {
-        if (nextToDeliver < total) settle(new Error(`a worker thread stopped (exit code ${code})`));
+        if (!finished()) fail(new Error(`a worker thread stopped (exit code ${code})`));
       });
-      feed(w);
+      feed();
     }
-    if (total === 0) settle();
-    await done;
+    // The main thread lints a chunk, then lets the workers' messages in (they are handled between chunks).
+    for (;;) {
+      await new Promise<void>((res) => setImmediate(res));
+      const chunk = takeChunk();
+      if (chunk === null) break;
+      accept(chunk.start, await lintHere(chunk));
+    }
+    while (!finished()) await new Promise<void>((res) => (wake = res));
   } finally {
-    stopped = true;
     await Promise.all(pool.map((w) => w.terminate()));
   }
+  if (failure !== null) throw (failure as { error: unknown }).error;
 }
