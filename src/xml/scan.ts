@@ -187,7 +187,9 @@ function readAttributes(el: ElementNode): XAttr[] {
     s.skipSpace();
     const c = el.src.charCodeAt(s.pos);
     if (c === 62 /* > */ || c === 47 /* / */ || s.pos >= el.tagEnd) break;
-    out.push(s.attribute(el, out, true));
+    const start = s.pos;
+    const name = s.intern(s.attribute());
+    out.push(new AttrNode(el.src, name, s.attributeValue(), start, s.valueStart, s.valueEnd, el));
   }
   return out.length === 0 ? NO_ATTRS : out;
 }
@@ -240,6 +242,13 @@ export function scanXml(text: string): ScanResult {
   return { root: s.root, prolog: s.prolog, error: null, encoding: s.encoding, domError: s.domError, secondOpinion };
 }
 
+/**
+ * Names interned for every document of a run (documents share most of their names), up to a
+ * bound, so that no input can make the table grow without end.
+ */
+const INTERNED = new Map<string, string>();
+const MAX_INTERNED = 10_000;
+
 class Scanner {
   pos = 0;
   root: XElement | null = null;
@@ -250,10 +259,20 @@ class Scanner {
   private stack: XElement[] = [];
   /** Namespace declarations in scope, innermost last: [prefix ('' for the default), URI]. */
   private bindings: [string, string][] = [];
-  private names = new Map<string, string>();
-  private scratch: XAttr[] = [];
+  /** The start tag being scanned: its attributes' names, and the values of its namespace declarations ('' for the others). */
+  private attrNames: string[] = [];
+  private attrValues: string[] = [];
+  /** The value of the attribute read last (see attribute()). */
+  valueStart = 0;
+  valueEnd = 0;
+  private valueDecoded: string | null = null;
+  private valueSpaces = false;
+  /** Children of the open elements, innermost last, up to pendingTop (see element()). */
   private pending: XNode[] = [];
+  private pendingTop = 0;
   private nameKinds = new Map<string, number>();
+  /** Whether the name read last is plain: ASCII letters, digits, `_`, `.` and `-`, no colon (see name()). */
+  private namePlain = false;
   private nextCdataEnd = -1;
   private sawSpaceChar = false;
   /** Start offset of each open element, for `line N` in messages. */
@@ -370,8 +389,17 @@ class Scanner {
   name(): string {
     const t = this.t;
     const start = this.pos;
-    if (!isNameStart(t.charCodeAt(this.pos))) return '';
-    while (this.pos < t.length && isNameChar(t.charCodeAt(this.pos))) this.pos++;
+    const first = t.charCodeAt(this.pos);
+    if (!isNameStart(first)) return '';
+    // Whether it is plain (PLAIN_NAME) is noted on the way: most names are, and checkNames then has nothing to look up.
+    let plain = first !== 58 && first < 0x80;
+    while (this.pos < t.length) {
+      const c = t.charCodeAt(this.pos);
+      if (!isNameChar(c)) break;
+      if (c === 58 || c >= 0x80) plain = false;
+      this.pos++;
+    }
+    this.namePlain = plain;
     return t.slice(start, this.pos);
   }
 
@@ -386,10 +414,13 @@ class Scanner {
     }
     this.pos++; // <
     const name = this.intern(this.name());
+    let plain = this.namePlain && name !== 'xmlns';
     const el = new ElementNode(t, name, parent, start);
-    // Read into a scratch list for the checks, then dropped (see ElementNode.attributes).
-    const attrs = this.scratch;
-    attrs.length = 0;
+    // Names (and namespace declarations) only, for the checks: the nodes are made when read (see
+    // ElementNode.attributes). The lists are reused, filled up to `count`.
+    const names = this.attrNames;
+    const values = this.attrValues;
+    let count = 0;
     let selfClosing = false;
     for (;;) {
       const before = this.pos;
@@ -408,12 +439,20 @@ class Scanner {
       }
       if (before === this.pos) this.fail(this.pos, 'attributes construct error', `a space is needed between attributes of <${name}>`);
       if (!isNameStart(c)) this.fail(this.pos, 'attributes construct error');
-      attrs.push(this.attribute(el, attrs));
+      const attrStart = this.pos;
+      const attrName = this.attribute();
+      const attrPlain = this.namePlain;
+      for (let i = 0; i < count; i++) if (names[i] === attrName) this.fail(attrStart, `Attribute ${attrName} redefined`);
+      const declares = attrName.startsWith('xmlns');
+      names[count] = attrName;
+      values[count] = declares ? this.attributeValue() : '';
+      count++;
+      plain &&= attrPlain && !declares;
     }
     el.tagEnd = this.pos;
-    if (attrs.length === 0) el.attrs = NO_ATTRS;
-    const bound = this.domError === null ? this.checkNames(el, attrs) : 0;
-    attrs.length = 0;
+    if (count === 0) el.attrs = NO_ATTRS;
+    // No colon, no declaration: only an inherited default namespace can be objected to.
+    const bound = this.domError === null && !(plain && this.bindings.length === 0) ? this.checkNames(el, names.slice(0, count), values.slice(0, count)) : 0;
     if (selfClosing) {
       if (bound > 0) this.bindings.length -= bound;
       el.end = this.pos;
@@ -423,7 +462,7 @@ class Scanner {
     // Children gather on one stack shared by all elements and are copied out, at their own
     // length, when the element ends: no growing array per element.
     const pending = this.pending;
-    const base = pending.length;
+    const base = this.pendingTop;
     for (;;) {
       if (this.pos >= t.length) {
         this.fail(this.pos, `Premature end of data in tag ${name} line ${this.lineOf(start)}`, `<${name}> is never closed`);
@@ -441,19 +480,22 @@ class Scanner {
       } else {
         child = this.text(el);
       }
-      pending.push(child);
+      pending[this.pendingTop++] = child;
     }
-    if (pending.length > base) {
-      el.children = pending.slice(base);
-      pending.length = base;
+    if (this.pendingTop > base) {
+      el.children = pending.slice(base, this.pendingTop);
+      this.pendingTop = base;
     }
     const endStart = this.pos;
     this.pos += 2;
-    const endName = this.name();
+    // The end tag's name is compared where it stands; it is only cut out to report a mismatch.
+    const same = t.startsWith(name, this.pos) && !isNameChar(t.charCodeAt(this.pos + name.length));
+    const endName = same ? name : this.name();
+    if (same) this.pos += name.length;
     this.skipSpace();
     if (t.charCodeAt(this.pos) !== 62) this.fail(this.pos, `expected '>'`);
     this.pos++;
-    if (endName !== name) {
+    if (!same) {
       const hint = this.mismatchHint(el, endName);
       this.fail(endStart, `Opening and ending tag mismatch: ${name} line ${this.lineOf(start)} and ${endName}`, hint);
     }
@@ -472,25 +514,25 @@ class Scanner {
    * one the DOM accepts. Records the first objection in domError; returns how many
    * declarations this element added to the scope (the caller removes them at its end).
    */
-  checkNames(el: XElement, attrs: XAttr[]): number {
+  checkNames(el: ElementNode, names: readonly string[], values: readonly string[]): number {
     let plain = this.nameKind(el.name) === PLAIN;
-    for (let i = 0; plain && i < attrs.length; i++) plain = this.nameKind((attrs[i] as XAttr).name) === PLAIN;
+    for (let i = 0; plain && i < names.length; i++) plain = this.nameKind(names[i] as string) === PLAIN;
     // No colon, no declaration: only an inherited default namespace can be objected to.
     if (plain && this.bindings.length === 0) return 0;
-    const where = el.startTag.start;
+    const where = el.start;
     if (this.nameKind(el.name) === NOT_QNAME) return this.domObjection(where, `element parse error: Error: invalid tagName:${el.name}`, 0);
-    for (const a of attrs) if (this.nameKind(a.name) === NOT_QNAME) return this.domObjection(where, `element parse error: Error: invalid attribute:${a.name}`, 0);
+    for (const name of names) if (this.nameKind(name) === NOT_QNAME) return this.domObjection(where, `element parse error: Error: invalid attribute:${name}`, 0);
     let bound = 0;
-    for (const a of attrs) {
-      if (a.name === 'xmlns') this.bindings.push(['', a.value]);
-      else if (a.name.startsWith('xmlns:')) this.bindings.push([a.name.slice(6), a.value]);
-      else continue;
+    names.forEach((name, i) => {
+      if (name === 'xmlns') this.bindings.push(['', values[i] as string]);
+      else if (name.startsWith('xmlns:')) this.bindings.push([name.slice(6), values[i] as string]);
+      else return;
       bound++;
-    }
+    });
     const elPrefix = prefixOf(el.name);
     let problem = namespaceProblem(this.lookup(elPrefix ?? ''), el.name, elPrefix);
-    for (let i = 0; problem === null && i < attrs.length; i++) {
-      const name = (attrs[i] as XAttr).name;
+    for (let i = 0; problem === null && i < names.length; i++) {
+      const name = names[i] as string;
       const prefix = prefixOf(name);
       const ns = name === 'xmlns' || prefix === 'xmlns' ? XMLNS_NS : prefix === null ? null : this.lookup(prefix);
       problem = namespaceProblem(ns, name, prefix);
@@ -537,8 +579,11 @@ class Scanner {
     return `<${open.name}> (line ${this.lineOf(open.startTag.start)}) must be closed before </${endName}>`;
   }
 
-  /** One attribute; `keep` when the node outlives the scan (its name is then interned). */
-  attribute(owner: XElement, siblings: XAttr[], keep = false): XAttr {
+  /**
+   * One attribute at pos: its name is returned, where its value lies and what it decodes to are
+   * kept for attributeValue() (the scan needs the values of namespace declarations only).
+   */
+  attribute(): string {
     const t = this.t;
     const start = this.pos;
     const name = this.name();
@@ -553,19 +598,25 @@ class Scanner {
     if (vEnd < 0) this.fail(start, 'AttValue: \' expected');
     const lt = t.indexOf('<', vStart);
     if (lt >= 0 && lt < vEnd) this.fail(lt, "Unescaped '<' not allowed in attributes values");
-    const decoded = this.decodeRange(vStart, vEnd);
-    let value = decoded ?? t.slice(vStart, vEnd);
-    if (this.sawSpaceChar) value = value.replace(/[\t\n\r]/g, ' ');
+    this.valueDecoded = this.decodeRange(vStart, vEnd);
+    this.valueSpaces = this.sawSpaceChar;
+    this.valueStart = vStart;
+    this.valueEnd = vEnd;
     this.pos = vEnd + 1;
-    for (const a of siblings) if (a.name === name) this.fail(start, `Attribute ${name} redefined`);
-    return new AttrNode(t, keep ? this.intern(name) : name, value, start, vStart, vEnd, owner);
+    return name;
+  }
+
+  /** The value of the attribute read last: references resolved, tabs and line ends as spaces. */
+  attributeValue(): string {
+    const value = this.valueDecoded ?? this.t.slice(this.valueStart, this.valueEnd);
+    return this.valueSpaces ? value.replace(/[\t\n\r]/g, ' ') : value;
   }
 
   /** One string per distinct name: a large document repeats a few names very many times. */
   intern(name: string): string {
-    const known = this.names.get(name);
+    const known = INTERNED.get(name);
     if (known !== undefined) return known;
-    this.names.set(name, name);
+    if (INTERNED.size < MAX_INTERNED) INTERNED.set(name, name);
     return name;
   }
 
