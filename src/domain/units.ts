@@ -93,6 +93,19 @@ function asciiLower(s: string): string {
  * does not match the empty string, so `unit=''` is still a schema error.)
  */
 export function parseUnit(unit: string): UnitInfo | null {
+  let info = UNITS_SEEN.get(unit);
+  if (info === undefined) {
+    info = unitOf(unit);
+    if (info !== null) Object.freeze(info);
+    if (UNITS_SEEN.size < 256) UNITS_SEEN.set(unit, info);
+  }
+  return info;
+}
+
+/** Units as written, looked up once per run (a few spellings recur in every document); shared, so frozen. */
+const UNITS_SEEN = new Map<string, UnitInfo | null>();
+
+function unitOf(unit: string): UnitInfo | null {
   if (unit === '') return { multiplier: KIB, decimal: false };
   const u = asciiLower(unit);
   if (u === 'b' || u === 'byte' || u === 'bytes') return { multiplier: 1n, decimal: false };
