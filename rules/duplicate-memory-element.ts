@@ -117,13 +117,30 @@ export const rule: Rule = {
   },
 };
 
+/** Names seen by checkRepeats in the parent it looks at (cleared for each). */
+const seenOnce = new Set<string>();
+
 function checkRepeats(ctx: RuleContext, parent: XElement, spec: ElementSpec, path: AreaPath): void {
-  const byName = new Map<string, XElement[]>();
-  for (const c of childElements(parent)) {
+  const once = (c: XElement): boolean => {
     const cs = childSpec(spec, c.name);
-    if (!cs || !cs.once || cs.content === 'unchecked') continue;
-    byName.set(c.name, [...(byName.get(c.name) ?? []), c]);
+    return cs !== undefined && Boolean(cs.once) && cs.content !== 'unchecked';
+  };
+  // Most parents repeat nothing: the copies are only gathered once some name is seen twice.
+  const children = childElements(parent);
+  seenOnce.clear();
+  let repeats = false;
+  for (const c of children) {
+    if (!once(c)) continue;
+    if (seenOnce.has(c.name)) {
+      repeats = true;
+      break;
+    }
+    seenOnce.add(c.name);
   }
+  seenOnce.clear();
+  if (!repeats) return;
+  const byName = new Map<string, XElement[]>();
+  for (const c of children) if (once(c)) byName.set(c.name, [...(byName.get(c.name) ?? []), c]);
   const where = path.length ? `in ${formatPath(path)}` : 'in <domain>';
   for (const [name, copies] of byName) {
     if (copies.length < 2) continue;

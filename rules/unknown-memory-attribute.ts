@@ -48,11 +48,11 @@ export const rule: Rule = {
   check(ctx) {
     for (const { el, spec, path } of walkMemoryArea(ctx.domain.root, memoryArea(ctx.profile.id))) {
       if (spec.partial) continue;
-      const known = Object.keys(spec.attrs);
-      const q = schemaQuote(path[0] as string);
       for (const a of el.attributes) {
         if (a.name === 'xmlns' || a.name.startsWith('xmlns:')) continue;
         if (Object.hasOwn(spec.attrs, a.name)) continue;
+        const known = Object.keys(spec.attrs);
+        const q = schemaQuote(path[0] as string);
         if (a.name.includes(':')) {
           ctx.report({
             node: a,

@@ -7,6 +7,7 @@ import {
   lostSetting,
   moveIntoContainer,
   schemaQuote,
+  normaliseName,
   suggestName,
   walkMemoryArea,
   type AreaPath,
@@ -158,18 +159,18 @@ function reportMisplaced(
 
 /** A child element the schema does not allow under `parent`. */
 function checkUnknownChild(ctx: RuleContext, el: XElement, parent: XElement, spec: ElementSpec, path: AreaPath, report: (r: Report) => void): void {
-  const top = path[0] as string;
-  const q = schemaQuote(top);
-  const here = `in ${formatPath(path)}`;
+  // Words for the reports, made only when there is one (most unknown children are the devices and CPU parts of other areas).
+  const q = (): string => schemaQuote(path[0] as string);
+  const here = (): string => `in ${formatPath(path)}`;
   // <cpu> and <devices>: only their memory parts are ours.
   if (spec.partial) {
     if (spec.name === 'cpu') {
       if (el.name === 'cell') {
-        report({ node: el, message: `<cell> belongs in <cpu><numa>, not directly in <cpu>: libvirt ignores it there, so ${lostSetting('cell')} ${q}` });
+        report({ node: el, message: `<cell> belongs in <cpu><numa>, not directly in <cpu>: libvirt ignores it there, so ${lostSetting('cell')} ${q()}` });
       } else {
-        const { sure } = suggestName(el.name, ['numa']);
-        if (sure && sure.kind === 'spelling' && !firstChild(parent, 'numa')) {
-          report({ node: el, message: `<${el.name}> is not a <cpu> element: libvirt ignores it, so ${lostSetting('numa')}; did you mean <numa>? ${q}`, fix: () => renameEdits(el, 'numa') });
+        // A spelling of <numa> (suggestName's 'spelling' level, for one known name).
+        if (normaliseName(el.name) === 'numa' && !firstChild(parent, 'numa')) {
+          report({ node: el, message: `<${el.name}> is not a <cpu> element: libvirt ignores it, so ${lostSetting('numa')}; did you mean <numa>? ${q()}`, fix: () => renameEdits(el, 'numa') });
         }
       }
     }
@@ -184,7 +185,7 @@ function checkUnknownChild(ctx: RuleContext, el: XElement, parent: XElement, spe
     const clash = firstChild(parent, sure.name);
     report({
       node: el,
-      message: `<${el.name}> is not a ${formatPath([spec.name])} element: libvirt ignores it, so ${lostSetting(sure.name)}; did you mean <${sure.name}>?${clash ? ` (there is a <${sure.name}> already)` : ''} ${q}`,
+      message: `<${el.name}> is not a ${formatPath([spec.name])} element: libvirt ignores it, so ${lostSetting(sure.name)}; did you mean <${sure.name}>?${clash ? ` (there is a <${sure.name}> already)` : ''} ${q()}`,
       ...(clash ? {} : { fix: () => renameEdits(el, sure.name) }),
     });
     return;
@@ -193,32 +194,34 @@ function checkUnknownChild(ctx: RuleContext, el: XElement, parent: XElement, spe
   if (distinctive(el.name, area)) {
     const places = (area.placements.get(el.name) as readonly Placement[]).filter((p) => p.path.join('/') !== [...path, el.name].join('/'));
     if (places.length) {
-      reportMisplaced(ctx, el, el.name, places, here, q, report);
+      reportMisplaced(ctx, el, el.name, places, here(), q(), report);
       return;
     }
   }
   // A slip of an element that lives elsewhere in the memory area (<hard-limit> in <memoryBacking>).
   const elsewhere = suggestName(el.name, [...area.placements.keys()].filter((n) => distinctive(n, area)));
   if (elsewhere.sure && !siblings.includes(elsewhere.sure.name)) {
-    reportMisplaced(ctx, el, elsewhere.sure.name, area.placements.get(elsewhere.sure.name) as readonly Placement[], here, q, report);
+    reportMisplaced(ctx, el, elsewhere.sure.name, area.placements.get(elsewhere.sure.name) as readonly Placement[], here(), q(), report);
     return;
   }
   const guesses = best.length ? best : elsewhere.best;
   report({
     node: el,
-    message: `<${el.name}> is not a ${formatPath([spec.name])} element: libvirt ignores it${guesses.length ? `; ${didYouMean(guesses)}` : ` (${formatPath([spec.name])} takes ${siblings.map((s) => `<${s}>`).join(', ')})`} ${q}`,
+    message: `<${el.name}> is not a ${formatPath([spec.name])} element: libvirt ignores it${guesses.length ? `; ${didYouMean(guesses)}` : ` (${formatPath([spec.name])} takes ${siblings.map((s) => `<${s}>`).join(', ')})`} ${q()}`,
     suggestions: best.filter((b) => !firstChild(parent, b.name)).map((b) => ({ desc: `Rename to <${b.name}>`, fix: () => renameEdits(el, b.name) })),
   });
 }
 
 /** Text or elements where libvirt reads neither (`<nosharepages>no</nosharepages>`, `<hugepages>1G</hugepages>`). */
+/** Anything but white space (the characters String.prototype.trim removes). */
+const NOT_BLANK = /\S/;
+
 function checkContent(el: XElement, spec: ElementSpec, path: AreaPath, report: (r: Report) => void): void {
   if (spec.content === 'number' || spec.content === 'text' || spec.content === 'unchecked') return;
-  const top = path[0] as string;
-  const q = schemaQuote(top);
-  const texts = el.children.filter((c): c is XText => (c.kind === 'text' || c.kind === 'cdata') && c.value.trim() !== '');
-  if (texts.length) {
-    const t = texts[0] as XText;
+  const q = (): string => schemaQuote(path[0] as string);
+  // The first text that is not blank (most elements hold only the indentation between their children).
+  const t = el.children.find((c): c is XText => (c.kind === 'text' || c.kind === 'cdata') && NOT_BLANK.test(c.value));
+  if (t) {
     const shown = t.value.trim().length > 20 ? `${t.value.trim().slice(0, 20)}…` : t.value.trim();
     let why: string;
     if (spec.content === 'empty') why = `<${el.name}/> is a switch: being there turns it on, whatever it contains, so '${shown}' changes nothing`;
@@ -229,12 +232,12 @@ function checkContent(el: XElement, spec: ElementSpec, path: AreaPath, report: (
     }
     else if (spec.content === 'attrs-only') why = `<${el.name}> takes its values from attributes only`;
     else why = `<${el.name}> holds elements only`;
-    report({ node: t, message: `text '${shown}' inside <${el.name}> is ignored by libvirt: ${why} ${q}` });
+    report({ node: t, message: `text '${shown}' inside <${el.name}> is ignored by libvirt: ${why} ${q()}` });
   }
   if (spec.content === 'empty' || spec.content === 'attrs-only') {
     for (const c of el.children) {
       if (c.kind !== 'element' || c.name.includes(':')) continue;
-      report({ node: c, message: `<${el.name}> takes no child elements: libvirt ignores <${c.name}> inside it ${q}` });
+      report({ node: c, message: `<${el.name}> takes no child elements: libvirt ignores <${c.name}> inside it ${q()}` });
     }
   }
 }

@@ -260,3 +260,18 @@ describe('source tree nodes', () => {
     ]);
   });
 });
+
+describe('the lists a tree shares', () => {
+  it('stay empty after every rule has read every rule fixture, fixes included', async () => {
+    const { allActive, lintFile, RULE_FIXTURES } = await import('./helpers/fixtures.js');
+    const active = allActive();
+    for (const rule of readdirSync(RULE_FIXTURES)) {
+      const dir = join(RULE_FIXTURES, rule);
+      if (!statSync(dir).isDirectory()) continue;
+      for (const f of readdirSync(dir).filter((n) => n.endsWith('.xml'))) lintFile(join(dir, f), active, true);
+    }
+    const root = scanXml("<domain type='kvm'><name/><memory/></domain>").root!;
+    const name = root.children[0]!;
+    expect(name.kind === 'element' && name.children.length === 0 && name.attributes.length === 0).toBe(true);
+  });
+});

@@ -319,12 +319,17 @@ export const GENERIC_NAMES: ReadonlySet<string> = new Set([
 
 /** The spec of a child of `spec` by name. */
 export function childSpec(spec: ElementSpec, name: string): ElementSpec | undefined {
-  return spec.children?.find((c) => c.name === name);
+  const children = spec.children;
+  if (children === undefined) return undefined;
+  for (let i = 0; i < children.length; i++) if ((children[i] as ElementSpec).name === name) return children[i];
+  return undefined;
 }
 
 /** Domain-level spec by name. */
 export function domainChildSpec(name: string, area: MemoryArea = memoryArea()): ElementSpec | undefined {
-  return area.children.find((c) => c.name === name);
+  const children = area.children;
+  for (let i = 0; i < children.length; i++) if ((children[i] as ElementSpec).name === name) return children[i];
+  return undefined;
 }
 
 /** `<a><b>` form of a path, for messages. */
@@ -420,7 +425,9 @@ export interface AreaVisit {
  * Unknown elements (and what is below them), namespaced elements, and the parts of `<cpu>` and
  * `<devices>` outside the memory area are not visited.
  */
-export function walkMemoryArea(root: XElement, area: MemoryArea = memoryArea()): AreaVisit[] {
+export function walkMemoryArea(root: XElement, area: MemoryArea = memoryArea()): readonly AreaVisit[] {
+  // Three rules walk each document in turn: the last walk is kept for them (a tree never changes).
+  if (lastWalk !== null && lastWalk.root === root && lastWalk.area === area) return lastWalk.visits;
   const out: AreaVisit[] = [];
   const visit = (el: XElement, spec: ElementSpec, path: AreaPath): void => {
     out.push({ el, spec, path });
@@ -436,8 +443,11 @@ export function walkMemoryArea(root: XElement, area: MemoryArea = memoryArea()):
     const spec = domainChildSpec(c.name, area);
     if (spec) visit(c, spec, [c.name]);
   }
+  for (const v of out) Object.freeze(v);
+  lastWalk = { root, area, visits: Object.freeze(out) };
   return out;
 }
+let lastWalk: { root: XElement; area: MemoryArea; visits: readonly AreaVisit[] } | null = null;
 
 // ---------------------------------------------------------------------------------------------
 // Where libvirt expects an element, for fixes. The edits are built by src/xml/fixes.ts.
