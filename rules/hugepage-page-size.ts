@@ -83,7 +83,11 @@ export const rule: Rule = {
     docs: 'rules/hugepage-page-size.md',
   },
   check(ctx) {
-    if (needsNonX86Host(ctx.domain)) return;
+    const candidates: { size: SizeValue; what: string }[] = [];
+    for (const p of effectivePages(ctx.domain)) if (p.def) candidates.push({ size: p.def.size, what: 'page' });
+    for (const d of ctx.domain.memoryDevices) if (d.pagesize) candidates.push({ size: d.pagesize, what: `page size for this ${d.model ?? 'memory'} device` });
+    // Most domains ask for no page size: the rest is worked out only for those that do.
+    if (candidates.length === 0 || needsNonX86Host(ctx.domain)) return;
     // With a host snapshot, the sizes its kernel offers count too (e.g. 64 KiB pages of an aarch64 host).
     const hostSizes = ctx.host?.hugepages?.map((p) => p.sizeKiB) ?? [];
     const sizes = [...new Set([...((ctx.options.sizesKiB as number[] | undefined) ?? X86_64_HUGEPAGE_SIZES_KIB), ...hostSizes])].sort((a, b) => a - b);
@@ -91,9 +95,6 @@ export const rule: Rule = {
     const sizeList = names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : (names[0] as string);
     const sizeChoice = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : (names[0] as string);
     const memfd = memorySourceType(ctx.domain) === 'memfd';
-    const candidates: { size: SizeValue; what: string }[] = [];
-    for (const p of effectivePages(ctx.domain)) if (p.def) candidates.push({ size: p.def.size, what: 'page' });
-    for (const d of ctx.domain.memoryDevices) if (d.pagesize) candidates.push({ size: d.pagesize, what: `page size for this ${d.model ?? 'memory'} device` });
     for (const { size, what } of candidates) {
       const r = size.result;
       if (!r.ok || r.kib === 0 || r.kib === SYSTEM_PAGE_KIB || sizes.includes(r.kib)) continue;
