@@ -3,7 +3,7 @@
  * kvmxml.config.json above the file, the one file given with `-c, --config FILE` (for every
  * file), or none with `--no-config`.
  */
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { findConfigFile, loadConfigFile, type LoadedConfig } from '../engine/config.js';
 import type { Rule } from '../engine/types.js';
 
@@ -28,7 +28,8 @@ export class ConfigResolver {
 
   async for(filePath: string): Promise<LoadedConfig | null> {
     if (this.setting === false) return null;
-    const path = this.explicit ?? findConfigFile(dirname(resolve(filePath)), this.fileCache);
+    // The runner hands in absolute paths: resolving them again per file would show in a large run.
+    const path = this.explicit ?? findConfigFile(dirname(isAbsolute(filePath) ? filePath : resolve(filePath)), this.fileCache);
     return path ? this.load(path) : null;
   }
 

@@ -268,23 +268,29 @@ export function closest(word: string, candidates: string[]): string | null {
 
 /** Walk up from `startDir` to the nearest config file. */
 export function findConfigFile(startDir: string, cache: Map<string, string | null>): string | null {
+  // The directories of a run's files are asked about again and again: those answers are had as asked.
+  const known = cache.get(startDir);
+  if (known !== undefined) return known;
   const seen: string[] = [];
   let dir = resolve(startDir);
   for (;;) {
     if (cache.has(dir)) {
       const found = cache.get(dir) ?? null;
       for (const d of seen) cache.set(d, found);
+      cache.set(startDir, found);
       return found;
     }
     seen.push(dir);
     const candidate = join(dir, CONFIG_FILE);
     if (existsSync(candidate)) {
       for (const d of seen) cache.set(d, candidate);
+      cache.set(startDir, candidate);
       return candidate;
     }
     const parent = dirname(dir);
     if (parent === dir) {
       for (const d of seen) cache.set(d, null);
+      cache.set(startDir, null);
       return null;
     }
     dir = parent;

@@ -36,9 +36,16 @@ export class Directives {
   private regions: Region[] = [];
   readonly directives: Directive[] = [];
 
-  constructor(doc: XmlDocument) {
-    // Every directive spells 'kvmxml-': a document without it has none (no walk over its tree).
-    if (!doc.text.includes('kvmxml-')) return;
+  /** The directives of a document: every directive spells 'kvmxml-', so a document without it shares one empty set (no walk over its tree). */
+  static of(doc: XmlDocument): Directives {
+    return doc.text.includes('kvmxml-') ? new Directives(doc) : Directives.NONE;
+  }
+
+  /** What a document without directives has: nothing in it ever changes (only directives are marked used). */
+  private static readonly NONE = new Directives(null);
+
+  private constructor(doc: XmlDocument | null) {
+    if (doc === null) return;
     const comments: { line: number; column: number; endLine: number; endColumn: number; value: string }[] = [];
     const visit = (n: XNode): void => {
       if (n.kind === 'comment') {

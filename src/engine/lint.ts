@@ -252,19 +252,29 @@ function optionsOf(active: ActiveRule): Record<string, unknown> {
   return options;
 }
 
+/** A rule that runs on a document, with the options it runs with. */
+interface Runnable {
+  active: ActiveRule;
+  options: Record<string, unknown>;
+}
+
 /**
- * The rules of a rule list that can run with a run's settings (host, schema, profile), worked
- * out once per list and settings rather than per file; only the driver is left to each file.
+ * The rules of a rule list that run with a run's settings (host, schema, profile) on a domain
+ * of a given type, with their options, worked out once per list and settings rather than per
+ * file.
  */
-const runnableByRules = new WeakMap<readonly ActiveRule[], Map<string, ActiveRule[]>>();
-function runnableRules(rules: readonly ActiveRule[], host: boolean, schema: boolean, profile: string): ActiveRule[] {
+const runnableByRules = new WeakMap<readonly ActiveRule[], Map<string, Runnable[]>>();
+function runnableRules(rules: readonly ActiveRule[], host: boolean, schema: boolean, profile: Profile['id'], type: string | null): Runnable[] {
   let bySettings = runnableByRules.get(rules);
   if (bySettings === undefined) runnableByRules.set(rules, (bySettings = new Map()));
-  const key = `${host}:${schema}:${profile}`;
+  const key = `${profile}${host ? '+host' : ''}${schema ? '+schema' : ''}:${type ?? ''}`;
   let list = bySettings.get(key);
   if (list === undefined) {
-    list = rules.filter(({ rule: { meta } }) => !(meta.needsHost && !host) && !(meta.needsSchema && !schema) && !(meta.profiles && !meta.profiles.includes(profile as Profile['id'])));
-    bySettings.set(key, list);
+    list = rules
+      .filter(({ rule: { meta } }) => !(meta.needsHost && !host) && !(meta.needsSchema && !schema) && !(meta.profiles && !meta.profiles.includes(profile)) && appliesTo(meta.drivers, type))
+      .map((active) => ({ active, options: optionsOf(active) }));
+    // A type no driver knows is judged like any other by appliesTo; the cache does not grow with such names.
+    if (bySettings.size < 64) bySettings.set(key, list);
   }
   return list;
 }
@@ -273,7 +283,7 @@ function runnableRules(rules: readonly ActiveRule[], host: boolean, schema: bool
 type EngineContext = { -readonly [K in keyof RuleContext]: RuleContext[K] };
 
 function runRules(doc: XmlDocument, domain: DomainModel, opts: LintOptions): Collected[] {
-  const directives = new Directives(doc);
+  const directives = Directives.of(doc);
   const fixer = new Fixer(doc);
   const out: Collected[] = [];
   const host = opts.host ?? null;
@@ -327,12 +337,11 @@ function runRules(doc: XmlDocument, domain: DomainModel, opts: LintOptions): Col
     earlier.push({ ruleId: rule.meta.id, range });
   };
   const ctx: EngineContext = { doc, domain, host, profile, schema, earlier, options: {}, filePath: opts.filePath, select: (expr: string) => selectElements(doc, expr), report };
-  for (const current of runnableRules(opts.rules, host !== null, schema !== null, profile.id)) {
+  for (const { active: current, options } of runnableRules(opts.rules, host !== null, schema !== null, profile.id, domain.type)) {
     const { rule } = current;
-    if (!appliesTo(rule.meta.drivers, domain.type)) continue;
     active = current;
     seen = null;
-    ctx.options = optionsOf(current);
+    ctx.options = options;
     try {
       rule.check(ctx);
     } catch (e) {

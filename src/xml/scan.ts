@@ -191,7 +191,7 @@ function readAttributes(el: ElementNode): XAttr[] {
     const c = el.src.charCodeAt(s.pos);
     if (c === 62 /* > */ || c === 47 /* / */ || s.pos >= el.tagEnd) break;
     const start = s.pos;
-    const name = s.intern(s.attribute());
+    const name = s.attribute();
     out.push(new AttrNode(el.src, name, s.attributeValue(), start, s.valueStart, s.valueEnd, el));
   }
   return out.length === 0 ? NO_ATTRS : out;
@@ -246,11 +246,15 @@ export function scanXml(text: string): ScanResult {
 }
 
 /**
- * Names interned for every document of a run (documents share most of their names), up to a
- * bound, so that no input can make the table grow without end.
+ * The names read so far, for every document of a run, one per slot of a hash of their
+ * characters (a later name takes the slot of an earlier one): a name found there is that string,
+ * not a new one cut from the text. Documents repeat a few names very many times, so this spares
+ * most of the strings, and a large document keeps one string per name. Bounded, so no input
+ * makes it grow.
  */
-const INTERNED = new Map<string, string>();
-const MAX_INTERNED = 10_000;
+const NAME_SLOTS = 4096;
+const MAX_TABLED_NAME = 64;
+const NAME_TABLE: (string | undefined)[] = new Array<string | undefined>(NAME_SLOTS).fill(undefined);
 
 class Scanner {
   pos = 0;
@@ -394,16 +398,26 @@ class Scanner {
     const start = this.pos;
     const first = t.charCodeAt(this.pos);
     if (!isNameStart(first)) return '';
-    // Whether it is plain (PLAIN_NAME) is noted on the way: most names are, and checkNames then has nothing to look up.
+    // Whether it is plain (PLAIN_NAME) is noted on the way: most names are, and checkNames then
+    // has nothing to look up. So is a hash of its characters, to find it in the name table.
     let plain = first !== 58 && first < 0x80;
+    let hash = first;
+    this.pos++;
     while (this.pos < t.length) {
       const c = t.charCodeAt(this.pos);
       if (!isNameChar(c)) break;
       if (c === 58 || c >= 0x80) plain = false;
+      hash = (Math.imul(hash, 31) + c) | 0;
       this.pos++;
     }
     this.namePlain = plain;
-    return t.slice(start, this.pos);
+    const length = this.pos - start;
+    const slot = hash & (NAME_SLOTS - 1);
+    const known = NAME_TABLE[slot];
+    if (known !== undefined && known.length === length && t.startsWith(known, start)) return known;
+    const name = t.slice(start, this.pos);
+    if (length <= MAX_TABLED_NAME) NAME_TABLE[slot] = name;
+    return name;
   }
 
   element(parent: XElement | null): XElement {
@@ -416,7 +430,7 @@ class Scanner {
       this.fail(start, `Excessive depth in document: ${MAX_DEPTH} use XML_PARSE_HUGE option`, `this element is nested ${MAX_DEPTH + 2} levels deep; libvirt's XML parser (libxml2) refuses documents nested deeper than ${MAX_DEPTH + 1} levels`);
     }
     this.pos++; // <
-    const name = this.intern(this.name());
+    const name = this.name();
     let plain = this.namePlain && name !== 'xmlns';
     const el = new ElementNode(t, name, parent, start);
     // Names (and namespace declarations) only, for the checks: the nodes are made when read (see
@@ -544,7 +558,7 @@ class Scanner {
     return bound;
   }
 
-  /** What a (interned) name is for checkNames, remembered per distinct name. */
+  /** What a name is for checkNames, remembered per distinct name. */
   private nameKind(name: string): number {
     let kind = this.nameKinds.get(name);
     if (kind === undefined) {
@@ -613,14 +627,6 @@ class Scanner {
   attributeValue(): string {
     const value = this.valueDecoded ?? this.t.slice(this.valueStart, this.valueEnd);
     return this.valueSpaces ? value.replace(/[\t\n\r]/g, ' ') : value;
-  }
-
-  /** One string per distinct name: a large document repeats a few names very many times. */
-  intern(name: string): string {
-    const known = INTERNED.get(name);
-    if (known !== undefined) return known;
-    if (INTERNED.size < MAX_INTERNED) INTERNED.set(name, name);
-    return name;
   }
 
   cdata(parent: XElement): XText {
