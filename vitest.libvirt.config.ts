@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // page pools, so everything runs in one worker, one test at a time, in file order.
 export default defineConfig({
   test: {
+    // Values the rules share are frozen under the tests, so one that writes to them throws (src/domain/per-document.ts).
+    env: { KVMXML_FREEZE_SHARED: '1' },
     include: ['test/libvirt/**/*.test.ts'],
     globalSetup: ['test/libvirt/global-setup.ts'],
     pool: 'forks',

@@ -2,12 +2,19 @@
  * Derivations of a domain model computed once per document. The model is built once per parse
  * and never changes, so a derived view (the page list, the backends, the cells, the numatune
  * resolution, the totals…) can be shared by every rule, the predictor and `check`: the first caller
- * computes it, the others get the same value. Shared values are frozen (the value itself and, for
- * a list, each entry) so no caller can change what the next one reads.
+ * computes it, the others get the same value. No caller may change a shared value: under the
+ * test suite (KVMXML_FREEZE_SHARED=1, set by vitest.config.ts for the tests and the CLI they
+ * start) each is frozen (the value itself and, for a list, each entry), so a rule that writes to
+ * one throws there. Runs leave them unfrozen: freezing costs a twentieth of a lint, and V8 walks a
+ * frozen array with for…of through its generic iterator, a new result object per step.
  */
 import type { DomainModel } from './model.js';
 
-function freezeShared<T>(v: T): T {
+const FREEZE = process.env.KVMXML_FREEZE_SHARED === '1';
+
+/** A value shared between rules, frozen under the test suite (see above). */
+export function freezeShared<T>(v: T): T {
+  if (!FREEZE) return v;
   if (Array.isArray(v)) {
     for (const x of v) if (x !== null && typeof x === 'object') Object.freeze(x);
     return Object.freeze(v);

@@ -14,6 +14,7 @@
  * ask for is ignored without a word (plain `virsh define`), while the RNG schema rejects it
  * (`virsh define --validate`, `virsh edit`, virt-xml-validate).
  */
+import { freezeShared } from './per-document.js';
 import { PROFILE_IDS, type ProfileId } from '../libvirt/profile.js';
 import type { Fixer, TextEdit } from '../xml/edit.js';
 import { childElements, firstChild, type XElement } from '../xml/tree.js';
@@ -443,8 +444,7 @@ export function walkMemoryArea(root: XElement, area: MemoryArea = memoryArea()):
     const spec = domainChildSpec(c.name, area);
     if (spec) visit(c, spec, [c.name]);
   }
-  for (const v of out) Object.freeze(v);
-  lastWalk = { root, area, visits: Object.freeze(out) };
+  lastWalk = { root, area, visits: freezeShared(out) };
   return out;
 }
 let lastWalk: { root: XElement; area: MemoryArea; visits: readonly AreaVisit[] } | null = null;

@@ -65,6 +65,17 @@ function isQName(name: string): boolean {
   return PLAIN_NAME.test(name) || QNAME.test(name);
 }
 
+/** Classes of the ASCII characters for names (isNameStart, isNameChar, and PLAIN_NAME's characters), one load per character. */
+const NAME_START = 1;
+const NAME_CHAR = 2;
+const PLAIN_CHAR = 4;
+const NAME_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const start = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 58;
+  const char = start || (c >= 48 && c <= 57) || c === 45 || c === 46;
+  NAME_CLASS[c] = (start ? NAME_START : 0) | (char ? NAME_CHAR : 0) | (char && c !== 58 ? PLAIN_CHAR : 0);
+}
+
 function isNameStart(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 58 || c >= 0xc0;
 }
@@ -326,7 +337,10 @@ class Scanner {
   }
 
   skipSpace(): void {
-    while (this.pos < this.t.length && isSpace(this.t.charCodeAt(this.pos))) this.pos++;
+    const t = this.t;
+    let pos = this.pos;
+    while (pos < t.length && isSpace(t.charCodeAt(pos))) pos++;
+    this.pos = pos;
   }
 
   xmlDecl(): void {
@@ -396,26 +410,33 @@ class Scanner {
   name(): string {
     const t = this.t;
     const start = this.pos;
-    const first = t.charCodeAt(this.pos);
-    if (!isNameStart(first)) return '';
+    const first = t.charCodeAt(start);
+    const firstClass = first < 128 ? (NAME_CLASS[first] as number) : first >= 0xc0 ? NAME_START | NAME_CHAR : 0;
+    if ((firstClass & NAME_START) === 0) return '';
     // Whether it is plain (PLAIN_NAME) is noted on the way: most names are, and checkNames then
     // has nothing to look up. So is a hash of its characters, to find it in the name table.
-    let plain = first !== 58 && first < 0x80;
+    let plain = (firstClass & PLAIN_CHAR) !== 0;
     let hash = first;
-    this.pos++;
-    while (this.pos < t.length) {
-      const c = t.charCodeAt(this.pos);
-      if (!isNameChar(c)) break;
-      if (c === 58 || c >= 0x80) plain = false;
+    let pos = start + 1;
+    const end = t.length;
+    while (pos < end) {
+      const c = t.charCodeAt(pos);
+      if (c < 128) {
+        const k = NAME_CLASS[c] as number;
+        if ((k & NAME_CHAR) === 0) break;
+        if ((k & PLAIN_CHAR) === 0) plain = false;
+      } else if (c >= 0xc0 || c === 0xb7) plain = false;
+      else break;
       hash = (Math.imul(hash, 31) + c) | 0;
-      this.pos++;
+      pos++;
     }
+    this.pos = pos;
     this.namePlain = plain;
-    const length = this.pos - start;
+    const length = pos - start;
     const slot = hash & (NAME_SLOTS - 1);
     const known = NAME_TABLE[slot];
     if (known !== undefined && known.length === length && t.startsWith(known, start)) return known;
-    const name = t.slice(start, this.pos);
+    const name = t.slice(start, pos);
     if (length <= MAX_TABLED_NAME) NAME_TABLE[slot] = name;
     return name;
   }
