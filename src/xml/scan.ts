@@ -629,15 +629,31 @@ class Scanner {
     if (t.charCodeAt(this.pos) !== 61 /* = */) this.fail(this.pos, `Specification mandates value for attribute ${name}`);
     this.pos++;
     this.skipSpace();
-    const q = t[this.pos];
-    if (q !== '"' && q !== "'") this.fail(this.pos, 'AttValue: " or \' expected');
+    const quote = t.charCodeAt(this.pos);
+    if (quote !== 34 /* " */ && quote !== 39 /* ' */) this.fail(this.pos, 'AttValue: " or \' expected');
+    // One pass to the closing quote, noting the first '<', '&' and forbidden character; the
+    // errors then come in libxml2's order: no closing quote, then '<', then the character.
     const vStart = this.pos + 1;
-    const vEnd = t.indexOf(q, vStart);
-    if (vEnd < 0) this.fail(start, 'AttValue: \' expected');
-    const lt = t.indexOf('<', vStart);
-    if (lt >= 0 && lt < vEnd) this.fail(lt, "Unescaped '<' not allowed in attributes values");
-    this.valueDecoded = this.decodeRange(vStart, vEnd);
-    this.valueSpaces = this.sawSpaceChar;
+    let vEnd = vStart;
+    let lt = -1;
+    let amp = -1;
+    let bad = -1;
+    let spaces = false;
+    for (; vEnd < t.length; vEnd++) {
+      const c = t.charCodeAt(vEnd);
+      if (c === quote) break;
+      if (c >= 0x20 && c < 0xd800) {
+        if (c === 60 /* < */) {
+          if (lt < 0) lt = vEnd;
+        } else if (c === 38 /* & */ && amp < 0) amp = vEnd;
+      } else if (c === 9 || c === 10 || c === 13) spaces = true;
+      else if (bad < 0 && !isXmlChar(c)) bad = vEnd;
+    }
+    if (vEnd >= t.length) this.fail(start, 'AttValue: \' expected');
+    if (lt >= 0) this.fail(lt, "Unescaped '<' not allowed in attributes values");
+    if (bad >= 0) this.fail(bad, `Char 0x${t.charCodeAt(bad).toString(16).toUpperCase()} out of allowed range`);
+    this.valueDecoded = amp < 0 ? null : this.decode(t.slice(vStart, vEnd), vStart);
+    this.valueSpaces = spaces;
     this.valueStart = vStart;
     this.valueEnd = vEnd;
     this.pos = vEnd + 1;
