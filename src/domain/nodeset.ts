@@ -71,8 +71,8 @@ export function hasSpaces(text: string): boolean {
  * @param attribute the name used in the "empty set" message (`nodeset`, `nodemask`, `cpus`)
  */
 export function parseNodeset(text: string, attribute = 'nodeset'): NodesetResult {
-  const bits = parseBits(text);
-  if (bits === null) {
+  const top = parseBits(text);
+  if (top === null) {
     return {
       ok: false,
       reason: 'syntax',
@@ -80,8 +80,11 @@ export function parseNodeset(text: string, attribute = 'nodeset'): NodesetResult
     };
   }
   const ids: number[] = [];
-  // Only up to the highest bit set: most sets name a few low ids.
-  for (let i = 0, top = bits.lastIndexOf(1); i <= top; i++) if (bits[i]) ids.push(i);
+  // Only up to the highest bit touched (most sets name a few low ids), clearing as it goes.
+  for (let i = 0; i <= top; i++) {
+    if (BITS[i]) ids.push(i);
+    BITS[i] = 0;
+  }
   if (ids.length === 0) {
     return {
       ok: false,
@@ -92,9 +95,23 @@ export function parseNodeset(text: string, attribute = 'nodeset'): NodesetResult
   return { ok: true, ids, hasSpaces: hasSpaces(text), schemaValid: SCHEMA_PATTERN.test(text) };
 }
 
-/** The bitmap, or null where `virBitmapParseInternal(…, limited = true)` fails. */
-function parseBits(s: string): Uint8Array | null {
-  const bits = new Uint8Array(NODESET_BITS);
+/**
+ * The bitmap parseBits fills, one for every parse: all clear between parses (parseNodeset clears
+ * what a parse touched), so that a set costs its own length, not a new 16 Kbit map.
+ */
+const BITS = new Uint8Array(NODESET_BITS);
+
+/**
+ * Parse `s` into BITS, as `virBitmapParseInternal(…, limited = true)` does: the highest bit
+ * touched (-1 for none), or null where libvirt fails (BITS is then clear again).
+ */
+function parseBits(s: string): number | null {
+  const bits = BITS;
+  let top = -1;
+  const fail = (): null => {
+    bits.fill(0, 0, top + 1);
+    return null;
+  };
   let i = 0;
   const skipSpaces = (): void => {
     while (isSpace(s[i])) i++;
@@ -109,7 +126,7 @@ function parseBits(s: string): Uint8Array | null {
   };
 
   skipSpaces();
-  if (i >= s.length) return null; // empty or blank
+  if (i >= s.length) return fail(); // empty or blank
 
   while (i < s.length) {
     let negate = false;
@@ -117,16 +134,17 @@ function parseBits(s: string): Uint8Array | null {
       i++;
       negate = true;
     }
-    if (!isDigit(s[i])) return null; // also: no whitespace between '^' and the number
+    if (!isDigit(s[i])) return fail(); // also: no whitespace between '^' and the number
     const start = readDigits();
-    if (start === null) return null;
+    if (start === null) return fail();
     skipSpaces();
 
     if (s[i] === ',' || i >= s.length) {
-      if (start >= NODESET_BITS) return null; // virBitmapSetBit/ClearBit fail out of range
+      if (start >= NODESET_BITS) return fail(); // virBitmapSetBit/ClearBit fail out of range
       bits[start] = negate ? 0 : 1;
+      if (start > top) top = start;
     } else if (s[i] === '-') {
-      if (negate) return null;
+      if (negate) return fail();
       i++;
       // virSkipSpaces, then virStrToLong_i (strtol, which skips whitespace itself and takes an
       // optional sign).
@@ -138,11 +156,12 @@ function parseBits(s: string): Uint8Array | null {
         i++;
       }
       const magnitude = readDigits();
-      if (magnitude === null) return null;
+      if (magnitude === null) return fail();
       const last = negative ? -magnitude : magnitude;
-      if (last < start) return null;
-      if (last >= NODESET_BITS) return null; // setting bit 16384 fails
+      if (last < start) return fail();
+      if (last >= NODESET_BITS) return fail(); // setting bit 16384 fails
       for (let b = start; b <= last; b++) bits[b] = 1;
+      if (last > top) top = last;
       skipSpaces();
     }
 
@@ -152,10 +171,10 @@ function parseBits(s: string): Uint8Array | null {
     } else if (i >= s.length) {
       break;
     } else {
-      return null;
+      return fail();
     }
   }
-  return bits;
+  return top;
 }
 
 /**
