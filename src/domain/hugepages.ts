@@ -471,7 +471,10 @@ export function describeBackendSize(b: MemoryBackend): string {
  * (the page list itself is refused); sizes no host has are hugepage-page-size's finding.
  */
 export function backendsOnRealPages(domain: DomainModel, host: HostSnapshot | null): { backend: MemoryBackend; page: number }[] {
-  if (!pageChoiceReliable(effectivePages(domain))) return [];
+  const pages = effectivePages(domain);
+  // No page anywhere (most domains): no backend is on huge pages, and the backends need not be worked out.
+  if (pages.length === 0 && !domain.memoryDevices.some((d) => d.pagesize)) return [];
+  if (!pageChoiceReliable(pages)) return [];
   const defaultPage = defaultPageSizeOf(host);
   const out: { backend: MemoryBackend; page: number }[] = [];
   for (const backend of memoryBackends(domain)) {

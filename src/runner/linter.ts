@@ -81,7 +81,7 @@ export class FileLinter {
     const cfg = await this.configs.for(item.lookupPath);
     const active = this.activeRules(item.lookupPath, cfg);
     if (!item.bytes) return { ...tooLarge(item.lookupPath, item.size), filePath: item.filePath };
-    const schema = active.some((a) => a.rule.meta.needsSchema) ? await this.schemas.for(cfg) : null;
+    const schema = needsSchema(active) ? await this.schemas.for(cfg) : null;
     const profile = profileFor(this.job.libvirt, cfg, this.job.host);
     const result = lintBytes(item.bytes, {
       filePath: item.lookupPath,
@@ -96,6 +96,14 @@ export class FileLinter {
     result.filePath = item.filePath;
     return result;
   }
+}
+
+/** Whether a rule list has a rule that needs libvirt's schema, once per list (files share their lists). */
+const schemaNeeded = new WeakMap<ActiveRule[], boolean>();
+function needsSchema(active: ActiveRule[]): boolean {
+  let needed = schemaNeeded.get(active);
+  if (needed === undefined) schemaNeeded.set(active, (needed = active.some((a) => a.rule.meta.needsSchema)));
+  return needed;
 }
 
 /** A file larger than virsh reads is a parse finding: libvirt never sees it. */
