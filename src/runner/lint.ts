@@ -4,11 +4,10 @@
  * read when their turn comes; results come back in the order the files were given, whether
  * they were linted here or in worker threads.
  */
-import { resolve } from 'node:path';
 import { ConfigError } from '../engine/config.js';
 import type { FileLintResult } from '../engine/lint.js';
 import { formatDiff } from '../formatters/diff.js';
-import { prepareWrite, readInput, UsageError, writeFixed, type ReadResult } from '../cli/files.js';
+import { absolutePath, prepareWrite, readInput, UsageError, writeFixed, type ReadResult } from '../cli/files.js';
 import { FileLinter, type LintItem, type LintJob } from './linter.js';
 import { lintInPool, workerCount, type ChunkEntry, type ChunkRequest, type FileReply, type WorkerSetting } from './pool.js';
 import { receiveError, sendError } from './errors.js';
@@ -166,7 +165,7 @@ function stdinItem(stdin: StdinSource): LintItem {
 
 /** A file as given on the command line, read (see readInput); it is reported by its absolute path. */
 function readItem(f: string): LintItem {
-  const path = resolve(f);
+  const path = absolutePath(f);
   return itemOf(path, path, readInput(f));
 }
 
