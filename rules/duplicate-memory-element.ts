@@ -6,6 +6,7 @@ import {
   formatPath,
   schemaQuote,
   walkMemoryArea,
+  type MemoryArea,
   type AreaPath,
   type ElementSpec,
 } from '../src/domain/schema-table.js';
@@ -100,22 +101,25 @@ export const rule: Rule = {
   check(ctx) {
     const root = ctx.domain.root;
     const area = memoryArea(ctx.profile.id);
-    // <numatune> twice is a define error reported by the NUMA rules; <cpu>/<devices> are not ours.
-    const topSpec: ElementSpec = {
-      name: 'domain',
-      attrs: {},
-      content: 'elements',
-      once: true,
-      repeat: 'first-wins',
-      children: area.children.filter((s) => !s.partial && s.name !== 'numatune'),
-    };
-    checkRepeats(ctx, root, topSpec, []);
+    checkRepeats(ctx, root, topSpecOf(area), []);
     for (const { el, spec, path } of walkMemoryArea(root, area)) {
       if (spec.content === 'elements') checkRepeats(ctx, el, spec, path);
     }
     checkPages(ctx);
   },
 };
+
+/** `<domain>` as checkRepeats sees it, per memory area (one per profile). */
+const topSpecs = new WeakMap<MemoryArea, ElementSpec>();
+function topSpecOf(area: MemoryArea): ElementSpec {
+  let spec = topSpecs.get(area);
+  if (spec === undefined) {
+    // <numatune> twice is a define error reported by the NUMA rules; <cpu>/<devices> are not ours.
+    spec = { name: 'domain', attrs: {}, content: 'elements', once: true, repeat: 'first-wins', children: area.children.filter((s) => !s.partial && s.name !== 'numatune') };
+    topSpecs.set(area, spec);
+  }
+  return spec;
+}
 
 /** Names seen by checkRepeats in the parent it looks at (cleared for each). */
 const seenOnce = new Set<string>();
