@@ -67,3 +67,29 @@ describe('absolutePath', () => {
     for (const p of paths) expect(absolutePath(p), JSON.stringify(p)).toBe(resolve(p));
   });
 });
+
+describe('files named on the command line are read as they are when read', () => {
+  it('read to their end when they grew after expandPaths saw them, short when they shrank, refused when now a directory', async () => {
+    const { mkdtempSync, writeFileSync, rmSync, mkdirSync, appendFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { expandPaths, readInput, UsageError } = await import('../src/cli/files.js');
+    const d = mkdtempSync(join(tmpdir(), 'kvmxml-read-'));
+    const grew = join(d, 'grew.xml');
+    const shrank = join(d, 'shrank.xml');
+    const dir = join(d, 'dir.xml');
+    const big = 'x'.repeat(200_000);
+    writeFileSync(grew, '<domain/>');
+    writeFileSync(shrank, big);
+    writeFileSync(dir, '<domain/>');
+    expect(await expandPaths([grew, shrank, dir])).toEqual([grew, shrank, dir]);
+    appendFileSync(grew, big);
+    writeFileSync(shrank, '<a/>');
+    rmSync(dir);
+    mkdirSync(dir);
+    const text = (r: ReturnType<typeof readInput>) => (r.ok ? Buffer.from(r.bytes).toString('utf8') : null);
+    expect(text(readInput(grew))).toBe(`<domain/>${big}`);
+    expect(text(readInput(shrank))).toBe('<a/>');
+    expect(() => readInput(dir)).toThrow(UsageError);
+    expect(() => readInput(dir)).toThrow(`cannot read '${dir}': is a directory`);
+  });
+});
