@@ -133,36 +133,43 @@ function walk(dir: string, add: (p: string) => void, rules: IgnoreRules): void {
 
 export type ReadResult = { ok: true; bytes: Uint8Array } | { ok: false; tooLarge: number };
 
-/** A file that was a regular file of `size` bytes: read one byte more than that, and on to its end if it is there. */
-function readRegular(path: string, size: number): ReadResult {
-  if (size > MAX_FILE_BYTES) return { ok: false, tooLarge: size };
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    throw new UsageError(`cannot read '${path}': ${describeErrno(e)}`);
+/** A file that was a regular file of `size` bytes: one byte more than that is read, and on to its end if it is there. */
+function readRegular(fd: number, size: number): ReadResult {
+  // Never past one byte over the limit: that byte says "more than the limit" (tooLargeMessage).
+  const limit = MAX_FILE_BYTES + 1;
+  let buf = Buffer.allocUnsafe(size + 1);
+  let got = 0;
+  for (;;) {
+    const want = buf.length - got;
+    const n = readSync(fd, buf, got, want, null);
+    got += n;
+    // A regular file reads short only at its end.
+    if (n < want || got >= limit) break;
+    const more = Math.min(buf.length, limit - buf.length);
+    buf = Buffer.concat([buf, Buffer.allocUnsafe(more)], buf.length + more);
   }
-  try {
-    // Never past one byte over the limit: that byte says "more than the limit" (tooLargeMessage).
-    const limit = MAX_FILE_BYTES + 1;
-    let buf = Buffer.allocUnsafe(size + 1);
-    let got = 0;
-    for (;;) {
-      const want = buf.length - got;
-      const n = readSync(fd, buf, got, want, null);
-      got += n;
-      // A regular file reads short only at its end.
-      if (n < want || got >= limit) break;
-      const more = Math.min(buf.length, limit - buf.length);
-      buf = Buffer.concat([buf, Buffer.allocUnsafe(more)], buf.length + more);
-    }
-    if (got > MAX_FILE_BYTES) return { ok: false, tooLarge: got };
-    return { ok: true, bytes: buf.subarray(0, got) };
-  } catch (e) {
-    throw new UsageError(`cannot read '${path}': ${describeErrno(e)}`);
-  } finally {
-    closeSync(fd);
+  if (got > MAX_FILE_BYTES) return { ok: false, tooLarge: got };
+  return { ok: true, bytes: buf.subarray(0, got) };
+}
+
+/** Any other file: fstat refuses a directory and bounds the size. */
+function readAny(path: string, fd: number): ReadResult {
+  const st = fstatSync(fd);
+  if (st.isDirectory()) throw new UsageError(`cannot read '${path}': is a directory`);
+  if (st.size > MAX_FILE_BYTES) return { ok: false, tooLarge: st.size };
+  // A regular file is read in one go; a pipe, a device or a /proc file (size 0) until its end,
+  // and never past the limit (/dev/zero has no end).
+  const limit = st.isFile() && st.size > 0 ? st.size : MAX_FILE_BYTES + 1;
+  let buf = Buffer.allocUnsafe(st.isFile() && st.size > 0 ? st.size : 64 * 1024);
+  let got = 0;
+  while (got < limit) {
+    if (got === buf.length) buf = Buffer.concat([buf, Buffer.allocUnsafe(buf.length)], buf.length * 2);
+    const n = readSync(fd, buf, got, Math.min(buf.length, limit) - got, null);
+    if (n === 0) break;
+    got += n;
   }
+  if (got > MAX_FILE_BYTES) return { ok: false, tooLarge: got };
+  return { ok: true, bytes: got === buf.length ? buf : buf.subarray(0, got) };
 }
 
 /**
@@ -191,7 +198,7 @@ export function readInput(path: string): ReadResult {
   const size = regularFiles.get(path);
   if (size !== undefined) {
     regularFiles.delete(path);
-    return readRegular(path, size);
+    if (size > MAX_FILE_BYTES) return { ok: false, tooLarge: size };
   }
   let fd: number;
   try {
@@ -200,23 +207,7 @@ export function readInput(path: string): ReadResult {
     throw new UsageError(`cannot read '${path}': ${describeErrno(e)}`);
   }
   try {
-    const st = fstatSync(fd);
-    if (st.isDirectory()) throw new UsageError(`cannot read '${path}': is a directory`);
-    if (st.size > MAX_FILE_BYTES) return { ok: false, tooLarge: st.size };
-    // A regular file is read in one go; a pipe, a device or a /proc file (size 0) until its end,
-    // and never past the limit (/dev/zero has no end).
-    const limit = st.isFile() && st.size > 0 ? st.size : MAX_FILE_BYTES + 1;
-    const bytes = Buffer.allocUnsafe(st.isFile() && st.size > 0 ? st.size : 64 * 1024);
-    let buf = bytes;
-    let got = 0;
-    while (got < limit) {
-      if (got === buf.length) buf = Buffer.concat([buf, Buffer.allocUnsafe(buf.length)], buf.length * 2);
-      const n = readSync(fd, buf, got, Math.min(buf.length, limit) - got, null);
-      if (n === 0) break;
-      got += n;
-    }
-    if (got > MAX_FILE_BYTES) return { ok: false, tooLarge: got };
-    return { ok: true, bytes: got === buf.length ? buf : buf.subarray(0, got) };
+    return size === undefined ? readAny(path, fd) : readRegular(fd, size);
   } catch (e) {
     if (e instanceof UsageError) throw e;
     throw new UsageError(`cannot read '${path}': ${describeErrno(e)}`);
