@@ -50,8 +50,8 @@ export function stopsTheRun(e: unknown): boolean {
 
 /**
  * A run of many files goes by while V8 is still optimising (on one spare core at best), and
- * optimised code that inlines less is ready sooner: on the bench corpus (2 cores) 1,690 files
- * took 13% less time, 10,000 files 11%; one 5 MB domain 10% more, so only runs of many files
+ * optimised code that inlines less is ready sooner: on the bench corpus (2 cores, hyperfine)
+ * 1,690 files took 12% less time, 10,000 files 7%; one 5 MB domain 10% more, so only runs of many files
  * ask for it. Not at start: V8 ties code caches to its flags, so Node's own and kvmxml's would
  * be refused for whatever loads after, which a one-file run would feel. Threads share the flags.
  */

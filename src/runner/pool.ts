@@ -19,7 +19,7 @@ export type WorkerSetting = 'auto' | 'off' | number;
 /**
  * Fewer files than this are linted in one thread: a worker starts in about 70 ms and warms up
  * its own compiled code. And one thread already keeps about 1.5 cores busy (V8 compiles and
- * collects garbage on threads of its own): on 2 cores, the bench corpus took 495 ms in one
+ * collects garbage on threads of its own): on 2 cores (hyperfine), the bench corpus took 495 ms in one
  * thread and 532 ms with a worker beside it (1,690 files), 1.65 s against 1.88 s (10,000). So
  * workers come only where there is room for them: a thread per two cores, from 4 cores on.
  */
