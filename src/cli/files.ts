@@ -123,27 +123,56 @@ function walk(dir: string, add: (p: string) => void, rules: IgnoreRules): void {
     throw new UsageError(`cannot read directory '${dir}': ${describeErrno(e)}`);
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // join(dir, name) for every entry, normalising `dir` once: a name holds no separator and is
+  // never `.` or `..`, so join's result is this prefix and the name.
+  const prefix = join(dir, 'x').slice(0, -1);
+  // Whether any ignore file or pattern can leave out a file directly in `dir` (mostly not).
+  const filesMayBeIgnored = rules.mayIgnoreFilesIn(dir);
   for (const e of entries) {
-    const p = join(dir, e.name);
+    const p = prefix + e.name;
     if (e.isDirectory()) {
       if (!SKIP_DIRS.has(e.name) && !rules.ignored(p, true)) walk(p, add, rules);
-    } else if ((e.isFile() || e.isSymbolicLink()) && e.name.toLowerCase().endsWith('.xml') && !rules.ignored(p, false)) add(p);
+      continue;
+    }
+    const regular = e.isFile();
+    if (!(regular || e.isSymbolicLink()) || !e.name.toLowerCase().endsWith('.xml')) continue;
+    if (filesMayBeIgnored && rules.ignored(p, false)) continue;
+    add(p);
+    // Seen to be a regular file: readInput needs no fstat (a symbolic link is followed there).
+    if (regular) regularFiles.set(p, SIZE_UNKNOWN);
   }
 }
 
 export type ReadResult = { ok: true; bytes: Uint8Array } | { ok: false; tooLarge: number };
 
-/** A file that was a regular file of `size` bytes: one byte more than that is read, and on to its end if it is there. */
+/** A regular file whose size was not looked up (a directory walk gives the kind of each entry, not its size). */
+const SIZE_UNKNOWN = -1;
+/** What a regular file is first read into: most domain definitions fit, and are then copied out at their size. */
+const SCRATCH_BYTES = 64 * 1024;
+let scratch: Buffer | null = null;
+
+/**
+ * A regular file (of `size` bytes when it was looked up, or SIZE_UNKNOWN): read until a short
+ * read, which for a regular file comes only at its end, and never more than one byte past the
+ * limit (that byte says "more than the limit", see tooLargeMessage).
+ */
 function readRegular(fd: number, size: number): ReadResult {
-  // Never past one byte over the limit: that byte says "more than the limit" (tooLargeMessage).
   const limit = MAX_FILE_BYTES + 1;
-  let buf = Buffer.allocUnsafe(size + 1);
+  let buf: Buffer;
   let got = 0;
+  if (size < SCRATCH_BYTES) {
+    scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES);
+    got = readSync(fd, scratch, 0, SCRATCH_BYTES, null);
+    if (got < SCRATCH_BYTES) return { ok: true, bytes: Buffer.from(scratch.subarray(0, got)) };
+    buf = Buffer.allocUnsafe(Math.min(2 * SCRATCH_BYTES, limit));
+    scratch.copy(buf);
+  } else {
+    buf = Buffer.allocUnsafe(Math.min(size + 1, limit));
+  }
   for (;;) {
     const want = buf.length - got;
     const n = readSync(fd, buf, got, want, null);
     got += n;
-    // A regular file reads short only at its end.
     if (n < want || got >= limit) break;
     const more = Math.min(buf.length, limit - buf.length);
     buf = Buffer.concat([buf, Buffer.allocUnsafe(more)], buf.length + more);
@@ -182,9 +211,10 @@ export function tooLargeMessage(size: number): string {
 }
 
 /**
- * The paths expandPaths found to be regular files, with their sizes then: readInput spares them
- * the fstat (a quarter of reading a small file). The size is only a first guess of how much to
- * read: a file that grew since is read to its end, one that shrank to its end.
+ * The paths expandPaths found to be regular files, with their sizes then (SIZE_UNKNOWN for what a
+ * directory walk found): readInput spares them the fstat (a quarter of reading a small file). The
+ * size is only a first guess of how much to read: a file that grew since is read to its end, one
+ * that shrank to its end.
  */
 const regularFiles = new Map<string, number>();
 

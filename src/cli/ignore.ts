@@ -113,6 +113,16 @@ export class IgnoreRules {
     return entry;
   }
 
+  /**
+   * Whether `ignored` can say yes for a file directly in `dir`: false when no pattern is given
+   * and no ignore file applies there, so a walk need not ask for each of its files.
+   */
+  mayIgnoreFilesIn(dir: string): boolean {
+    if (!this.make) return false;
+    if (this.cli) return true;
+    return this.ancestors(resolve(dir)).some((d) => this.rulesOf(d) !== null);
+  }
+
   /** Why `path` is ignored, or null. Deeper ignore files may re-include (`!pattern`) what a higher one ignored. */
   ignored(path: string, isDir?: boolean): IgnoredBy | null {
     if (!this.make) return null;
