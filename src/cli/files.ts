@@ -163,7 +163,12 @@ function readRegular(fd: number, size: number): ReadResult {
   if (size < SCRATCH_BYTES) {
     scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES);
     got = readSync(fd, scratch, 0, SCRATCH_BYTES, null);
-    if (got < SCRATCH_BYTES) return { ok: true, bytes: Buffer.from(scratch.subarray(0, got)) };
+    if (got < SCRATCH_BYTES) {
+      // copy, not Buffer.from (which copies a Uint8Array element by element in JavaScript)
+      const bytes = Buffer.allocUnsafe(got);
+      scratch.copy(bytes, 0, 0, got);
+      return { ok: true, bytes };
+    }
     buf = Buffer.allocUnsafe(Math.min(2 * SCRATCH_BYTES, limit));
     scratch.copy(buf);
   } else {
