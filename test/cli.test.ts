@@ -146,6 +146,31 @@ describe('bad input gets one clear line', () => {
     expect(r.stdout).toContain('virsh reads at most');
   });
 
+  it('a directory walk reads files of every size as naming them does (one read buffer, then growing, then the limit)', () => {
+    const d = join(dir, 'walk-sizes');
+    mkdirSync(d);
+    const domain = (bytes: number) => {
+      const head = "<domain type='kvm'>\n  <name>vm</name>\n  <memory unit='KiB'>1048576</memory>\n  <!-- ";
+      const tail = " -->\n  <os><type arch='x86_64'>hvm</type></os>\n</domain>\n";
+      return head + 'x'.repeat(bytes - head.length - tail.length) + tail;
+    };
+    writeFileSync(join(d, 'a-just-below.xml'), domain(64 * 1024 - 1));
+    writeFileSync(join(d, 'b-exact.xml'), domain(64 * 1024));
+    writeFileSync(join(d, 'c-large.xml'), domain(300 * 1024));
+    const fd = openSync(join(d, 'd-huge.xml'), 'w');
+    ftruncateSync(fd, 11 * 1024 * 1024);
+    closeSync(fd);
+    const names = ['a-just-below.xml', 'b-exact.xml', 'c-large.xml', 'd-huge.xml'];
+    const walked = kvmxml(['lint', '-f', 'json', d]);
+    const named = kvmxml(['lint', '-f', 'json', ...names.map((n) => join(d, n))]);
+    expect(walked.code).toBe(1);
+    expect(walked.stdout).toBe(named.stdout);
+    const results = JSON.parse(walked.stdout) as { filePath: string; messages: { ruleId: string | null; message: string }[] }[];
+    expect(results.map((r) => r.filePath.slice(d.length + 1))).toEqual(names);
+    for (const r of results.slice(0, 3)) expect(r.messages.filter((m) => m.ruleId === 'xml-well-formed')).toEqual([]);
+    expect(results[3]?.messages[0]?.message).toBe('file is 11534336 bytes; virsh reads at most 10485760 bytes of XML, so libvirt never sees this definition');
+  });
+
   it('a device without end (/dev/zero) is read only to one byte past the limit, and said to be larger', () => {
     const r = kvmxml(['lint', '/dev/zero', '-f', 'json']);
     expect(r.code).toBe(1);

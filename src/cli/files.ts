@@ -169,7 +169,13 @@ function readRegular(fd: number, size: number): ReadResult {
       scratch.copy(bytes, 0, 0, got);
       return { ok: true, bytes };
     }
-    buf = Buffer.allocUnsafe(Math.min(2 * SCRATCH_BYTES, limit));
+    // A larger file: a walk's is looked up now, so that one over the limit is refused unread
+    // and reported at its size, as a file named on the command line is.
+    if (size === SIZE_UNKNOWN) {
+      size = fstatSync(fd).size;
+      if (size > MAX_FILE_BYTES) return { ok: false, tooLarge: size };
+    }
+    buf = Buffer.allocUnsafe(Math.min(Math.max(size + 1, 2 * SCRATCH_BYTES), limit));
     scratch.copy(buf);
   } else {
     buf = Buffer.allocUnsafe(Math.min(size + 1, limit));
