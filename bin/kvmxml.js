@@ -45,7 +45,7 @@ function countXml(fs, dir, limit) {
     for (const e of entries) {
       if (e.isDirectory()) {
         if (!e.name.startsWith('.') && e.name !== 'node_modules') pending.push(`${at}/${e.name}`);
-      } else if (e.name.endsWith('.xml') && ++n >= limit) break;
+      } else if (e.name.toLowerCase().endsWith('.xml') && ++n >= limit) break;
     }
   }
   return n;
@@ -102,13 +102,17 @@ function restartWithSmallPool(script) {
   };
   for (const s of signals) process.on(s, forward);
   child.on('error', (e) => {
-    process.stderr.write(`kvmxml: cannot start Node again (${e.code ?? e.message}); run with --v8-pool-size=4 to lint in this process\n`);
+    process.stderr.write(`kvmxml: cannot start Node again (${e.code ?? e.message}); NODE_OPTIONS=--v8-pool-size=4 lints in this process\n`);
     process.exit(2);
   });
   child.on('exit', (code, signal) => {
     for (const s of signals) process.off(s, forward);
-    if (signal) process.kill(process.pid, signal);
-    else process.exit(code ?? 2);
+    if (signal) {
+      process.kill(process.pid, signal);
+      // A signal Node survives (one it ignores or handles itself): end as a shell reports it.
+      process.exit(128 + (process.getBuiltinModule('node:os').constants.signals[signal] ?? 0));
+    }
+    process.exit(code ?? 2);
   });
   return true;
 }

@@ -4,10 +4,10 @@
  * signals passed on. Runs the built bin (npm test builds first).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/fixtures.js';
 
 const BIN = join(ROOT, 'bin', 'kvmxml.js');
@@ -18,7 +18,7 @@ const RESTARTS = process.platform === 'linux' && availableParallelism() === 2;
 const RESTARTED_LINE = 'kvmxml: restarted with --v8-pool-size=1';
 
 function run(args: string[], env: Record<string, string> = {}, input = '') {
-  const e: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...env };
+  const e: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete e.KVMXML_V8_POOL_RESTARTED;
   delete e.NODE_OPTIONS;
   Object.assign(e, env);
@@ -32,6 +32,7 @@ beforeAll(() => {
   mkdirSync(join(dir, 'sub'));
   for (let i = 0; i < FILES; i++) copyFileSync(i % 100 === 0 ? FAIL : PASS, join(dir, i % 2 ? 'sub' : '', `vm-${String(i).padStart(4, '0')}.xml`));
 });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the restart under a one-thread V8 pool', () => {
   if (!RESTARTS) console.warn(`test/cli-pool-restart.test.ts: this machine has ${availableParallelism()} cores on ${process.platform}; kvmxml restarts only on 2 cores (Linux), so only the absence of a restart is checked here`);
