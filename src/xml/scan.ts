@@ -491,11 +491,18 @@ class Scanner {
     if (count === 0) el.attrs = NO_ATTRS;
     // No colon, no declaration: only an inherited default namespace can be objected to.
     const bound = this.domError === null && !(plain && this.bindings.length === 0) ? this.checkNames(el, names.slice(0, count), values.slice(0, count)) : 0;
-    if (selfClosing) {
-      if (bound > 0) this.bindings.length -= bound;
-      el.end = this.pos;
-      return el;
-    }
+    // One way out for both kinds of element: the rare steps (ending a namespace scope) then have
+    // one site, which the common case warms, and do not send V8's optimised code back when a
+    // self-closing element first declares a namespace.
+    if (!selfClosing) this.content(el, name, start);
+    if (bound > 0) this.bindings.length -= bound;
+    el.end = this.pos;
+    return el;
+  }
+
+  /** The children and the end tag of `el` (named `name`, starting at `start`), after its start tag. */
+  private content(el: ElementNode, name: string, start: number): void {
+    const t = this.t;
     this.stack.push(el);
     // Children gather on one stack shared by all elements and are copied out, at their own
     // length, when the element ends: no growing array per element.
@@ -538,10 +545,7 @@ class Scanner {
       this.fail(endStart, `Opening and ending tag mismatch: ${name} line ${this.lineOf(start)} and ${endName}`, hint);
     }
     this.stack.pop();
-    if (bound > 0) this.bindings.length -= bound;
     el.endStart = endStart;
-    el.end = this.pos;
-    return el;
   }
 
 
