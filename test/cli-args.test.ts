@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { splitTrailingPaths } from '../src/cli/args.js';
 import { ROOT } from './helpers/fixtures.js';
-import { runCli } from './helpers/run-cli.js';
+import { BIN, runCli } from './helpers/run-cli.js';
 
 describe('splitTrailingPaths', () => {
   it('keeps the command and the first path for yargs, the rest in the tail', () => {
@@ -91,5 +91,65 @@ describe('files named on the command line are read as they are when read', () =>
     expect(text(readInput(shrank))).toBe('<a/>');
     expect(() => readInput(dir)).toThrow(UsageError);
     expect(() => readInput(dir)).toThrow(`cannot read '${dir}': is a directory`);
+  });
+});
+
+describe('many files named in one directory are found in its listing', () => {
+  it('tell files, directories, links, other files and missing names apart as stat does', async () => {
+    const { mkdtempSync, writeFileSync, mkdirSync, symlinkSync, rmSync } = await import('node:fs');
+    const { execFileSync } = await import('node:child_process');
+    const { tmpdir } = await import('node:os');
+    const { expandPaths, readInput } = await import('../src/cli/files.js');
+    const d = mkdtempSync(join(tmpdir(), 'kvmxml-listed-'));
+    try {
+      // More named files than the listing threshold, so the directory is listed.
+      const files = Array.from({ length: 20 }, (_, i) => join(d, `f${String(i).padStart(2, '0')}.xml`));
+      for (const f of files) writeFileSync(f, `<domain>${f}</domain>`);
+      mkdirSync(join(d, 'sub.xml'));
+      writeFileSync(join(d, 'sub.xml', 'inner.xml'), '<domain/>');
+      symlinkSync(files[0] as string, join(d, 'link.xml'));
+      symlinkSync(join(d, 'sub.xml'), join(d, 'dirlink.xml'));
+      execFileSync('mkfifo', [join(d, 'pipe.xml')]);
+      const named = [...files, join(d, 'link.xml'), join(d, 'sub.xml'), join(d, 'dirlink.xml'), join(d, 'pipe.xml'), `${d}/./f00.xml`, files[1] as string];
+      const got = await expandPaths(named);
+      // Directories are walked, links followed, a repeated file kept once, a FIFO kept (it is read when linted).
+      expect(got).toEqual([...files, join(d, 'link.xml'), join(d, 'sub.xml', 'inner.xml'), join(d, 'dirlink.xml', 'inner.xml'), join(d, 'pipe.xml')]);
+      for (const f of files.slice(2)) {
+        const r = readInput(f);
+        expect(r.ok && Buffer.from(r.bytes).toString('utf8')).toBe(`<domain>${f}</domain>`);
+      }
+      // A name the listing does not hold is looked up as a path named alone is, and refused the same way.
+      await expect(expandPaths([...files, join(d, 'missing.xml')])).rejects.toThrow(`cannot read '${join(d, 'missing.xml')}': no such file or directory`);
+      await expect(expandPaths([...files, `${join(d, 'f03.xml')}/`])).rejects.toThrow(`cannot read '${join(d, 'f03.xml')}/': not a directory`);
+      // Names under a file: the listing fails, and the first lookup says why.
+      const under = Array.from({ length: 20 }, (_, i) => join(files[0] as string, `g${i}.xml`));
+      await expect(expandPaths(under)).rejects.toThrow(`cannot read '${under[0]}': not a directory`);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  it('in a directory that may be searched but not listed, are looked up one by one', async () => {
+    const { mkdtempSync, writeFileSync, mkdirSync, chmodSync, rmSync } = await import('node:fs');
+    const { spawnSync } = await import('node:child_process');
+    const { tmpdir } = await import('node:os');
+    const d = mkdtempSync(join(tmpdir(), 'kvmxml-unlisted-'));
+    const sub = join(d, 'x');
+    mkdirSync(sub);
+    const files = Array.from({ length: 20 }, (_, i) => join(sub, `f${i}.xml`));
+    for (const f of files) writeFileSync(f, '<domain/>', { mode: 0o644 });
+    chmodSync(d, 0o755);
+    chmodSync(sub, 0o311); // search, not read: stat works, a listing is refused
+    try {
+      // root lists any directory whatever its mode: the CLI then runs as nobody.
+      const asRoot = process.getuid?.() === 0;
+      const cmd = asRoot ? ['runuser', ['-u', 'nobody', '--', process.execPath, BIN, 'lint', '--format', 'json', ...files]] as const : [process.execPath, [BIN, 'lint', '--format', 'json', ...files]] as const;
+      const r = spawnSync(cmd[0], [...cmd[1]], { cwd: tmpdir(), encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect((JSON.parse(r.stdout) as { filePath: string }[]).map((x) => x.filePath)).toEqual(files);
+    } finally {
+      chmodSync(sub, 0o755);
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,5 @@
 /** Turning command-line paths into files to lint, and reading/writing them safely. */
-import { accessSync, closeSync, constants, existsSync, fchmodSync, fchownSync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fchmodSync, fchownSync, fstatSync, fsyncSync, ftruncateSync, opendirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { describeErrno } from '../engine/errno.js';
 import type { IgnoreOptions, IgnoreRules } from './ignore.js';
@@ -51,25 +51,25 @@ export async function expandPaths(paths: string[], opts: ExpandOptions = {}): Pr
     }
   };
   const ignoreOpts = opts.ignore ?? { enabled: true, patterns: [], cwd: process.cwd() };
-  // One stat per path: what it is decides both whether the run walks and what is done with it.
-  type Probe = { st: Stats } | { err: NodeJS.ErrnoException } | null;
-  const probes = paths.map((p): Probe => {
-    if (p === '-') return null;
-    try {
-      return { st: statSync(p) };
-    } catch (e) {
-      return { err: e as NodeJS.ErrnoException };
-    }
-  });
+  // What each path is decides both whether the run walks and what is done with it.
+  const probes = probePaths(paths);
   const isGlob = (p: string, probe: Probe) => probe !== null && 'err' in probe && probe.err.code === 'ENOENT' && GLOB_CHARS.test(p);
   const { IgnoreRules } = await import('./ignore.js');
   const walks = paths.some((p, i) => {
     const probe = probes[i] ?? null;
-    return isGlob(p, probe) || (probe !== null && 'st' in probe && probe.st.isDirectory());
+    return isGlob(p, probe) || (probe !== null && 'kind' in probe && probe.kind === 'directory');
   });
   // Each directory once: a run over 10,000 files of one directory looks for ignore files once.
   const fileDirs = [...new Set(paths.map((p) => dirname(p)))].map((d) => resolve(d));
   const rules = await IgnoreRules.create(ignoreOpts, walks, fileDirs);
+  // Whether an ignore file or pattern can leave out a named file of a directory, asked once per directory.
+  const mayIgnore = new Map<string, boolean>();
+  const mayBeIgnored = (p: string): boolean => {
+    const dir = dirname(p);
+    let may = mayIgnore.get(dir);
+    if (may === undefined) mayIgnore.set(dir, (may = rules.mayIgnoreFilesIn(dir)));
+    return may;
+  };
   for (const [i, p] of paths.entries()) {
     const probe = probes[i] ?? null;
     if (probe === null) {
@@ -85,21 +85,96 @@ export async function expandPaths(paths: string[], opts: ExpandOptions = {}): Pr
       }
       throw new UsageError(`cannot read '${p}': ${describeErrno(probe.err)}`);
     }
-    const st = probe.st;
-    if (st.isDirectory()) {
+    if (probe.kind === 'directory') {
       const before = out.length;
       walk(p, add, rules);
       if (out.length === before) throw new UsageError(`no *.xml files under '${p}'${rules.ignored(p, true) ? ' that are not ignored' : ''}`);
     } else {
-      const by = rules.ignored(p, false);
+      const by = mayBeIgnored(p) ? rules.ignored(p, false) : null;
       if (by) opts.warn?.(`${p} is ignored (${by.source}); use --no-ignore to lint it`);
       else {
         add(p);
-        if (st.isFile()) regularFiles.set(p, st.size);
+        if (probe.kind === 'regular') regularFiles.set(p, probe.size);
       }
     }
   }
   return out;
+}
+
+/** What a command-line path is (as stat, following symbolic links, tells); null for `-`. */
+type Probe = { kind: 'directory' } | { kind: 'regular'; size: number } | { kind: 'other' } | { err: NodeJS.ErrnoException } | null;
+
+/** Named files of one directory from this many on are looked up in its listing rather than one by one. */
+const LISTED_FROM = 16;
+/** A listing is read no further than this many entries per named file (then the rest are looked up one by one). */
+const ENTRIES_PER_NAME = 32;
+
+function statProbe(p: string): Probe {
+  try {
+    const st = statSync(p);
+    return st.isDirectory() ? { kind: 'directory' } : st.isFile() ? { kind: 'regular', size: st.size } : { kind: 'other' };
+  } catch (e) {
+    return { err: e as NodeJS.ErrnoException };
+  }
+}
+
+/**
+ * Probe each path. Many files named in one directory (a shell's `dir/*.xml`) are found in one
+ * listing of it, which gives each entry's type: a regular file or a directory is then known
+ * without a stat of its own (1,690 stats took 15-20 ms, one listing 6). Whatever the listing
+ * does not settle (a symbolic link, an unknown type, a name not in it, a listing refused or cut
+ * short) is looked up with stat, as a path named alone is.
+ */
+function probePaths(paths: readonly string[]): Probe[] {
+  const probes: (Probe | undefined)[] = new Array(paths.length);
+  const byDir = new Map<string, number[]>();
+  paths.forEach((p, i) => {
+    if (p === '-') {
+      probes[i] = null;
+      return;
+    }
+    // Only a path ending in a plain name is looked for by name (`a/b/`, `a/.` and `a/..` are not).
+    const name = basename(p);
+    if (p.endsWith('/') || p.endsWith(sep) || name === '.' || name === '..' || name === '') return;
+    const dir = dirname(p);
+    const list = byDir.get(dir);
+    if (list) list.push(i);
+    else byDir.set(dir, [i]);
+  });
+  for (const [dir, indexes] of byDir) {
+    if (indexes.length < LISTED_FROM) continue;
+    const wanted = new Map<string, number[]>();
+    for (const i of indexes) {
+      const name = basename(paths[i] as string);
+      const same = wanted.get(name);
+      if (same) same.push(i);
+      else wanted.set(name, [i]);
+    }
+    let handle;
+    try {
+      handle = opendirSync(dir);
+    } catch {
+      continue;
+    }
+    try {
+      let budget = indexes.length * ENTRIES_PER_NAME;
+      let left = wanted.size;
+      for (let e = handle.readSync(); e !== null && left > 0 && budget-- > 0; e = handle.readSync()) {
+        const found = wanted.get(e.name);
+        if (found === undefined) continue;
+        wanted.delete(e.name);
+        left--;
+        const probe: Probe | undefined = e.isFile() ? { kind: 'regular', size: SIZE_UNKNOWN } : e.isDirectory() ? { kind: 'directory' } : undefined;
+        if (probe) for (const i of found) probes[i] = probe;
+      }
+    } catch {
+      // a listing that fails part way settles what it read
+    } finally {
+      handle.closeSync();
+    }
+  }
+  for (let i = 0; i < paths.length; i++) if (probes[i] === undefined) probes[i] = statProbe(paths[i] as string);
+  return probes as Probe[];
 }
 
 /** A glob the shell did not expand: walk its static base and keep the `*.xml` files it matches. */
