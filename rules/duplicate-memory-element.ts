@@ -1,5 +1,6 @@
 import { formatNodeset } from '../src/domain/nodeset.js';
 import {
+  areaSpec,
   memoryArea,
   canonicalOrder,
   childSpec,
@@ -115,7 +116,7 @@ function topSpecOf(area: MemoryArea): ElementSpec {
   let spec = topSpecs.get(area);
   if (spec === undefined) {
     // <numatune> twice is a define error reported by the NUMA rules; <cpu>/<devices> are not ours.
-    spec = { name: 'domain', attrs: {}, content: 'elements', once: true, repeat: 'first-wins', children: area.children.filter((s) => !s.partial && s.name !== 'numatune') };
+    spec = areaSpec('domain', {}, 'elements', area.children.filter((s) => !s.partial && s.name !== 'numatune'), true, 'first-wins', undefined);
     topSpecs.set(area, spec);
   }
   return spec;

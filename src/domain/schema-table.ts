@@ -287,11 +287,27 @@ const has = (profile: ProfileId, since: ProfileId | undefined): boolean =>
 
 function forProfile(spec: ElementSpec, profile: ProfileId): ElementSpec {
   const attrs = Object.fromEntries(Object.entries(spec.attrs).filter(([a]) => has(profile, spec.attrsSince?.[a])));
-  const out: ElementSpec = { ...spec, attrs };
-  delete out.attrsSince;
-  delete out.since;
-  if (spec.children) out.children = spec.children.filter((c) => has(profile, c.since)).map((c) => forProfile(c, profile));
-  return out;
+  const children = spec.children?.filter((c) => has(profile, c.since)).map((c) => forProfile(c, profile));
+  return areaSpec(spec.name, attrs, spec.content, children, spec.once, spec.repeat, spec.partial);
+}
+
+/**
+ * A spec of a profile's memory area. Every one has the same fields in the same order (absent ones
+ * undefined), so that the walks over the area, run for every element of every document, read
+ * them from one object shape; objects spread together, or with fields deleted, would each have a
+ * shape of their own (or none, after a delete), and V8's optimised code for those walks would be
+ * thrown away as each new one turned up.
+ */
+export function areaSpec(
+  name: string,
+  attrs: ElementSpec['attrs'],
+  content: Content,
+  children: readonly ElementSpec[] | undefined,
+  once: boolean,
+  repeat: RepeatPolicy,
+  partial: boolean | undefined,
+): ElementSpec {
+  return { name, attrs, content, children, once, repeat, partial };
 }
 
 const areas = new Map<ProfileId, MemoryArea>();
