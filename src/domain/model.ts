@@ -6,6 +6,7 @@
  */
 import { attr, childElements, firstChild, textOf, type XAttr, type XElement } from '../xml/tree.js';
 import { parseNodeset } from './nodeset.js';
+import { noViews, VIEWS } from './per-document.js';
 import { parseScaled, type ParseScaledOptions, type ScaledResult } from './units.js';
 import { MEMTUNE_LIMITS, MEMTUNE_UPPER_LIMITS, parseUInt, type MemtuneLimitName } from './values.js';
 
@@ -280,7 +281,7 @@ export function buildDomainModel(root: XElement): DomainModel {
   const vcpu = firstChild(root, 'vcpu');
   const cpu = firstChild(root, 'cpu') ?? null;
   const numa = (cpu && firstChild(cpu, 'numa')) ?? null;
-  return {
+  const model: DomainModel & { [VIEWS]: unknown[] } = {
     root,
     type: attr(root, 'type')?.value ?? null,
     name: (firstChild(root, 'name') && textOf(firstChild(root, 'name') as XElement)) || null,
@@ -298,7 +299,9 @@ export function buildDomainModel(root: XElement): DomainModel {
     numatune: buildNumatune(root),
     memoryDevices: buildMemoryDevices(root),
     cpuPins: buildCpuPins(root, vcpu),
+    [VIEWS]: noViews(),
   };
+  return model;
 }
 
 function buildCpuPins(root: XElement, vcpu: XElement | undefined): CpuPin[] {

@@ -27,8 +27,16 @@ export function freezeShared<T>(v: T): T {
  * slot of the function that derives them: a property and an index, where a weak map and a map
  * per model cost a tenth of the rules' time.
  */
-const VIEWS = Symbol('derived views');
+export const VIEWS = Symbol('derived views');
 type WithViews = DomainModel & { [VIEWS]?: unknown[] };
+
+/**
+ * The list a model is built with (see buildDomainModel): a model that has it from the start
+ * keeps one shape, where one given it later by its first view changes shape once per document.
+ */
+export function noViews(): unknown[] {
+  return [];
+}
 /** Stands for a view whose value is undefined. */
 const UNDEFINED = Symbol('undefined');
 let slots = 0;
