@@ -1,5 +1,5 @@
 import { memoryBackends } from '../src/domain/hugepages.js';
-import { formatKiB } from '../src/domain/units.js';
+import { formatKiBig } from '../src/domain/memory.js';
 import type { Rule } from '../src/engine/types.js';
 import { qemuDriver } from '../src/engine/drivers.js';
 
@@ -23,8 +23,9 @@ export const rule: Rule = {
     const plain = backends.filter((b) => b.pageSizeKiB === null && b.source === 'anonymous');
     if (plain.length === 0) return;
     const all = plain.length === backends.length;
-    const kib = plain.reduce((s, b) => s + (b.sizeKiB ?? 0), 0);
-    const size = kib > 0 ? ` (${formatKiB(kib)})` : '';
+    // Summed exactly: cells or devices can add up past 2^53 KiB (memory-align-overflow's finding).
+    const kib = plain.reduce((s, b) => s + BigInt(b.sizeKiB ?? 0), 0n);
+    const size = kib > 0n ? ` (${formatKiBig(kib)})` : '';
     const what = all ? `no <hugepages> back this guest's RAM${size}` : `no huge page covers ${plain.map((b) => b.id).join(', ')}${size}`;
     const node = ctx.domain.memoryBacking?.el ?? (all ? ctx.domain.memory?.el : undefined) ?? plain[0]?.el ?? ctx.domain.root;
     ctx.report({
