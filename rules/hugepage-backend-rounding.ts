@@ -10,6 +10,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'runtime',
     fixable: false,
+    needs: ['memoryBacking', 'memoryDevices'],
     // QEMU 9.1 and later refuse such a backend instead (hugepage-backend-unaligned)
     profiles: ['9.0'],
     drivers: qemuDriver('QEMU\'s memory backends (host_memory_backend_memory_complete), started by the QEMU driver'),

@@ -12,6 +12,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'start',
     fixable: false,
+    needs: ['memoryBacking', 'memoryDevices'],
     drivers: qemuDriver('QEMU\'s memory backends (host_memory_backend_memory_complete), started by the QEMU driver'),
     docs: 'rules/hugepage-backend-size.md',
   },

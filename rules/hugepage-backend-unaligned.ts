@@ -11,6 +11,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'start',
     fixable: false,
+    needs: ['memoryBacking', 'memoryDevices'],
     drivers: qemuDriver("QEMU's memory backends (host_memory_backend_memory_complete), started by the QEMU driver"),
     // QEMU 7.2 rounds such a backend up instead (hugepage-backend-rounding)
     profiles: ['11.3'],

@@ -37,6 +37,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: true,
+    needs: ['memoryBacking', 'numa'],
     drivers: anyDriver('virDomainDefParseMemory and virDomainNumaDefParseXML (src/conf/domain_conf.c, src/conf/numa_conf.c)'),
     docs: 'rules/hugepage-backing-values.md',
   },

@@ -20,6 +20,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: false,
+    needs: ['memoryBacking'],
     drivers: anyDriver('virDomainDefMemtuneValidate (src/conf/domain_validate.c)'),
     docs: 'rules/hugepage-master-pages.md',
   },

@@ -9,6 +9,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'style',
     fixable: true,
+    needs: ['memoryBacking'],
     drivers: anyDriver('virDomainDefParseMemory (src/conf/domain_conf.c)'),
     docs: 'rules/hugepage-nodeset-dropped.md',
   },

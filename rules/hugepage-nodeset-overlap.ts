@@ -18,6 +18,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: false,
+    needs: ['memoryBacking'],
     drivers: anyDriver('virDomainDefMemtuneValidate (src/conf/domain_validate.c)'),
     docs: 'rules/hugepage-nodeset-overlap.md',
   },

@@ -13,6 +13,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: true,
+    needs: ['memoryBacking'],
     drivers: anyDriver('virDomainHugepagesParseXML (src/conf/domain_conf.c)'),
     docs: 'rules/hugepage-page-attributes.md',
   },

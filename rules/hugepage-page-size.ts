@@ -73,6 +73,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'start',
     fixable: true,
+    needs: ['memoryBacking', 'memoryDevices'],
     drivers: qemuDriver('qemuGetDomainHupageMemPath (src/qemu/qemu_conf.c) at start, and QEMU'),
     schema: {
       type: 'object',

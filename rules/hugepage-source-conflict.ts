@@ -12,6 +12,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: false,
+    needs: ['memoryBacking'],
     drivers: qemuDriver('qemuValidateDomainDefMemory (src/qemu/qemu_validate.c)'),
     docs: 'rules/hugepage-source-conflict.md',
   },

@@ -63,6 +63,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'schema',
     fixable: true,
+    needs: ['memoryBacking'],
     drivers: anyDriver('virDomainDefParseMemory (src/conf/domain_conf.c) reads <page> only inside <hugepages>'),
     docs: 'rules/hugepage-stray-page.md',
   },

@@ -11,6 +11,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'runtime',
     fixable: false,
+    needs: ['memoryBacking', 'memoryDevices'],
     drivers: qemuDriver('qemuBuildMemoryBackendProps (src/qemu/qemu_command.c), which treats the system page size as no huge pages'),
     docs: 'rules/hugepage-system-page-size.md',
   },

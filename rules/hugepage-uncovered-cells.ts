@@ -15,6 +15,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'runtime',
     fixable: false,
+    needs: ['numa'],
     drivers: qemuDriver('qemuBuildMemoryBackendProps (src/qemu/qemu_command.c), which picks each backend its page size'),
     docs: 'rules/hugepage-uncovered-cells.md',
   },

@@ -9,6 +9,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'style',
     fixable: false,
+    needs: ['memoryBacking'],
     drivers: qemuDriver('the QEMU driver\'s mem-merge machine option (qemuBuildMachineCommandLine, src/qemu/qemu_command.c)'),
     docs: 'rules/ksm-nosharepages-redundant.md',
   },

@@ -15,6 +15,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'runtime',
     fixable: false,
+    needs: ['memoryBacking', 'memtune'],
     drivers: qemuDriver('qemuDomainGetMemLockLimitBytes (src/qemu/qemu_domain.c)'),
     docs: 'rules/locked-memory-limit.md',
   },

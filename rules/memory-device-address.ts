@@ -24,6 +24,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: false,
+    needs: ['memoryDevices'],
     drivers: qemuDriver('qemuDomainDefValidateMemoryHotplugDevice (src/qemu/qemu_domain.c; 9.0 also its qemuCheckMemoryDimmConflict), QEMU memory_device_get_free_addr at start (9.0)'),
     docs: 'rules/memory-device-address.md',
   },

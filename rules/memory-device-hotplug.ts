@@ -13,6 +13,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: false,
+    needs: ['memoryDevices'],
     drivers: qemuDriver('the slot allocator qemuDomainAssignMemorySlots (src/qemu/qemu_domain_address.c) at post-parse, then qemuDomainDefValidateMemoryHotplug (src/qemu/qemu_domain.c)'),
     docs: 'rules/memory-device-hotplug.md',
   },

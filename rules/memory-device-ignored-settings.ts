@@ -21,6 +21,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'define',
     fixable: false,
+    needs: ['memoryDevices'],
     drivers: anyDriver('virDomainMemoryTargetDefParseXML (src/conf/domain_conf.c), which reads these children only for their own model'),
     docs: 'rules/memory-device-ignored-settings.md',
   },

@@ -12,6 +12,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'style',
     fixable: true,
+    needs: ['memoryBacking'],
     drivers: anyDriver('virDomainMemoryBackingFormat (src/conf/domain_conf.c) writes the order'),
     docs: 'rules/memorybacking-order.md',
   },

@@ -18,6 +18,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'runtime',
     fixable: false,
+    needs: ['memtune'],
     drivers: { types: ['qemu', 'kvm'], by: 'the memory cgroup the QEMU driver puts around the QEMU process (qemuSetupMemoryCgroup, src/qemu/qemu_cgroup.c): the limit has to hold QEMU itself' },
     docs: 'rules/memtune-hard-limit-low.md',
   },

@@ -17,6 +17,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'runtime',
     fixable: false,
+    needs: ['memtune'],
     drivers: anyDriver('virDomainParseMemoryLimit (src/conf/domain_conf.c): a limit without unit is KiB'),
     docs: 'rules/memtune-implicit-kib.md',
   },

@@ -12,6 +12,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: true,
+    needs: ['memtune'],
     drivers: qemuDriver('qemuValidateDomainDef (src/qemu/qemu_validate.c)'),
     docs: 'rules/memtune-min-guarantee.md',
   },

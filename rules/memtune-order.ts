@@ -30,6 +30,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'style',
     fixable: true,
+    needs: ['memtune'],
     drivers: anyDriver('virDomainMemtuneFormat (src/conf/domain_conf.c) writes the order'),
     docs: 'rules/memtune-order.md',
     schema: {

@@ -18,6 +18,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'style',
     fixable: true,
+    needs: ['memtune'],
     drivers: anyDriver('virDomainMemtuneFormat (src/conf/domain_conf.c), which leaves unset limits out'),
     docs: 'rules/memtune-sentinel.md',
   },

@@ -9,6 +9,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'start',
     fixable: false,
+    needs: ['memtune'],
     drivers: cgroupDrivers('virDomainCgroupSetupMemtune (src/hypervisor/domain_cgroup.c), which the QEMU and LXC drivers call at start'),
     needsHost: true,
     docs: 'rules/memtune-swap-limit-host.md',

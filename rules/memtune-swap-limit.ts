@@ -9,6 +9,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'start',
     fixable: false,
+    needs: ['memtune'],
     drivers: cgroupDrivers('virDomainCgroupSetupMemtune (src/hypervisor/domain_cgroup.c), which the QEMU and LXC drivers call at start'),
     docs: 'rules/memtune-swap-limit.md',
   },

@@ -12,6 +12,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: true,
+    needs: ['memtune'],
     drivers: anyDriver('virDomainParseMemoryLimit (src/conf/domain_conf.c)'),
     docs: 'rules/memtune-unlimited.md',
   },

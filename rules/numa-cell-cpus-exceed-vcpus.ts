@@ -15,6 +15,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: false,
+    needs: ['numa'],
     drivers: anyDriver('virDomainDefParseXML (src/conf/domain_conf.c), after the <cpu> and <vcpu> parse'),
     docs: 'rules/numa-cell-cpus-exceed-vcpus.md',
   },

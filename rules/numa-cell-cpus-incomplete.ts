@@ -11,6 +11,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'define',
     fixable: false,
+    needs: ['numa'],
     drivers: qemuDriver('qemuDomainDefNumaCPUsRectify (src/qemu/qemu_domain.c), via virDomainNumaFillCPUsInNode'),
     docs: 'rules/numa-cell-cpus-incomplete.md',
   },

@@ -12,6 +12,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: false,
+    needs: ['numa'],
     drivers: anyDriver('virDomainNumaDefParseXML (src/conf/numa_conf.c)'),
     docs: 'rules/numa-cell-cpus-overlap.md',
   },

@@ -9,6 +9,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: false,
+    needs: ['numa'],
     drivers: anyDriver('virDomainNumaDefParseXML (src/conf/numa_conf.c) via virBitmapParse'),
     docs: 'rules/numa-cell-cpus-syntax.md',
   },

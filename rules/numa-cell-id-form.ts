@@ -9,6 +9,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'style',
     fixable: true,
+    needs: ['numa'],
     drivers: anyDriver('virDomainNumaDefParseXML and virDomainNumaDefFormatXML (src/conf/numa_conf.c)'),
     docs: 'rules/numa-cell-id-form.md',
   },

@@ -9,6 +9,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'style',
     fixable: true,
+    needs: ['numa'],
     drivers: anyDriver('virDomainNumaDefFormatXML (src/conf/numa_conf.c), which writes every id'),
     docs: 'rules/numa-cell-id-mixed.md',
   },

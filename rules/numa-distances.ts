@@ -20,6 +20,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: false,
+    needs: ['numa'],
     drivers: anyDriver('virDomainNumaDefNodeDistanceParseXML (src/conf/numa_conf.c)'),
     docs: 'rules/numa-distances.md',
   },

@@ -16,6 +16,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: false,
+    needs: ['numa'],
     drivers: anyDriver('virDomainNumaDefNodeCacheParseXML and virDomainNumaDefValidate (src/conf/numa_conf.c)'),
     docs: 'rules/numa-hmat.md',
   },

@@ -26,6 +26,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'define',
     fixable: true,
+    needs: ['numa'],
     drivers: anyDriver('virDomainDefPostParseMemory (src/conf/domain_conf.c)'),
     docs: 'rules/numa-memory-sum.md',
   },

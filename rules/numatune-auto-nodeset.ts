@@ -9,6 +9,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'define',
     fixable: false,
+    needs: ['numatune'],
     drivers: anyDriver('virDomainNumatuneParseXML (src/conf/numa_conf.c)'),
     docs: 'rules/numatune-auto-nodeset.md',
   },

@@ -10,6 +10,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: false,
+    needs: ['numatune'],
     drivers: anyDriver('virDomainNumatuneParseXML (src/conf/numa_conf.c)'),
     docs: 'rules/numatune-duplicate.md',
   },

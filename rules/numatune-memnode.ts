@@ -13,6 +13,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: false,
+    needs: ['numatune'],
     drivers: anyDriver('virDomainNumatuneNodeParseXML (src/conf/numa_conf.c)'),
     docs: 'rules/numatune-memnode.md',
   },

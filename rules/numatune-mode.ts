@@ -19,6 +19,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: true,
+    needs: ['numatune'],
     drivers: anyDriver('virDomainNumatuneParseXML and virDomainNumatuneNodeParseXML (src/conf/numa_conf.c)'),
     docs: 'rules/numatune-mode.md',
   },

@@ -19,6 +19,7 @@ export const rule: Rule = {
     severity: 'error',
     stage: 'define',
     fixable: false,
+    needs: ['numatune'],
     drivers: anyDriver('virDomainNumatuneParseXML (src/conf/numa_conf.c)'),
     docs: 'rules/numatune-nodeset.md',
   },

@@ -15,6 +15,7 @@ export const rule: Rule = {
     severity: 'warn',
     stage: 'schema',
     fixable: true,
+    needs: ['numatune'],
     drivers: anyDriver('libvirt\'s domain schema (domain.rng), applied by virDomainDefParse with VIR_DOMAIN_DEF_PARSE_VALIDATE_SCHEMA'),
     docs: 'rules/numatune-schema.md',
   },

@@ -13,7 +13,7 @@ import { Directives } from './directives.js';
 import { describeThrown, RuleError, type FixProblem } from './errors.js';
 import { appliesTo } from './drivers.js';
 import { selectElements } from './select.js';
-import type { EarlierFinding, LintMessage, LintResult, Report, Rule, RuleContext, Stage } from './types.js';
+import type { DomainPart, EarlierFinding, LintMessage, LintResult, Report, Rule, RuleContext, Stage } from './types.js';
 
 export const PARSE_RULE_ID = 'xml-well-formed';
 const MAX_PASSES = 10;
@@ -34,6 +34,8 @@ export interface LintOptions {
   profile?: Profile;
   /** Report `kvmxml-disable` comments that suppress nothing: 0 off, 1 warning (the default), 2 error. */
   reportUnusedDisableDirectives?: 0 | 1 | 2;
+  /** Run every rule on every document, whatever its `needs` (the test suite holds both ways equal). */
+  everyRule?: boolean;
   /** The XML parser (parseXml); a test may hand in one that counts. */
   parse?: (text: string) => ParseResult;
 }
@@ -261,6 +263,32 @@ function optionsOf(active: ActiveRule): Record<string, unknown> {
 interface Runnable {
   active: ActiveRule;
   options: Record<string, unknown>;
+  /** The parts of a domain it needs, one bit each (see partsOf); 0: it runs on every domain. */
+  needs: number;
+}
+
+const PART_BITS: Readonly<Record<DomainPart, number>> = { memoryBacking: 1, memtune: 2, numatune: 4, numa: 8, memoryDevices: 16 };
+
+/** RuleMeta.needs as bits; 0 (run always) when absent, empty, or naming a part kvmxml does not know. */
+function needsOf(meta: Rule['meta']): number {
+  let bits = 0;
+  for (const part of meta.needs ?? []) {
+    const bit = Object.hasOwn(PART_BITS, part) ? PART_BITS[part] : 0;
+    if (bit === 0) return 0;
+    bits |= bit;
+  }
+  return bits;
+}
+
+/** The parts a domain has, as bits. */
+function partsOf(domain: DomainModel): number {
+  return (
+    (domain.memoryBacking ? PART_BITS.memoryBacking : 0) |
+    (domain.memtune ? PART_BITS.memtune : 0) |
+    (domain.numatune ? PART_BITS.numatune : 0) |
+    (domain.numa ? PART_BITS.numa : 0) |
+    (domain.memoryDevices.length > 0 ? PART_BITS.memoryDevices : 0)
+  );
 }
 
 /**
@@ -277,7 +305,7 @@ function runnableRules(rules: readonly ActiveRule[], host: boolean, schema: bool
   if (list === undefined) {
     list = rules
       .filter(({ rule: { meta } }) => !(meta.needsHost && !host) && !(meta.needsSchema && !schema) && !(meta.profiles && !meta.profiles.includes(profile)) && appliesTo(meta.drivers, type))
-      .map((active) => ({ active, options: optionsOf(active) }));
+      .map((active) => ({ active, options: optionsOf(active), needs: needsOf(active.rule.meta) }));
     // A type no driver knows is judged like any other by appliesTo; the cache does not grow with such names.
     if (bySettings.size < 64) bySettings.set(key, list);
   }
@@ -342,7 +370,9 @@ function runRules(doc: XmlDocument, domain: DomainModel, opts: LintOptions): Col
     earlier.push({ ruleId: rule.meta.id, range });
   };
   const ctx: EngineContext = { doc, domain, host, profile, schema, earlier, options: {}, filePath: opts.filePath, select: (expr: string) => selectElements(doc, expr), report };
-  for (const { active: current, options } of runnableRules(opts.rules, host !== null, schema !== null, profile.id, domain.type)) {
+  const parts = opts.everyRule ? -1 : partsOf(domain);
+  for (const { active: current, options, needs } of runnableRules(opts.rules, host !== null, schema !== null, profile.id, domain.type)) {
+    if (needs !== 0 && (needs & parts) === 0) continue;
     const { rule } = current;
     active = current;
     seen = null;

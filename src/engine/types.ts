@@ -25,6 +25,12 @@ export interface RuleDrivers {
   by: string;
 }
 
+/**
+ * Parts of a domain a rule can need (see RuleMeta.needs): `<memoryBacking>`, `<memtune>`,
+ * `<numatune>`, `<cpu><numa>` (the guest NUMA cells) and `<memory>` devices.
+ */
+export type DomainPart = 'memoryBacking' | 'memtune' | 'numatune' | 'numa' | 'memoryDevices';
+
 export interface RuleMeta {
   /** kebab-case, unique. */
   id: string;
@@ -40,6 +46,12 @@ export interface RuleMeta {
   drivers?: RuleDrivers;
   /** Rules that need a host snapshot run only with --host. */
   needsHost?: boolean;
+  /**
+   * The parts of a domain the check looks at, when it can find nothing in a domain that has none
+   * of them: the rule then runs only on a domain with at least one (absent: on every domain).
+   * Most domains have none of these parts, and a run skips the rules about them.
+   */
+  needs?: readonly DomainPart[];
   /** The profiles (libvirt + QEMU pairs) the check holds for; absent = every profile. */
   profiles?: ProfileId[];
   /** Rules that need libvirt's RNG schema run only with --schema (or config `schema`). */
