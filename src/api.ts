@@ -5,6 +5,7 @@
  * document in a plugin's own tests. The README's "Writing a plugin" walks through a rule.
  */
 export type {
+  DomainPart,
   EarlierFinding,
   FixFunction,
   LintMessage,

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rules } from '../rules/index.js';
 import { lintText } from '../src/engine/lint.js';
+import type { DomainPart, Rule } from '../src/engine/types.js';
 import type { HostSnapshot } from '../src/host/snapshot.js';
 import { loadSnapshot } from '../src/host/load.js';
 import { takeSnapshot } from '../src/host/index.js';
@@ -52,6 +53,22 @@ describe('rules that declare what they need', () => {
       expect(r.meta.needs!.length, r.meta.id).toBeGreaterThan(0);
       for (const p of r.meta.needs!) expect(parts.has(p), `${r.meta.id}: ${p}`).toBe(true);
     }
+  });
+
+  it('run only on a domain with one of the parts they name; a part kvmxml does not know runs the rule everywhere', () => {
+    const probe = (needs: readonly string[]): Rule => ({
+      meta: { id: `probe-${needs.join('-')}`, description: 'reports the root', severity: 'warn', stage: 'style', fixable: false, needs: needs as DomainPart[] },
+      check: (ctx) => ctx.report({ node: ctx.domain.root, message: 'seen' }),
+    });
+    const ran = (text: string, needs: readonly string[]) => lintText(text, { filePath: 'x.xml', rules: [{ rule: probe(needs), severity: 1, options: {} }] }).messages.length === 1;
+    const plain = '<domain><memory>1048576</memory></domain>';
+    const tuned = '<domain><memory>1048576</memory><memtune><hard_limit>2097152</hard_limit></memtune></domain>';
+    expect(ran(plain, ['memtune'])).toBe(false);
+    expect(ran(tuned, ['memtune'])).toBe(true);
+    expect(ran(plain, ['memoryBacking', 'memtune'])).toBe(false);
+    expect(ran(tuned, ['memoryBacking', 'memtune'])).toBe(true);
+    expect(ran(plain, ['memtune', 'no-such-part'])).toBe(true);
+    expect(ran(plain, [])).toBe(true);
   });
 
   it('find what every rule run on every document finds, on every XML file of the repository', async () => {
