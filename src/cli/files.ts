@@ -1,5 +1,5 @@
 /** Turning command-line paths into files to lint, and reading/writing them safely. */
-import { accessSync, closeSync, constants, existsSync, fchmodSync, fchownSync, fstatSync, fsyncSync, ftruncateSync, opendirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fchmodSync, fchownSync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { describeErrno } from '../engine/errno.js';
 import type { IgnoreOptions, IgnoreRules } from './ignore.js';
@@ -106,8 +106,12 @@ type Probe = { kind: 'directory' } | { kind: 'regular'; size: number } | { kind:
 
 /** Named files of one directory from this many on are looked up in its listing rather than one by one. */
 const LISTED_FROM = 16;
-/** A listing is read no further than this many entries per named file (then the rest are looked up one by one). */
-const ENTRIES_PER_NAME = 32;
+/**
+ * A directory is listed only when its size is at most this much per named file: on Linux's file
+ * systems a directory's size grows with its entries, so 16 files named from a directory of a
+ * million are looked up one by one rather than found in a listing of the million.
+ */
+const DIRECTORY_BYTES_PER_NAME = 4096;
 
 function statProbe(p: string): Probe {
   try {
@@ -121,9 +125,9 @@ function statProbe(p: string): Probe {
 /**
  * Probe each path. Many files named in one directory (a shell's `dir/*.xml`) are found in one
  * listing of it, which gives each entry's type: a regular file or a directory is then known
- * without a stat of its own (1,690 stats took 15-20 ms, one listing 6). Whatever the listing
- * does not settle (a symbolic link, an unknown type, a name not in it, a listing refused or cut
- * short) is looked up with stat, as a path named alone is.
+ * without a stat of its own (1,690 stats took 15-20 ms, one listing 4-6). Whatever the listing
+ * does not settle (a symbolic link, an unknown type, a name not in it, a listing refused or not
+ * made) is looked up with stat, as a path named alone is.
  */
 function probePaths(paths: readonly string[]): Probe[] {
   const probes: (Probe | undefined)[] = new Array(paths.length);
@@ -150,27 +154,19 @@ function probePaths(paths: readonly string[]): Probe[] {
       if (same) same.push(i);
       else wanted.set(name, [i]);
     }
-    let handle;
+    let entries;
     try {
-      handle = opendirSync(dir);
+      const st = statSync(dir);
+      if (!st.isDirectory() || st.size > indexes.length * DIRECTORY_BYTES_PER_NAME) continue;
+      entries = readdirSync(dir, { withFileTypes: true });
     } catch {
       continue;
     }
-    try {
-      let budget = indexes.length * ENTRIES_PER_NAME;
-      let left = wanted.size;
-      for (let e = handle.readSync(); e !== null && left > 0 && budget-- > 0; e = handle.readSync()) {
-        const found = wanted.get(e.name);
-        if (found === undefined) continue;
-        wanted.delete(e.name);
-        left--;
-        const probe: Probe | undefined = e.isFile() ? { kind: 'regular', size: SIZE_UNKNOWN } : e.isDirectory() ? { kind: 'directory' } : undefined;
-        if (probe) for (const i of found) probes[i] = probe;
-      }
-    } catch {
-      // a listing that fails part way settles what it read
-    } finally {
-      handle.closeSync();
+    for (const e of entries) {
+      const found = wanted.get(e.name);
+      if (found === undefined) continue;
+      const probe: Probe | undefined = e.isFile() ? { kind: 'regular', size: SIZE_UNKNOWN } : e.isDirectory() ? { kind: 'directory' } : undefined;
+      if (probe) for (const i of found) probes[i] = probe;
     }
   }
   for (let i = 0; i < paths.length; i++) if (probes[i] === undefined) probes[i] = statProbe(paths[i] as string);
