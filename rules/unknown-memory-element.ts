@@ -17,7 +17,7 @@ import {
   type Suggestion,
 } from '../src/domain/schema-table.js';
 import type { FixFunction, Report, Rule, RuleContext } from '../src/engine/types.js';
-import { childElements, firstChild, type XElement, type XText } from '../src/xml/tree.js';
+import { attr, childElements, firstChild, type XElement, type XText } from '../src/xml/tree.js';
 import { anyDriver } from '../src/engine/drivers.js';
 import { renameEdits } from '../src/xml/fixes.js';
 
@@ -56,8 +56,10 @@ export const rule: Rule = {
     const report = (r: Report): void => ctx.report(r);
 
     // 1. Children of <domain> that are not libvirt elements but look like memory settings.
+    // An element of another namespace, prefixed or declaring its own default one
+    // (<commandline xmlns='…/domain/qemu/1.0'>), is not one of libvirt's domain elements.
     for (const c of root.children) {
-      if (c.kind !== 'element' || c.name.includes(':') || DOMAIN_CHILDREN.has(c.name)) continue;
+      if (c.kind !== 'element' || c.name.includes(':') || DOMAIN_CHILDREN.has(c.name) || attr(c, 'xmlns')?.value) continue;
       checkStrayTopLevel(ctx, c, report);
     }
 
