@@ -254,23 +254,27 @@ function buildCells(numa: XElement | null): NumaCell[] {
 }
 
 function buildMemoryDevices(root: XElement): MemoryDevice[] {
+  // Built by push into a literal, as the list of a domain without devices is: map() would give
+  // the empty list another array shape, and code reading .length would be optimised again.
+  const out: MemoryDevice[] = [];
   const devices = firstChild(root, 'devices');
-  if (!devices) return [];
-  return childElements(devices, 'memory').map((el) => {
+  if (!devices) return out;
+  for (const el of childElements(devices, 'memory')) {
     const target = firstChild(el, 'target');
     const source = firstChild(el, 'source');
     const sizeEl = target ? firstChild(target, 'size') : undefined;
     const pagesizeEl = source ? firstChild(source, 'pagesize') : undefined;
     const nodemaskEl = source ? firstChild(source, 'nodemask') : undefined;
-    return {
+    out.push({
       el,
       model: attr(el, 'model')?.value ?? null,
       size: sizeEl ? elementSize(sizeEl, './size') : null,
       node: (target && firstChild(target, 'node')) ?? null,
       pagesize: pagesizeEl ? elementSize(pagesizeEl, './pagesize') : null,
       nodemask: nodemaskEl ? { el: nodemaskEl, parsed: parseNodeset(textOf(nodemaskEl), 'nodemask') } : null,
-    };
-  });
+    });
+  }
+  return out;
 }
 
 export function buildDomainModel(root: XElement): DomainModel {

@@ -317,7 +317,8 @@ type EngineContext = { -readonly [K in keyof RuleContext]: RuleContext[K] };
 
 function runRules(doc: XmlDocument, domain: DomainModel, opts: LintOptions): Collected[] {
   const directives = Directives.of(doc);
-  const fixer = new Fixer(doc);
+  // Made for the first report with a fix: most documents have none.
+  let fixer: Fixer | null = null;
   const out: Collected[] = [];
   const host = opts.host ?? null;
   const profile = opts.profile ?? DEFAULT_PROFILE;
@@ -352,7 +353,7 @@ function runRules(doc: XmlDocument, domain: DomainModel, opts: LintOptions): Col
     let edits: TextEdit[] | null = null;
     if (r.fix) {
       if (!rule.meta.fixable) throw new RuleError(rule.meta.id, 'reported a fix, but its meta does not say fixable: true');
-      const list = editsOf(rule.meta.id, 'fix', r.fix(fixer));
+      const list = editsOf(rule.meta.id, 'fix', r.fix((fixer ??= new Fixer(doc))));
       if (list.length) {
         edits = list;
         message.fix = mergeEdits(doc.text, list, doc.bom);
@@ -361,7 +362,7 @@ function runRules(doc: XmlDocument, domain: DomainModel, opts: LintOptions): Col
     if (r.suggestions?.length) {
       const sugg = [];
       for (const s of r.suggestions) {
-        const list = editsOf(rule.meta.id, 'suggestion', s.fix(fixer));
+        const list = editsOf(rule.meta.id, 'suggestion', s.fix((fixer ??= new Fixer(doc))));
         if (list.length) sugg.push({ desc: s.desc, fix: mergeEdits(doc.text, list, doc.bom) });
       }
       if (sugg.length) message.suggestions = sugg;

@@ -113,11 +113,15 @@ function problemAt(text: string, offset: number, message: string, hint?: string)
   return hint === undefined ? { offset, ...pos, message } : { offset, ...pos, message, hint };
 }
 
+/** The decoder for every file of a run (one per file showed in a profile); replaced after a refusal. */
+let utf8: TextDecoder | null = null;
+
 /** Decode file bytes as UTF-8 (keeping a BOM); null with the offending offset when not UTF-8. */
 export function decodeUtf8(bytes: Uint8Array): { ok: true; text: string } | { ok: false; byteOffset: number } {
   try {
-    return { ok: true, text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes) };
+    return { ok: true, text: (utf8 ??= new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })).decode(bytes) };
   } catch {
+    utf8 = null;
     // Find the first invalid sequence to report a position.
     let i = 0;
     while (i < bytes.length) {
