@@ -126,6 +126,9 @@ function topSpecOf(area: MemoryArea): ElementSpec {
 const seenOnce = new Set<string>();
 
 function checkRepeats(ctx: RuleContext, parent: XElement, spec: ElementSpec, path: AreaPath): void {
+  // Nothing to look for where every child may come any number of times (<devices>, whose
+  // memory devices do, and the rest of which is not ours).
+  if (!spec.children?.some((c) => c.once && c.content !== 'unchecked')) return;
   const once = (c: XElement): boolean => {
     const cs = childSpec(spec, c.name);
     return cs !== undefined && Boolean(cs.once) && cs.content !== 'unchecked';
