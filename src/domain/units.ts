@@ -156,6 +156,8 @@ function strToULLP(s: string): bigint | null {
 }
 
 const UNIT_SCHEMA = /^(?:[bB](?:[yY][tT][eE][sS]?)?|[kKmMgGtTpPeE](?:[iI]?[bB])?)$/;
+/** The RNG's number: digits only (no sign, no spaces). */
+const DIGITS_SCHEMA = /^[0-9]+$/;
 
 /**
  * Parse a scaled integer exactly as libvirt 9.0 does for domain memory sizes.
@@ -237,7 +239,7 @@ export function parseScaled(
     decimalUnit: info.decimal,
     value: number,
     schemaValid:
-      /^[0-9]+$/.test(value) && (unit === null || unit === undefined || UNIT_SCHEMA.test(unit)),
+      DIGITS_SCHEMA.test(value) && (unit === null || unit === undefined || UNIT_SCHEMA.test(unit)),
   };
 }
 
