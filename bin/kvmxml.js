@@ -7,8 +7,8 @@
 // the package ships beside it (<name>.cache, made by the build's Node). Under a Node whose V8
 // rejects it, or for a file the package ships none for, a cache of this user's is used instead
 // ($XDG_CACHE_HOME or ~/.cache, kvmxml/, named by the file's build and the Node version),
-// written after a run that had none. The installed package is never written to; a cache that
-// cannot be read or written only makes a start slower.
+// written after a run that had none or had one V8 refused. The installed package is never
+// written to; a cache that cannot be read or written only makes a start slower.
 // Built-in modules come from process.getBuiltinModule rather than `import`: an ES module view
 // of node:fs alone makes Node load its streams, promises and watchers.
 if (typeof process.getBuiltinModule !== 'function') {
@@ -147,7 +147,11 @@ function main() {
     const base = process.env.XDG_CACHE_HOME || (process.env.HOME ? join(process.env.HOME, '.cache') : '');
     if (!base) return null;
     const build = tag.slice(2).trim().replace(/[^\w.-]+/g, '-');
-    return join(base, 'kvmxml', `${name}-${build}-node${process.version}-${process.arch}.cache`);
+    // V8 refuses a cache made under other flags, and a run of many files changes one part way
+    // (src/runner/lint.ts, which then sets KVMXML_V8_TIERED): what such a run writes, and what
+    // the worker threads it starts read, is kept apart from what every other run reads.
+    const flags = process.env.KVMXML_V8_TIERED ? '-tiered' : '';
+    return join(base, 'kvmxml', `${name}-${build}-node${process.version}-${process.arch}${flags}.cache`);
   }
 
   /**
@@ -165,6 +169,8 @@ function main() {
     const options = { filename: `kvmxml/dist/${name}.cjs` };
     let script;
     let writeTo = null;
+    /** The name of this user's cache of the file, when this run is to write it (see writeCaches). */
+    let writeOwn = null;
     if (cacheOut) {
       // The build's runs add up: each starts from the cache the runs before it made, and its
       // own holds what they compiled and what it compiled.
@@ -176,14 +182,17 @@ function main() {
       const shipped = readCache(join(dist, `${name}.cache`), tag);
       if (shipped !== undefined) script = new Script(source, { ...options, cachedData: shipped });
       if (script === undefined || script.cachedDataRejected) {
-        const own = userCacheFile(name.replace(/\//g, '-'), tag);
+        const ownName = name.replace(/\//g, '-');
+        const own = userCacheFile(ownName, tag);
         const data = own ? readCache(own, tag) : undefined;
+        // A script whose cache V8 refused is compiled all the same, and is used as it is.
         if (data !== undefined) script = new Script(source, { ...options, cachedData: data });
-        if (script === undefined || script.cachedDataRejected) script = new Script(source, options);
-        if (data === undefined || script.cachedDataRejected) writeTo = own;
+        else script ??= new Script(source, options);
+        // A cache of this user's that V8 refuses is replaced, not kept to be refused again.
+        if (own && (data === undefined || script.cachedDataRejected)) writeOwn = ownName;
       }
     }
-    compiled.push({ script, tag, writeTo });
+    compiled.push({ script, tag, writeTo, writeOwn });
     return { script, file };
   }
 
@@ -207,7 +216,9 @@ function main() {
   Object.assign(bundleRequire, nodeRequire);
 
   function writeCaches() {
-    for (const { script, tag, writeTo } of compiled) {
+    for (const { script, tag, writeTo: built, writeOwn } of compiled) {
+      // A user cache is named when written: the run may have changed V8's flags (userCacheFile).
+      const writeTo = built ?? (writeOwn ? userCacheFile(writeOwn, tag) : null);
       if (!writeTo) continue;
       const data = Buffer.concat([Buffer.from(tag, 'latin1'), script.createCachedData()]);
       if (cacheOut) {

@@ -4,7 +4,7 @@
  * protected files, colour, deep nesting. Runs the built bin (npm test builds first).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, copyFileSync, cpSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -511,5 +511,96 @@ describe('deep nesting', () => {
     expect(debug.stderr).toMatch(/\n\s+at /);
     expect(debug.stderr).not.toContain(join(ROOT, 'dist'));
     expect(readFileSync(join(ROOT, 'dist', 'cli.cache')).includes(Buffer.from(ROOT))).toBe(false);
+  });
+});
+
+describe("a code cache of the user's own (V8 refuses the one the package ships)", () => {
+  // A package without dist/cli.cache stands for one run under another Node than the one that
+  // built it: every run then compiles the bundle from its source, unless this user's cache helps.
+  // 250 files: a run of many files (it changes V8's flags part way) that does not restart Node.
+  let pkg = '';
+  let cacheHome = '';
+  let many: string[] = [];
+  const one = (): string => many[0] as string;
+  const run = (files: string[], env: Record<string, string> = {}): Run => {
+    const r = spawnSync(process.execPath, [join(pkg, 'bin', 'kvmxml.js'), 'lint', '-f', 'json', ...files], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', XDG_CACHE_HOME: cacheHome, KVMXML_WORKERS: 'off', ...env },
+      encoding: 'utf8',
+    });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  /** The bundle's caches in the user's cache directory: name → inode and mtime (a rewrite renames a new file in). */
+  const caches = (): Record<string, string> => {
+    const dir = join(cacheHome, 'kvmxml');
+    if (!existsSync(dir)) return {};
+    const out: Record<string, string> = {};
+    for (const n of readdirSync(dir).filter((x) => x.startsWith('cli-'))) {
+      const st = statSync(join(dir, n));
+      out[n.includes('-tiered') ? 'tiered' : 'plain'] = `${st.ino}:${st.mtimeMs}`;
+    }
+    return out;
+  };
+
+  beforeAll(() => {
+    const d = mkdtempSync(join(tmpdir(), 'kvmxml-own-cache-'));
+    pkg = join(d, 'pkg');
+    mkdirSync(pkg);
+    cpSync(join(ROOT, 'bin'), join(pkg, 'bin'), { recursive: true });
+    cpSync(join(ROOT, 'dist'), join(pkg, 'dist'), { recursive: true });
+    copyFileSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
+    symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'));
+    rmSync(join(pkg, 'dist', 'cli.cache'));
+    cacheHome = join(d, 'cache');
+    const files = join(d, 'files');
+    mkdirSync(files);
+    many = Array.from({ length: 250 }, (_, i) => join(files, `vm-${String(i).padStart(3, '0')}.xml`));
+    for (const f of many) copyFileSync(CLEAN, f);
+  });
+
+  it('a run of many files writes one for its own flags; a run of one file neither reads nor spoils it', () => {
+    expect(run(many).code).toBe(0);
+    const afterMany = caches();
+    expect(Object.keys(afterMany)).toEqual(['tiered']);
+    expect(run([one()]).code).toBe(0);
+    const afterOne = caches();
+    expect(afterOne.tiered).toBe(afterMany.tiered);
+    expect(afterOne.plain).toBeDefined();
+  });
+
+  it('each kind of run then takes its cache as it is, and writes nothing', () => {
+    const before = caches();
+    expect(Object.keys(before).sort()).toEqual(['plain', 'tiered']);
+    expect(run([one()]).code).toBe(0);
+    expect(run(many).code).toBe(0);
+    expect(caches()).toEqual(before);
+  });
+
+  it('worker threads, started after the flags changed, read and write the tiered one', () => {
+    rmSync(join(cacheHome, 'kvmxml'), { recursive: true });
+    expect(run([one()]).code).toBe(0);
+    const plain = caches().plain;
+    const r = run(many, { KVMXML_WORKERS: '1' });
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as unknown[]).length).toBe(many.length);
+    const after = caches();
+    // The main thread took the plain cache; only the worker, under the changed flags, had none.
+    expect(after.plain).toBe(plain);
+    expect(after.tiered).toBeDefined();
+    expect(run(many, { KVMXML_WORKERS: '1' }).code).toBe(0);
+    expect(caches()).toEqual(after);
+  });
+
+  it('a cache V8 refuses is replaced rather than refused on every run', () => {
+    const dir = join(cacheHome, 'kvmxml');
+    const plainName = readdirSync(dir).find((n) => n.startsWith('cli-') && !n.includes('-tiered')) as string;
+    // The tiered cache in the plain one's place: made under other flags, so V8 refuses it.
+    copyFileSync(join(dir, readdirSync(dir).find((n) => n.includes('-tiered')) as string), join(dir, plainName));
+    const spoilt = caches().plain;
+    expect(run([one()]).code).toBe(0);
+    const replaced = caches().plain;
+    expect(replaced).not.toBe(spoilt);
+    expect(run([one()]).code).toBe(0);
+    expect(caches().plain).toBe(replaced);
   });
 });

@@ -56,8 +56,16 @@ export function stopsTheRun(e: unknown): boolean {
  * be refused for whatever loads after, which a one-file run would feel. Threads share the flags.
  */
 export const QUICK_TIERING_MIN_FILES = 200;
+/**
+ * Set in this process's environment once the flags are changed: bin/kvmxml.js then writes a code
+ * cache of its own under another name (V8 refuses a cache made under other flags), and the
+ * worker threads of the run, started with this environment, read that one.
+ */
+export const TIERED_ENV = 'KVMXML_V8_TIERED';
 function tierForManyFiles(files: number): void {
-  if (files >= QUICK_TIERING_MIN_FILES) process.getBuiltinModule('node:v8').setFlagsFromString('--max-inlined-bytecode-size-cumulative=200');
+  if (files < QUICK_TIERING_MIN_FILES) return;
+  process.getBuiltinModule('node:v8').setFlagsFromString('--max-inlined-bytecode-size-cumulative=200');
+  process.env[TIERED_ENV] = '1';
 }
 
 /** Lint `files` (paths as expanded; `-` is standard input) with `job`. */
