@@ -19,6 +19,7 @@ function sharedMemoryUsers(text: string, root: XElement, interfaces: boolean): S
   if (!devices) return [];
   const out: SharedMemoryUser[] = [];
   for (const d of childElements(devices)) {
+    if (d.namespace !== null) continue;
     if (d.name === 'filesystem') {
       const driver = firstChild(d, 'driver');
       if (driver && attr(driver, 'type')?.value === 'virtiofs') out.push({ el: d, name: 'virtiofs' });

@@ -2,6 +2,7 @@ import { renderLibvirtError } from '../src/domain/libvirt-error.js';
 import { formatNodeset } from '../src/domain/nodeset.js';
 import { guestCells, maxVcpus } from '../src/domain/numa.js';
 import type { Rule } from '../src/engine/types.js';
+import { firstChild } from '../src/xml/tree.js';
 import { anyDriver } from '../src/engine/drivers.js';
 import { libvirt } from '../src/libvirt/messages.js';
 
@@ -24,7 +25,7 @@ export const rule: Rule = {
     if (max === null) return;
     const { cells } = guestCells(ctx.domain);
     const total = cells.reduce((s, c) => s + (c.cpus?.length ?? 0), 0);
-    const vcpuText = ctx.domain.root.children.some((c) => c.kind === 'element' && c.name === 'vcpu') ? `<vcpu> is ${max}` : 'there is no <vcpu>, so the guest has 1 vCPU';
+    const vcpuText = firstChild(ctx.domain.root, 'vcpu') ? `<vcpu> is ${max}` : 'there is no <vcpu>, so the guest has 1 vCPU';
     // libvirt checks the count first, then the highest id; a count above <vcpu> always comes
     // with an id at or above it, so the findings point at the ids and quote the check that fires.
     const said = total > max ? COUNT : IDS;

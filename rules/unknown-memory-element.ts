@@ -17,7 +17,7 @@ import {
   type Suggestion,
 } from '../src/domain/schema-table.js';
 import type { FixFunction, Report, Rule, RuleContext } from '../src/engine/types.js';
-import { attr, childElements, firstChild, type XElement, type XText } from '../src/xml/tree.js';
+import { childElements, firstChild, type XElement, type XText } from '../src/xml/tree.js';
 import { anyDriver } from '../src/engine/drivers.js';
 import { renameEdits } from '../src/xml/fixes.js';
 
@@ -56,10 +56,10 @@ export const rule: Rule = {
     const report = (r: Report): void => ctx.report(r);
 
     // 1. Children of <domain> that are not libvirt elements but look like memory settings.
-    // An element of another namespace, prefixed or declaring its own default one
+    // An element of another namespace, prefixed or under a default one
     // (<commandline xmlns='…/domain/qemu/1.0'>), is not one of libvirt's domain elements.
     for (const c of root.children) {
-      if (c.kind !== 'element' || c.name.includes(':') || DOMAIN_CHILDREN.has(c.name) || attr(c, 'xmlns')?.value) continue;
+      if (c.kind !== 'element' || c.namespace !== null || c.name.includes(':') || DOMAIN_CHILDREN.has(c.name)) continue;
       checkStrayTopLevel(ctx, c, report);
     }
 
@@ -70,8 +70,10 @@ export const rule: Rule = {
       // Of <devices>, only the memory devices are ours (visited in turn): the rest is never reported.
       if (spec.partial && spec.name !== 'cpu') continue;
       for (const c of el.children) {
-        if (c.kind !== 'element' || childSpec(spec, c.name)) continue;
-        if (c.name.includes(':')) {
+        if (c.kind !== 'element') continue;
+        const foreign = c.namespace !== null || c.name.includes(':');
+        if (!foreign && childSpec(spec, c.name)) continue;
+        if (foreign) {
           if (!spec.partial) {
             report({ node: c, message: `<${c.name}> (another namespace) inside ${formatPath(path)}: libvirt ignores it, and the schema allows no foreign elements here; keep such notes in <metadata> ${schemaQuote(path[0] as string)}` });
           }
@@ -240,7 +242,7 @@ function checkContent(el: XElement, spec: ElementSpec, path: AreaPath, report: (
   }
   if (spec.content === 'empty' || spec.content === 'attrs-only') {
     for (const c of el.children) {
-      if (c.kind !== 'element' || c.name.includes(':')) continue;
+      if (c.kind !== 'element' || c.namespace !== null || c.name.includes(':')) continue;
       report({ node: c, message: `<${el.name}> takes no child elements: libvirt ignores <${c.name}> inside it ${q()}` });
     }
   }

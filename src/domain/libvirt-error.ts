@@ -11,6 +11,7 @@ export type LibvirtErrorCode =
   | 'overflow'
   | 'operation-failed'
   | 'schema'
+  | 'no-name'
   | 'system';
 
 const PREFIX: Record<LibvirtErrorCode, string> = {
@@ -23,6 +24,8 @@ const PREFIX: Record<LibvirtErrorCode, string> = {
   'operation-failed': 'operation failed: ',
   schema: 'XML document failed to validate against schema: ',
   system: '',
+  // VIR_ERR_NO_NAME with no detail: the code's own words are the whole message
+  'no-name': '',
 };
 
 export interface LibvirtError {

@@ -317,6 +317,7 @@ function buildCpuPins(root: XElement, vcpu: XElement | undefined): CpuPin[] {
   if (vcpu) add(vcpu, 'the emulator and the vCPUs');
   const cputune = firstChild(root, 'cputune');
   for (const el of cputune ? childElements(cputune) : []) {
+    if (el.namespace !== null) continue;
     if (el.name === 'vcpupin') add(el, `vCPU ${attr(el, 'vcpu')?.value ?? '?'}`);
     else if (el.name === 'emulatorpin') add(el, 'the emulator');
     else if (el.name === 'iothreadpin') add(el, `I/O thread ${attr(el, 'iothread')?.value ?? '?'}`);

@@ -9,7 +9,7 @@
  * one unit parser and the one nodeset parser. The only text read here is what libvirt reads as
  * plain unsigned integers (`<cell id>`, `<memnode cellid>`, `<vcpu>`, `<target><node>`).
  */
-import { textOf, type XAttr, type XElement } from '../xml/tree.js';
+import { firstChild, textOf, type XAttr, type XElement } from '../xml/tree.js';
 import type { LibvirtError } from './libvirt-error.js';
 import { perDocument } from './per-document.js';
 import type { DomainModel, Memnode, MemoryDevice, NumaCell } from './model.js';
@@ -29,7 +29,7 @@ export const QEMU_POLICY: Record<NumatuneMode, 'bind' | 'preferred' | 'interleav
  * when the text is not a number libvirt accepts (define fails earlier, with another message).
  */
 export function maxVcpus(domain: DomainModel): number | null {
-  const vcpu = domain.root.children.find((c): c is XElement => c.kind === 'element' && c.name === 'vcpu');
+  const vcpu = firstChild(domain.root, 'vcpu');
   if (!vcpu) return 1;
   // virStrToLong_ui: like parseUInt, except that "-N" wraps; nobody writes that for a vCPU count.
   return parseUInt(textOf(vcpu));

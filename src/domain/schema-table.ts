@@ -450,13 +450,13 @@ export function walkMemoryArea(root: XElement, area: MemoryArea = memoryArea()):
     out.push({ el, spec, path });
     if (spec.content !== 'elements') return;
     for (const c of el.children) {
-      if (c.kind !== 'element' || c.name.includes(':')) continue;
+      if (c.kind !== 'element' || c.namespace !== null || c.name.includes(':')) continue;
       const cs = childSpec(spec, c.name);
       if (cs && cs.content !== 'unchecked') visit(c, cs, [...path, c.name]);
     }
   };
   for (const c of root.children) {
-    if (c.kind !== 'element') continue;
+    if (c.kind !== 'element' || c.namespace !== null) continue;
     const spec = domainChildSpec(c.name, area);
     if (spec) visit(c, spec, [c.name]);
   }
@@ -599,7 +599,7 @@ export function explainedAreas(root: XElement): { el: XElement; rules: readonly 
   const out: { el: XElement; rules: readonly string[] }[] = [];
   for (const { area, rules } of SCHEMA_EXPLAINED_BY) {
     if (area[0] === '*') {
-      for (const c of childElements(root)) if (!c.name.includes(':') && !DOMAIN_CHILDREN.has(c.name)) out.push({ el: c, rules });
+      for (const c of childElements(root)) if (c.namespace === null && !c.name.includes(':') && !DOMAIN_CHILDREN.has(c.name)) out.push({ el: c, rules });
       continue;
     }
     let level = [root];

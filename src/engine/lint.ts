@@ -2,13 +2,15 @@
  * The engine: parse → view → rules → findings, and the multipass fixer. One call lints one
  * document; reading files and printing are the CLI's business.
  */
+import { renderLibvirtError } from '../domain/libvirt-error.js';
 import { buildDomainModel, type DomainModel } from '../domain/model.js';
 import type { HostSnapshot } from '../host/snapshot.js';
+import { libvirt } from '../libvirt/messages.js';
 import { DEFAULT_PROFILE, type Profile } from '../libvirt/profile.js';
 import type { LibvirtSchema } from '../schema/validator.js';
 import { decodeUtf8, parseXml, type ParseResult, type XmlDocument } from '../xml/document.js';
 import { applyEdits, Fixer, type TextEdit } from '../xml/edit.js';
-import type { Range, XAttr, XElement, XText } from '../xml/tree.js';
+import { firstChild, type Range, type XAttr, type XElement, type XText } from '../xml/tree.js';
 import { Directives } from './directives.js';
 import { describeThrown, RuleError, type FixProblem } from './errors.js';
 import { appliesTo } from './drivers.js';
@@ -243,9 +245,24 @@ function runOnce(text: string, opts: LintOptions): Run {
   if (doc.root.name !== 'domain') {
     return { kind: 'other', result: summarise(opts.filePath, [], { skipped: `root element is <${doc.root.name}>, not <domain>` }) };
   }
+  const unnamed = namespacedRoot(doc);
+  if (unnamed) return { kind: 'other', result: fatal(opts.filePath, unnamed.message, unnamed.line, unnamed.column) };
   const domain = buildDomainModel(doc.root);
   const collected = runRules(doc, domain, opts);
   return { kind: 'linted', result: summarise(opts.filePath, collected.map((c) => c.message)), collected, doc, domain };
+}
+
+/**
+ * A <domain> in a namespace (xmlns='…' on it): libvirt looks its elements up in no namespace,
+ * so it finds none of them, and define fails on the first it needs, <name> (checked on libvirt
+ * 9.0 and 11.3, fixtures/conformance/ns-domain-default-namespace).
+ */
+function namespacedRoot(doc: XmlDocument): { message: string; line: number; column: number } | null {
+  const root = doc.root;
+  if (root.namespace === null || firstChild(root, 'name')) return null;
+  const at = doc.positionAt(root.startTag.start);
+  const message = `<domain> declares the default namespace '${root.namespace}', so libvirt finds none of its elements, not even <name>, and define fails; remove the xmlns declaration (libvirt: ${renderLibvirtError(libvirt.missingName())})`;
+  return { message, line: at.line, column: at.column };
 }
 
 /** A rule's options (its defaults, then what the config set), the same object for every file of a run. */

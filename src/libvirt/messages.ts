@@ -36,6 +36,9 @@ export const libvirt = {
   invalidEnum: (name: string, element: string, value: string) => xmlError(`Invalid value for attribute '${name}' in element '${element}': '${value}'.`),
   missingAttribute: (name: string, element: string) => xmlError(`Missing required attribute '${name}' in element '${element}'`),
 
+  /** `virDomainDefParseXML` finds no <name> (nor, under a namespaced <domain>, any element). */
+  missingName: (): LibvirtError => ({ code: 'no-name', text: 'missing name information' }),
+
   // <memory>, <maxMemory>, memory devices
   memorySizeRequired: () => xmlError('Memory size must be specified via <memory> or in the <numa> configuration'),
   devicesExceedMemory: () => xmlError('Total size of memory devices exceeds the total memory size'),

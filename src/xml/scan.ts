@@ -112,10 +112,12 @@ class ElementNode implements XElement {
   declare tagEnd: number;
   declare endStart: number;
   declare end: number;
+  declare namespace: string | null;
   constructor(src: string, name: string, parent: XElement | null, start: number) {
     this.src = src;
     this.name = name;
     this.parent = parent;
+    this.namespace = null;
     this.attrs = null;
     this.children = NO_NODES;
     this.start = start;
@@ -572,7 +574,8 @@ class Scanner {
       bound++;
     });
     const elPrefix = prefixOf(el.name);
-    let problem = namespaceProblem(this.lookup(elPrefix ?? ''), el.name, elPrefix);
+    el.namespace = this.lookup(elPrefix ?? '');
+    let problem = namespaceProblem(el.namespace, el.name, elPrefix);
     for (let i = 0; problem === null && i < names.length; i++) {
       const name = names[i] as string;
       const prefix = prefixOf(name);

@@ -40,6 +40,12 @@ export interface XText {
 export interface XElement {
   kind: 'element';
   name: string;
+  /**
+   * The element's namespace URI; null for none. libvirt looks its elements up by name in no
+   * namespace: one in another namespace (prefixed, or under a default xmlns='…') is not one of
+   * them, whatever its name.
+   */
+  namespace: string | null;
   attributes: XAttr[];
   children: XNode[];
   parent: XElement | null;
@@ -63,23 +69,27 @@ export function isElement(node: XNode | null | undefined): node is XElement {
 // These helpers run for every rule on every element they look at: indexed loops, which allocate
 // nothing in any tier of V8 (an array iterator allocates a result per step until it is optimized).
 
-/** Child elements, optionally only those with the given name. */
+/**
+ * Child elements, optionally only those with the given name: a name is looked up as libvirt
+ * does, among the children in no namespace (see XElement.namespace).
+ */
 export function childElements(el: XElement, name?: string): XElement[] {
   const out: XElement[] = [];
   const children = el.children;
   for (let i = 0; i < children.length; i++) {
     const c = children[i] as XNode;
-    if (c.kind === 'element' && (name === undefined || c.name === name)) out.push(c);
+    if (c.kind === 'element' && (name === undefined || (c.name === name && c.namespace === null))) out.push(c);
   }
   return out;
 }
 
+/** The first child element of that name in no namespace, as libvirt looks one up. */
 export function firstChild(el: XElement | null | undefined, name: string): XElement | undefined {
   if (!el) return undefined;
   const children = el.children;
   for (let i = 0; i < children.length; i++) {
     const c = children[i] as XNode;
-    if (c.kind === 'element' && c.name === name) return c;
+    if (c.kind === 'element' && c.name === name && c.namespace === null) return c;
   }
   return undefined;
 }

@@ -64,7 +64,8 @@ export function disagreements(schema: LibvirtSchema, schemaDir: string, profile:
     const own = r.messages.filter((m) => m.ruleId === 'libvirt-schema');
     const others = explaining(doc, r.messages);
     if (rejected.has(file)) {
-      if (own.length === 0 && others.length === 0) out.push(`${name}: xmllint rejects it, kvmxml says nothing`);
+      // A fatal finding (a <domain> in a namespace) ends the lint before any schema check.
+      if (own.length === 0 && others.length === 0 && !r.messages.some((m) => m.fatal)) out.push(`${name}: xmllint rejects it, kvmxml says nothing`);
       continue;
     }
     if (own.length > 0) out.push(`${name}: xmllint accepts it, libvirt-schema says ${own[0]?.message}`);
