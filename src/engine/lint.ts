@@ -255,7 +255,7 @@ function runOnce(text: string, opts: LintOptions): Run {
 /**
  * A <domain> in a namespace (xmlns='…' on it): libvirt looks its elements up in no namespace,
  * so it finds none of them, and define fails on the first it needs, <name> (checked on libvirt
- * 9.0 and 11.3, fixtures/conformance/ns-domain-default-namespace).
+ * 9.0 and 11.3, fixtures/conformance/xml-domain-default-namespace).
  */
 function namespacedRoot(doc: XmlDocument): { message: string; line: number; column: number } | null {
   const root = doc.root;
