@@ -16,7 +16,7 @@ import type { PageDef } from '../src/domain/model.js';
 import { renderLibvirtError, type LibvirtError } from '../src/domain/libvirt-error.js';
 import type { Report, Rule, RuleContext } from '../src/engine/types.js';
 import type { Fixer, TextEdit } from '../src/xml/edit.js';
-import { childElements, textOf, type XElement, type XText } from '../src/xml/tree.js';
+import { childElements, firstChild, textOf, type XElement, type XText } from '../src/xml/tree.js';
 import { anyDriver } from '../src/engine/drivers.js';
 import { libvirt } from '../src/libvirt/messages.js';
 import { elementMarkup, removeWithNote } from '../src/xml/fixes.js';
@@ -130,6 +130,8 @@ function checkRepeats(ctx: RuleContext, parent: XElement, spec: ElementSpec, pat
   // memory devices do, and the rest of which is not ours).
   if (!spec.children?.some((c) => c.once && c.content !== 'unchecked')) return;
   const once = (c: XElement): boolean => {
+    // An element of another namespace is no copy of libvirt's, whatever its name.
+    if (c.namespace !== null) return false;
     const cs = childSpec(spec, c.name);
     return cs !== undefined && Boolean(cs.once) && cs.content !== 'unchecked';
   };
@@ -196,10 +198,11 @@ function repeatReport(ctx: RuleContext, first: XElement, dup: XElement, spec: El
         };
       }
       // <memoryBacking>, <memtune>: read as one, the first copy of each setting wins.
-      const shared = childElements(dup).filter((c) => childElements(first).some((d) => d.name === c.name));
+      // The settings both copies have, as libvirt reads them: in no namespace.
+      const shared = childElements(dup).filter((c) => c.namespace === null && firstChild(first, c.name) !== undefined);
       const lost = shared.filter((c) => {
         const cs = childSpec(spec, c.name);
-        return cs && cs.content !== 'empty' && cs.repeat !== 'pooled' && !childElements(first).some((d) => d.name === c.name && sameElement(d, c));
+        return cs && cs.content !== 'empty' && cs.repeat !== 'pooled' && !childElements(first, c.name).some((d) => sameElement(d, c));
       });
       const what = name === 'memtune' ? 'limit' : 'setting';
       if (lost.length) {

@@ -31,7 +31,7 @@ export const rule: Rule = {
       const target = firstChild(dev.el, 'target');
       if (!target) continue;
       for (const child of childElements(target)) {
-        const only = MODEL_ONLY[child.name];
+        const only = child.namespace === null && Object.hasOwn(MODEL_ONLY, child.name) ? MODEL_ONLY[child.name] : undefined;
         if (!only || only.model === dev.model) continue;
         ctx.report({
           node: child,

@@ -20,7 +20,8 @@ export const rule: Rule = {
     const mb = ctx.domain.memoryBacking;
     if (!mb) return;
     for (const el of mb.all) {
-      const known = childElements(el).filter((c) => ORDER.includes(c.name));
+      // Only libvirt's own children, in no namespace: any other stays where it is.
+      const known = childElements(el).filter((c) => c.namespace === null && ORDER.includes(c.name));
       const sorted = [...known].sort((a, b) => ORDER.indexOf(a.name) - ORDER.indexOf(b.name));
       const firstOut = known.find((c, i) => c !== sorted[i]);
       if (!firstOut) continue;

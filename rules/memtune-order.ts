@@ -63,7 +63,8 @@ export const rule: Rule = {
       }
     }
     for (const el of memtune.all) {
-      const known = childElements(el).filter((c) => ORDER.includes(c.name));
+      // Only libvirt's own children, in no namespace: any other stays where it is.
+      const known = childElements(el).filter((c) => c.namespace === null && ORDER.includes(c.name));
       const sorted = [...known].sort((a, b) => ORDER.indexOf(a.name) - ORDER.indexOf(b.name));
       const firstOut = known.find((c, i) => c !== sorted[i]);
       if (!firstOut) continue;

@@ -50,7 +50,7 @@ export const rule: Rule = {
     if (!interconnects) return;
     const completed = completedCellCpus(ctx.domain);
     const earlier: { el: XElement; initiator: number; target: number; cache: string; type: string }[] = [];
-    for (const link of childElements(interconnects).filter((e) => e.name === 'latency' || e.name === 'bandwidth')) {
+    for (const link of childElements(interconnects).filter((e) => e.namespace === null && (e.name === 'latency' || e.name === 'bandwidth'))) {
       const initiator = uintAttr(link, 'initiator');
       const target = uintAttr(link, 'target');
       if (initiator === null || target === null) continue;

@@ -194,6 +194,16 @@ describe('what a start verdict did not check', () => {
     ]);
   });
 
+  it('an element of another namespace among the devices is not one of them', () => {
+    const foreign = `<maxMemory slots='2' unit='MiB'>2048</maxMemory>
+  <cpu><numa><cell id='0' cpus='0' memory='512' unit='MiB'/></numa></cpu>
+  <devices>
+    <memory xmlns='http://example.com/inventory/1.0' model='nvdimm'><source><path>/srv/nvdimm0.img</path></source></memory>
+    <interface xmlns='http://example.com/inventory/1.0' type='vhostuser'><source type='unix' path='/run/ovs/vhu0.sock' mode='client'/></interface>
+  </devices>`;
+    expect(predictStart(domain(vm({ memory: '512', extra: foreign })), lab).unchecked).toEqual([]);
+  });
+
   it('a definition without such devices assumes nothing', () => {
     expect(predictStart(domain(vm({ memory: '64' })), lab).unchecked).toEqual([]);
   });

@@ -48,8 +48,9 @@ export function addressSpace(domain: DomainModel): AddressSpace | null {
   const type = firstChild(firstChild(domain.root, 'os'), 'type');
   const arch = type ? attr(type, 'arch')?.value : undefined;
   if (!type || (arch !== undefined && arch !== 'x86_64') || !isI440fx71(attr(type, 'machine')?.value)) return null;
-  // Only QEMU's default CPU: a <cpu> may carry guest NUMA cells, nothing that picks a model.
-  if (domain.cpu && (attr(domain.cpu, 'mode') || childElements(domain.cpu).some((c) => c.name !== 'numa'))) return null;
+  // Only QEMU's default CPU: a <cpu> may carry guest NUMA cells, nothing that picks a model
+  // (an element of another namespace picks nothing: libvirt does not read it).
+  if (domain.cpu && (attr(domain.cpu, 'mode') || childElements(domain.cpu).some((c) => c.namespace === null && c.name !== 'numa'))) return null;
   // Initial memory: the cells, or <memory> less the memory devices.
   const totals = memoryTotals(domain);
   const totalKiB = domain.cells.length > 0 ? totals.cellsKiB : totals.initialKiB;

@@ -28,6 +28,8 @@ export function uncheckedNeeds(domain: DomainModel): Unchecked[] {
   if (!devices) return [];
   const out: Unchecked[] = [];
   for (const d of childElements(devices)) {
+    // An element of another namespace is not one of libvirt's devices.
+    if (d.namespace !== null) continue;
     if (d.name === 'memory') {
       const model = attr(d, 'model')?.value;
       const pathEl = firstChild(firstChild(d, 'source'), 'path');
