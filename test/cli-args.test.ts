@@ -63,7 +63,7 @@ describe('absolutePath', () => {
   it('is path.resolve, for paths already normal and for the rest', async () => {
     const { resolve } = await import('node:path');
     const { absolutePath } = await import('../src/cli/files.js');
-    const paths = ['/a/b.xml', '/a//b.xml', '/a/./b.xml', '/a/../b.xml', '/a/b/', '/a/..', '/a/.', '/..', '/', '/.x/..y/b.xml', '/a/...', '/a/.b', 'rel.xml', './rel.xml', '../rel.xml', '', '/a/b.xml/', '/a/b\n/../c'];
+    const paths = ['/a/b.xml', '/a/.../b', '/a/./', '/./a', '/../a', '/a/..b/.c/d', '/.', '/a//', '/a/b.xml/.', '/a/b.xml/..', '/a//b.xml', '/a/./b.xml', '/a/../b.xml', '/a/b/', '/a/..', '/a/.', '/..', '/', '/.x/..y/b.xml', '/a/...', '/a/.b', 'rel.xml', './rel.xml', '../rel.xml', '', '/a/b.xml/', '/a/b\n/../c'];
     for (const p of paths) expect(absolutePath(p), JSON.stringify(p)).toBe(resolve(p));
   });
 });

@@ -23,8 +23,21 @@ export interface ExpandOptions {
 
 const GLOB_CHARS = /[*?[\]{}]/;
 
-/** An absolute path already in path.resolve's form: no `//`, no `.` or `..` segment, no trailing `/`. */
-const RESOLVED = /^\/(?!.*\/\/)(?!(?:.*\/)?\.\.?(?:\/|$)).*[^/]$/s;
+/**
+ * Whether `p` is absolute and already in path.resolve's form: no `//`, no `.` or `..` segment,
+ * no trailing `/`. Tested by indexOf rather than a regular expression with lookaheads, which
+ * backtracked over every `/` of every path (3 ms of a run over 1,690 files).
+ */
+function isResolved(p: string): boolean {
+  const last = p.length - 1;
+  if (last < 1 || p.charCodeAt(0) !== 0x2f || p.charCodeAt(last) === 0x2f || p.includes('//')) return false;
+  for (let i = p.indexOf('/.'); i !== -1; i = p.indexOf('/.', i + 2)) {
+    // `/.` ends the path or a segment, or `/..` does.
+    if (i + 1 === last || p.charCodeAt(i + 2) === 0x2f) return false;
+    if (p.charCodeAt(i + 2) === 0x2e && (i + 2 === last || p.charCodeAt(i + 3) === 0x2f)) return false;
+  }
+  return true;
+}
 
 /**
  * `resolve(p)`, without its work (and its process.cwd()) for a path that is already absolute
@@ -32,7 +45,7 @@ const RESOLVED = /^\/(?!.*\/\/)(?!(?:.*\/)?\.\.?(?:\/|$)).*[^/]$/s;
  * 10,000 files asks for each twice.
  */
 export function absolutePath(p: string): string {
-  return sep === '/' && RESOLVED.test(p) ? p : resolve(p);
+  return sep === '/' && isResolved(p) ? p : resolve(p);
 }
 
 /**

@@ -10,7 +10,6 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { notConfigurable } from './config-schema.js';
 import type { ProfileId } from '../libvirt/profile.js';
@@ -120,6 +119,9 @@ export async function loadConfigFile(path: string, knownRules: Map<string, Rule>
 function pluginDir(spec: string, dir: string): string | null {
   if (spec.startsWith('.') || isAbsolute(spec)) return dirname(resolve(dir, spec));
   try {
+    // node:module is loaded here, for a plugin package, and not with this module: with what it
+    // loads in turn it cost every lint ~0.4 ms.
+    const { createRequire } = process.getBuiltinModule('node:module');
     return dirname(createRequire(join(dir, CONFIG_FILE)).resolve(`${spec}/package.json`));
   } catch {
     return null;

@@ -284,7 +284,21 @@ interface Runnable {
   needs: number;
 }
 
-const PART_BITS: Readonly<Record<DomainPart, number>> = { memoryBacking: 1, memtune: 2, numatune: 4, numa: 8, memoryDevices: 16 };
+// One bit per part. partsOf reads the constants, not PART_BITS: a property read in a branch that
+// no domain had taken yet when V8 optimised runRules (where partsOf is inlined) threw that code
+// away at the first domain with such a part (runRules was compiled three times per run).
+const MEMORY_BACKING_BIT = 1;
+const MEMTUNE_BIT = 2;
+const NUMATUNE_BIT = 4;
+const NUMA_BIT = 8;
+const MEMORY_DEVICES_BIT = 16;
+const PART_BITS: Readonly<Record<DomainPart, number>> = {
+  memoryBacking: MEMORY_BACKING_BIT,
+  memtune: MEMTUNE_BIT,
+  numatune: NUMATUNE_BIT,
+  numa: NUMA_BIT,
+  memoryDevices: MEMORY_DEVICES_BIT,
+};
 
 /** RuleMeta.needs as bits; 0 (run always) when absent, empty, or naming a part kvmxml does not know. */
 function needsOf(meta: Rule['meta']): number {
@@ -300,11 +314,11 @@ function needsOf(meta: Rule['meta']): number {
 /** The parts a domain has, as bits. */
 function partsOf(domain: DomainModel): number {
   return (
-    (domain.memoryBacking ? PART_BITS.memoryBacking : 0) |
-    (domain.memtune ? PART_BITS.memtune : 0) |
-    (domain.numatune ? PART_BITS.numatune : 0) |
-    (domain.numa ? PART_BITS.numa : 0) |
-    (domain.memoryDevices.length > 0 ? PART_BITS.memoryDevices : 0)
+    (domain.memoryBacking ? MEMORY_BACKING_BIT : 0) |
+    (domain.memtune ? MEMTUNE_BIT : 0) |
+    (domain.numatune ? NUMATUNE_BIT : 0) |
+    (domain.numa ? NUMA_BIT : 0) |
+    (domain.memoryDevices.length > 0 ? MEMORY_DEVICES_BIT : 0)
   );
 }
 

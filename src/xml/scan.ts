@@ -294,7 +294,6 @@ class Scanner {
   /** Whether the name read last is plain: ASCII letters, digits, `_`, `.` and `-`, no colon (see name()). */
   private namePlain = false;
   private nextCdataEnd = -1;
-  private sawSpaceChar = false;
   /** Start offset of each open element, for `line N` in messages. */
   constructor(private readonly t: string) {}
 
@@ -708,21 +707,16 @@ class Scanner {
   /**
    * Check the characters of [from, to) and resolve its references, failing on what libxml2
    * refuses; null when the text has no reference (its value is the source text itself).
-   * Notes in sawSpaceChar whether it holds a tab, CR or LF (which attribute values turn into
-   * spaces).
    */
   decodeRange(from: number, to: number): string | null {
     const t = this.t;
     let amp = -1;
-    let space = false;
     for (let i = from; i < to; i++) {
       const c = t.charCodeAt(i);
       if (c >= 0x20 && c < 0xd800) {
         if (c === 38 /* & */ && amp < 0) amp = i;
-      } else if (c === 9 || c === 10 || c === 13) space = true;
-      else if (!isXmlChar(c)) this.fail(i, `Char 0x${c.toString(16).toUpperCase()} out of allowed range`);
+      } else if (c !== 9 && c !== 10 && c !== 13 && !isXmlChar(c)) this.fail(i, `Char 0x${c.toString(16).toUpperCase()} out of allowed range`);
     }
-    this.sawSpaceChar = space;
     return amp < 0 ? null : this.decode(t.slice(from, to), from);
   }
 
