@@ -17,16 +17,18 @@ if (typeof process.getBuiltinModule !== 'function') {
 }
 // On a machine of two cores, Node's pool of four V8 worker threads (its default, whatever the
 // machine) outnumbers the cores: the optimising compiler's and the collector's threads crowd out
-// the one that lints. With --v8-pool-size=1 a lint of 1,690 files took 14-22% less time on such a
-// machine, one of 10,000 files 19%; on one core (taskset) it made no difference. Node sizes the
+// the one that lints. With --v8-pool-size=1 a lint of 1,690 files took 10-22% less time on such
+// machines, one of 10,000 files 8-19%; on one core (taskset) it made no difference. Node sizes the
 // pool when it starts and cannot change it later, so a run that will lint many files starts Node
-// again, once, with a pool of one thread, and passes on its signals and its exit. The second start
-// costs ~45 ms, so only large runs pay it (paired runs, restart against none: 500 files 1.05x,
-// 1,000 files 0.98x, 1,690 files 0.95x, 10,000 files 0.91x). A run of a few files never restarts;
-// with --v8-pool-size given (or in NODE_OPTIONS) kvmxml leaves the pool alone.
+// again, once, with a pool of one thread, and passes on its signals and its exit. The second
+// start costs a Node start and more (45-100 ms), so only long runs pay it. Paired runs, restart
+// against none, on two machines of two cores: one (Node starts in ~40 ms) 1,000 files 0.98x,
+// 1,690 files 0.95x, 10,000 files 0.91x; the other (~55 ms) 1,690 files 1.11x, 2,500 files 1.05x,
+// 5,000 files 0.96-1.06x, 7,500 files 1.00x, 10,000 files 0.98x. A run of a few files never
+// restarts; with --v8-pool-size given (or in NODE_OPTIONS) kvmxml leaves the pool alone.
 // (Here rather than in a module of its own: a first require() costs a one-file run ~2.5 ms.)
 /** Runs of at least this many files restart (about where the restart starts to pay). */
-const MANY_FILES = 1000;
+const MANY_FILES = 5000;
 const COMMANDS = new Set(['lint', 'fix', 'check']);
 const RESTARTED = 'KVMXML_V8_POOL_RESTARTED';
 
