@@ -61,6 +61,13 @@ function manyFiles(fs, args) {
   let n = 0;
   for (const a of rest) {
     if (a.startsWith('-')) continue;
+    // A file named on the command line counts without a stat: a stat of each of 1,690 named
+    // files cost the run ~10 ms. (A directory named *.xml is counted as one file; only this
+    // heuristic depends on the count.)
+    if (a.length > 4 && a.slice(-4).toLowerCase() === '.xml') {
+      if (++n >= MANY_FILES) return true;
+      continue;
+    }
     const st = fs.statSync(a, { throwIfNoEntry: false });
     if (st?.isDirectory()) n += countXml(fs, a, MANY_FILES - n);
     else n++;
