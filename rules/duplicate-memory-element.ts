@@ -9,6 +9,7 @@ import {
   walkMemoryArea,
   type MemoryArea,
   type AreaPath,
+  type AreaVisit,
   type ElementSpec,
 } from '../src/domain/schema-table.js';
 import { parseScaled } from '../src/domain/units.js';
@@ -103,7 +104,9 @@ export const rule: Rule = {
     const root = ctx.domain.root;
     const area = memoryArea(ctx.profile.id);
     checkRepeats(ctx, root, topSpecOf(area), []);
-    for (const { el, spec, path } of walkMemoryArea(root, area)) {
+    const visits = walkMemoryArea(root, area);
+    for (let v = 0; v < visits.length; v++) {
+      const { el, spec, path } = visits[v] as AreaVisit;
       if (spec.content === 'elements') checkRepeats(ctx, el, spec, path);
     }
     checkPages(ctx);
@@ -139,7 +142,8 @@ function checkRepeats(ctx: RuleContext, parent: XElement, spec: ElementSpec, pat
   const children = childElements(parent);
   seenOnce.clear();
   let repeats = false;
-  for (const c of children) {
+  for (let i = 0; i < children.length; i++) {
+    const c = children[i] as XElement;
     if (!once(c)) continue;
     if (seenOnce.has(c.name)) {
       repeats = true;

@@ -1,4 +1,4 @@
-import { schemaErrorFor, sizeSites } from '../src/domain/memory.js';
+import { schemaErrorFor, sizeSites, type SizeSite } from '../src/domain/memory.js';
 import type { Rule } from '../src/engine/types.js';
 import { anyDriver } from '../src/engine/drivers.js';
 
@@ -13,7 +13,10 @@ export const rule: Rule = {
     docs: 'rules/size-schema.md',
   },
   check(ctx) {
-    for (const site of sizeSites(ctx.domain)) {
+    // Indexed: every size of every file, and a for…of allocates per step until V8 optimises it.
+    const sites = sizeSites(ctx.domain);
+    for (let i = 0; i < sites.length; i++) {
+      const site = sites[i] as SizeSite;
       const v = site.value;
       const r = v.result;
       if (!r.ok || r.schemaValid) continue;

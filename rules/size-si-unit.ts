@@ -1,4 +1,4 @@
-import { sizeSites } from '../src/domain/memory.js';
+import { sizeSites, type SizeSite } from '../src/domain/memory.js';
 import type { Rule } from '../src/engine/types.js';
 import { anyDriver } from '../src/engine/drivers.js';
 
@@ -25,7 +25,10 @@ export const rule: Rule = {
     docs: 'rules/size-si-unit.md',
   },
   check(ctx) {
-    for (const site of sizeSites(ctx.domain)) {
+    // Indexed: every size of every file, and a for…of allocates per step until V8 optimises it.
+    const sites = sizeSites(ctx.domain);
+    for (let i = 0; i < sites.length; i++) {
+      const site = sites[i] as SizeSite;
       // Page sizes have their own rules (an SI page size names a page size no host has).
       if (site.kind === 'page' || site.kind === 'device-pagesize') continue;
       const v = site.value;

@@ -73,7 +73,10 @@ export const rule: Rule = {
         });
       }
     });
-    for (const site of sizeSites(ctx.domain)) {
+    // Indexed: every size of every file, and a for…of allocates per step until V8 optimises it.
+    const sites = sizeSites(ctx.domain);
+    for (let i = 0; i < sites.length; i++) {
+      const site = sites[i] as SizeSite;
       const v = site.value;
       const r = v.result;
       if (r.ok) continue;

@@ -7,7 +7,7 @@
  * each size is below 2^53 KiB, but a sum of several need not be.
  */
 import type { XElement } from '../xml/tree.js';
-import { kibOf, type DomainModel, type SizeValue } from './model.js';
+import { kibOf, type NumaCell, type DomainModel, type PageDef, type SizeValue } from './model.js';
 import { perDocument } from './per-document.js';
 import { formatKiB, KIB_UNLIMITED } from './units.js';
 import { memoryAlignment, SYSTEM_PAGE_KIB } from '../libvirt/arch.js';
@@ -25,8 +25,8 @@ export const MAX_ALIGNED_KIB = BigInt(KIB_UNLIMITED);
 /** KiB of every value in the list, or null when one of them did not parse. */
 function sumKiB(values: (SizeValue | null | undefined)[]): bigint | null {
   let sum = 0n;
-  for (const v of values) {
-    const k = kibOf(v);
+  for (let i = 0; i < values.length; i++) {
+    const k = kibOf(values[i]);
     if (k === null) return null;
     sum += BigInt(k);
   }
@@ -243,14 +243,16 @@ export const sizeSites: (domain: DomainModel) => SizeSite[] = perDocument(functi
   if (domain.memory) out.push({ value: domain.memory, kind: 'memory', label: '<memory>', required: false });
   if (domain.currentMemory) out.push({ value: domain.currentMemory, kind: 'currentMemory', label: '<currentMemory>', required: false });
   if (domain.maxMemory) out.push({ value: domain.maxMemory, kind: 'maxMemory', label: '<maxMemory>', required: false });
-  for (const p of domain.memoryBacking?.pages ?? []) out.push({ value: p.size, kind: 'page', label: '<page> size', required: true });
+  const pages = domain.memoryBacking?.pages ?? [];
+  for (let i = 0; i < pages.length; i++) out.push({ value: (pages[i] as PageDef).size, kind: 'page', label: '<page> size', required: true });
   if (domain.memtune) {
     for (const name of MEMTUNE_LIMITS) {
       const v = domain.memtune.limits[name];
       if (v) out.push({ value: v, kind: 'memtune', label: `<${name}>`, required: false });
     }
   }
-  for (const c of domain.cells) {
+  for (let i = 0; i < domain.cells.length; i++) {
+    const c = domain.cells[i] as NumaCell;
     const id = c.idAttr ? c.idAttr.value : String(c.index);
     out.push({ value: c.memory, kind: 'cell', label: `NUMA cell ${id} memory`, required: true });
   }
