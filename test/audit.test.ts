@@ -23,6 +23,7 @@ case "$1 $2" in
   "dumpxml --inactive") cat "$FAKE_VIRSH_DIR/$3.xml" 2>/dev/null || { echo "error: failed to get domain '$3'" >&2; exit 1; } ;;
   "capabilities ") cat "$FAKE_VIRSH_DIR/capabilities.xml" ;;
   "freepages --all") cat "$FAKE_VIRSH_DIR/freepages.txt" ;;
+  "version --daemon") cat "$FAKE_VIRSH_DIR/version" 2>/dev/null || { echo "error: this virsh has no daemon version" >&2; exit 1; } ;;
   *) echo "error: unexpected arguments: $*" >&2; exit 1 ;;
 esac
 `;
@@ -67,7 +68,7 @@ describe('kvmxml audit', () => {
     expect(web.reasons![0]!.message).toContain('unable to map backing store for guest RAM: Cannot allocate memory');
     expect(web.errorCount).toBe(1); // host-start, the same prediction as a lint rule
     expect(out.find((d) => d.domain === 'db')!.warningCount).toBe(1);
-    expect(r.calls).toEqual(['list --all --name', 'list --state-running --name', 'dumpxml --inactive db', 'dumpxml --inactive idle', 'dumpxml --inactive web']);
+    expect(r.calls).toEqual(['list --all --name', 'list --state-running --name', 'version --daemon', 'dumpxml --inactive db', 'dumpxml --inactive idle', 'dumpxml --inactive web']);
   });
 
   it('stylish: the findings per domain, then each stopped domain\'s verdict', () => {
@@ -95,6 +96,7 @@ describe('kvmxml audit', () => {
     expect(r.calls).toEqual([
       '-c qemu+ssh://hv1/system list --all --name',
       '-c qemu+ssh://hv1/system list --state-running --name',
+      '-c qemu+ssh://hv1/system version --daemon',
       '-c qemu+ssh://hv1/system capabilities',
       '-c qemu+ssh://hv1/system freepages --all',
       '-c qemu+ssh://hv1/system dumpxml --inactive db',
@@ -113,6 +115,34 @@ describe('kvmxml audit', () => {
     expect(r.calls.some((c) => c.includes('capabilities'))).toBe(false);
     expect(r.code === 0 || r.code === 1).toBe(true);
     expect((JSON.parse(r.stdout) as { domain: string }[]).map((d) => d.domain)).toEqual(['db', 'idle', 'web']);
+  });
+
+  it("judges the domains as the daemon's libvirt would: virsh version --daemon, unless --libvirt or the config says", () => {
+    const versionFile = join(data, 'version');
+    const judged = (r: { stdout: string }) => (JSON.parse(r.stdout) as { libvirt: string }[]).map((d) => d.libvirt);
+    try {
+      writeFileSync(versionFile, 'Compiled against library: libvirt 9.0.0\nUsing library: libvirt 9.0.0\nUsing API: QEMU 9.0.0\nRunning hypervisor: QEMU 10.0.2\nRunning against daemon: 11.3.0\n\n');
+      expect(judged(audit(['--host', TUTORIAL_HOST, '-f', 'json']))).toEqual(['11.3', '11.3', '11.3']);
+      expect(audit(['--host', TUTORIAL_HOST]).stdout).toContain('Judged as libvirt 11.3 + QEMU 10.0');
+      const flagged = audit(['--host', TUTORIAL_HOST, '-f', 'json', '--libvirt', '9.0']);
+      expect(judged(flagged)).toEqual(['9.0', '9.0', '9.0']);
+      expect(flagged.calls).not.toContain('version --daemon');
+      writeFileSync(join(data, 'kvmxml.config.json'), JSON.stringify({ libvirt: '9.0' }));
+      try {
+        expect(judged(audit(['--host', TUTORIAL_HOST, '-f', 'json']))).toEqual(['9.0', '9.0', '9.0']);
+      } finally {
+        unlinkSync(join(data, 'kvmxml.config.json'));
+      }
+      // a version kvmxml has no profile of: the default, as for a host snapshot of one
+      writeFileSync(versionFile, 'Running against daemon: 10.0.0\n');
+      expect(judged(audit(['--host', TUTORIAL_HOST, '-f', 'json']))).toEqual(['9.0', '9.0', '9.0']);
+    } finally {
+      unlinkSync(versionFile);
+    }
+    // a virsh that cannot say (the stand-in fails the call): the default, and no error
+    const r = audit(['--host', TUTORIAL_HOST, '-f', 'json']);
+    expect(judged(r)).toEqual(['9.0', '9.0', '9.0']);
+    expect(r.stderr).toBe('');
   });
 
   it('virsh failing (no daemon) is exit 2 with virsh\'s words, in one line', () => {

@@ -20,7 +20,7 @@ import type { Rule, SeverityName } from '../engine/types.js';
 import { oneLine } from '../host/errors.js';
 import type { HostSnapshot } from '../host/snapshot.js';
 import { FORMATS, loadCheckFormatter, loadFormatter, MACHINE_FORMATS, type FormatContext, type FormatName } from '../formatters/index.js';
-import { PROFILE_IDS } from '../libvirt/profile.js';
+import { PROFILE_IDS, type ProfileId } from '../libvirt/profile.js';
 import { count, protectDashes, restoreDashes, rewordYargsMessage, single, splitTrailingPaths } from './args.js';
 import { quickArgs } from './quick-args.js';
 import { ConfigResolver, type ConfigSetting } from './config-resolver.js';
@@ -308,13 +308,13 @@ async function runCheck(argv: CheckCliArgs): Promise<number> {
   return internalErrors > 0 ? 2 : failed ? 1 : 0;
 }
 
-type AuditCliArgs = { connect?: string; host?: string | string[]; format: FormatName; 'output-file'?: string; config: boolean; color?: boolean; 'report-unused-disable-directives'?: SeverityName };
+type AuditCliArgs = { connect?: string; libvirt?: ProfileId; host?: string | string[]; format: FormatName; 'output-file'?: string; config: boolean; color?: boolean; 'report-unused-disable-directives'?: SeverityName };
 
 async function runAudit(argv: AuditCliArgs): Promise<number> {
   const { auditDomains, auditExitCode } = await import('../runner/audit.js');
   const { formatAudit } = await import('../formatters/audit.js');
   const host = await loadHost(argv.host);
-  const domains = await auditDomains({ connect: argv.connect, config: argv.config, host, unusedDirectives: argv['report-unused-disable-directives'] });
+  const domains = await auditDomains({ connect: argv.connect, config: argv.config, host, unusedDirectives: argv['report-unused-disable-directives'], libvirt: argv.libvirt });
   const sink = sinkFor(argv['output-file']);
   // Domains have no files: names are reported as they are, from the working directory.
   writeSink(sink, await formatAudit(domains, argv.format, { ...(await formatContext(argv, sink)), root: process.cwd() }));
@@ -437,7 +437,8 @@ export async function main(argv: string[]): Promise<number> {
           .option('output-file', { alias: 'o', type: 'string', coerce: single('output-file'), describe: 'write the report to a file (- for standard output)' })
           .option('config', { type: 'boolean', default: true, describe: 'use the kvmxml.config.json of the working directory (--no-config ignores it)' })
           .option('report-unused-disable-directives', { choices: ['off', 'warn', 'error'] as const, describe: 'report kvmxml-disable comments that suppress nothing (default warn)' })
-          .option('color', colorOption),
+          .option('color', colorOption)
+          .option('libvirt', { ...libvirtOption, describe: "whose behaviour and words to reproduce: 9.0 or 11.3; default: config `libvirt`, else the daemon's version (virsh version --daemon), else the host snapshot's libvirt, else 9.0" }),
       async (a) => {
         code = await runAudit(a as unknown as AuditCliArgs);
       },

@@ -5,6 +5,8 @@
  * host from this machine's own snapshot, or, for a remote URI, from `virsh capabilities` and
  * `virsh freepages --all` over the same connection; `--host` names another description.
  * A running domain is linted but not start-checked: its pages are already taken from the pools.
+ * The domains are judged as the libvirt they are defined in would judge them (profileFor): the
+ * daemon's version (`virsh version --daemon`) counts after `--libvirt` and the config.
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -13,10 +15,12 @@ import { activeRulesFor, setBuiltinRuleIds } from '../engine/config.js';
 import { lintDocument, type FileLintResult } from '../engine/lint.js';
 import type { SeverityName } from '../engine/types.js';
 import type { HostSnapshot } from '../host/snapshot.js';
+import { profileForVersion, type Profile, type ProfileId } from '../libvirt/profile.js';
 import { checkLinted, newBatchPools, type CheckResult } from '../predict/check.js';
 import { ConfigResolver } from '../cli/config-resolver.js';
 import { MAX_FILE_BYTES, UsageError } from '../cli/files.js';
 import { unusedDirectivesLevel } from '../cli/lint-options.js';
+import { profileFor } from '../cli/profile-option.js';
 
 export interface AuditArgs {
   connect: string | undefined;
@@ -25,6 +29,8 @@ export interface AuditArgs {
   host: HostSnapshot | null;
   /** --report-unused-disable-directives, which wins over the config key. */
   unusedDirectives: SeverityName | undefined;
+  /** --libvirt, which wins over the config key and the daemon's version. */
+  libvirt?: ProfileId | undefined;
 }
 
 export interface AuditedDomain {
@@ -58,6 +64,24 @@ export function isRemoteUri(uri: string | undefined): boolean {
   return m !== null && m[1] !== '' && m[1] !== 'localhost';
 }
 
+/** The daemon's version in `virsh version --daemon` output ("Running against daemon: 11.3.0"), or null. */
+export function daemonVersionOf(text: string): string | null {
+  return /^Running against daemon:\s*(\d+\.\d+\.\d+)\s*$/m.exec(text)?.[1] ?? null;
+}
+
+/** The profile of the daemon behind the connection; null when virsh does not say or kvmxml has no profile of that version. */
+async function daemonProfile(connect: string | undefined): Promise<Profile | null> {
+  let text: string;
+  try {
+    text = await virsh(connect, ['version', '--daemon']);
+  } catch {
+    // an older virsh, or a daemon that does not answer this: the other sources decide
+    return null;
+  }
+  const version = daemonVersionOf(text);
+  return version === null ? null : profileForVersion(version);
+}
+
 async function hostOf(connect: string | undefined): Promise<HostSnapshot> {
   if (isRemoteUri(connect)) {
     const { mergeSnapshots, snapshotFromCapabilities, snapshotFromFreepages } = await import('../host/virsh.js');
@@ -73,6 +97,7 @@ async function hostOf(connect: string | undefined): Promise<HostSnapshot> {
 export async function auditDomains(args: AuditArgs): Promise<AuditedDomain[]> {
   const all = names(await virsh(args.connect, ['list', '--all', '--name']));
   const running = new Set(names(await virsh(args.connect, ['list', '--state-running', '--name'])));
+  const daemon = args.libvirt ? null : await daemonProfile(args.connect);
   const host = args.host ?? (await hostOf(args.connect));
   const known = new Map(builtinRules.map((r) => [r.meta.id, r] as const));
   setBuiltinRuleIds(known.keys());
@@ -92,12 +117,13 @@ export async function auditDomains(args: AuditArgs): Promise<AuditedDomain[]> {
     const configPath = join(process.cwd(), `${name}.xml`);
     const cfg = await configs.for(configPath);
     const active = activeRulesFor(configPath, builtinRules, cfg);
+    const profile = profileFor(args.libvirt, cfg, host, daemon);
     const bytes = Buffer.from(xml, 'utf8');
-    const linted = lintDocument(bytes, { filePath: name, rules: active, host, reportUnusedDisableDirectives: unusedDirectivesLevel(args.unusedDirectives, cfg) });
+    const linted = lintDocument(bytes, { filePath: name, rules: active, host, profile, reportUnusedDisableDirectives: unusedDirectivesLevel(args.unusedDirectives, cfg) });
     const lint = linted.result;
     const isRunning = running.has(name);
     // The start check reads the document and model the lint read.
-    const check: CheckResult | null = isRunning ? null : checkLinted(lint, linted.doc, linted.domain, host, shared);
+    const check: CheckResult | null = isRunning ? null : checkLinted(lint, linted.doc, linted.domain, host, shared, profile);
     out.push({ name, running: isRunning, lint, check });
   }
   return out;

@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BIN } from '../helpers/run-cli.js';
 import { virshErrorMessage } from './corpus.js';
-import { LAB_LIBVIRT, virsh } from './lab.js';
+import { LAB_LIBVIRT, labUri, virsh } from './lab.js';
 
 const status = inject('kvmxmlLab');
-// audit connects to qemu:///system, the host's libvirt 9.0 (the 11.3 lab daemon listens elsewhere)
-const skip = !status?.available || LAB_LIBVIRT !== '9.0';
+// audit connects to the lab's daemon (qemu:///system for 9.0; the 11.3 one listens on a socket of its chroot)
+const skip = !status?.available;
 const cgroupV1 = status?.machine?.memoryCgroup === 'v1';
 const dir = mkdtempSync(join(tmpdir(), 'kvmxml-audit-lab-'));
 
@@ -38,6 +38,7 @@ async function drop(name: string): Promise<void> {
 
 interface Audited {
   domain: string;
+  libvirt: string;
   verdict: string;
   messages: { ruleId: string | null; severity: number; message: string }[];
 }
@@ -55,7 +56,7 @@ describe.skipIf(skip)('kvmxml audit on real libvirt', () => {
       const r = await virsh('define', join(dir, `${name}.xml`));
       expect(r.code, r.stderr).toBe(0);
     }
-    const run = (format: string) => spawnSync(process.execPath, [BIN, 'audit', '--connect', 'qemu:///system', '--no-config', '-f', format], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const run = (format: string) => spawnSync(process.execPath, [BIN, 'audit', '--connect', labUri(), '--no-config', '-f', format], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     const json = run('json');
     expect([0, 1], json.stderr).toContain(json.status);
     audited = JSON.parse(json.stdout) as Audited[];
@@ -70,6 +71,11 @@ describe.skipIf(skip)('kvmxml audit on real libvirt', () => {
     const listed = (await virsh('list', '--all', '--name')).stdout.split('\n').map((l) => l.trim()).filter(Boolean).sort();
     expect(audited.map((d) => d.domain)).toEqual(listed);
     expect(listed).toEqual(expect.arrayContaining([PLAIN, SWAP]));
+  });
+
+  it("judges them as the daemon's libvirt (virsh version --daemon)", () => {
+    expect(new Set(audited.map((d) => d.libvirt))).toEqual(new Set([LAB_LIBVIRT]));
+    expect(stylish).toContain(LAB_LIBVIRT === '9.0' ? 'Judged as libvirt 9.0 + QEMU 7.2' : 'Judged as libvirt 11.3 + QEMU 10.0');
   });
 
   it('a plain small domain: no finding, starts — and virsh start agrees', async () => {

@@ -35,7 +35,7 @@ export const LAB_LOCK = process.env.KVMXML_LAB_LOCK ?? '/run/kvmxml-lab.lock';
 /** The lab libvirt this process drives (KVMXML_LAB_LIBVIRT) and its connection URI. */
 export const LAB_LIBVIRT = selectedLibvirt();
 let uri: string | null = null;
-function labUri(): string {
+export function labUri(): string {
   uri ??= execFileSync('bash', [join(REPO_ROOT, 'scripts', 'libvirt-lab.sh'), 'uri'], { encoding: 'utf8' }).trim();
   return uri;
 }
