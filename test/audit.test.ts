@@ -157,6 +157,14 @@ describe('kvmxml audit', () => {
     }
   });
 
+  it('a --libvirt kvmxml has no profile of is exit 2, one line, before virsh is asked', () => {
+    const r = audit(['--libvirt', '10.0']);
+    expect(r.code).toBe(2);
+    expect(isOneLine(r.stderr)).toBe(true);
+    expect(r.stderr).toContain('libvirt');
+    expect(r.calls).toEqual(['']);
+  });
+
   it('no virsh at all is exit 2, one line', () => {
     const r = runCli(['audit'], { env: { PATH: '/nonexistent' } });
     expect(r.code).toBe(2);

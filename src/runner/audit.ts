@@ -65,7 +65,7 @@ export function isRemoteUri(uri: string | undefined): boolean {
 }
 
 /** The daemon's version in `virsh version --daemon` output ("Running against daemon: 11.3.0"), or null. */
-export function daemonVersionOf(text: string): string | null {
+function daemonVersionOf(text: string): string | null {
   return /^Running against daemon:\s*(\d+\.\d+\.\d+)\s*$/m.exec(text)?.[1] ?? null;
 }
 
